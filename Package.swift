@@ -1,0 +1,116 @@
+// swift-tools-version: 6.1
+//
+// dnsaudit: read a domain's mail DNS through ldns, evaluate SPF, DKIM and DMARC the way receivers
+// do, sign outgoing mail with DKIM, and gate a message before it is sent.
+//
+// Module arrows (one way only; see ../shared/DESIGN.md):
+//
+//   CLDNS ──▶ DNSLDNS ◀── DNSCore ◀── MailAuthCore ◀── SPF / DMARC / DKIM ◀── DNSAudit ◀── DNSAuditCLI ◀── dnsaudit
+//   CLibCrypto ──▶ DKIM
+//
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "dnsaudit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "DNSCore", targets: ["DNSCore"]),
+        .library(name: "DNSLDNS", targets: ["DNSLDNS"]),
+        .library(name: "MailAuthCore", targets: ["MailAuthCore"]),
+        .library(name: "SPF", targets: ["SPF"]),
+        .library(name: "DMARC", targets: ["DMARC"]),
+        .library(name: "DKIM", targets: ["DKIM"]),
+        .library(name: "DNSAudit", targets: ["DNSAudit"]),
+        .library(name: "DNSAuditCLI", targets: ["DNSAuditCLI"]),
+        .executable(name: "dnsaudit", targets: ["dnsaudit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+    ],
+    targets: [
+        // C libraries, reached only through the one Swift module that wraps each.
+        .systemLibrary(
+            name: "CLDNS",
+            pkgConfig: "ldns",
+            providers: [.apt(["libldns-dev"]), .brew(["ldns"])]
+        ),
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+
+        // DNS: a portable core and the ldns binding.
+        .target(name: "DNSCore", swiftSettings: swiftSettings),
+        .target(name: "DNSLDNS", dependencies: ["CLDNS", "DNSCore"], swiftSettings: swiftSettings),
+
+        // Mail authentication.
+        .target(name: "MailAuthCore", dependencies: ["DNSCore"], swiftSettings: swiftSettings),
+        .target(name: "SPF", dependencies: ["MailAuthCore", "DNSCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "DMARC",
+            dependencies: ["MailAuthCore", "DNSCore"],
+            resources: [.copy("Resources/public_suffix_list.dat")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DKIM",
+            dependencies: ["MailAuthCore", "DNSCore", "CLibCrypto"],
+            swiftSettings: swiftSettings
+        ),
+
+        // The audit engine, the CLI library and the one-line executable.
+        .target(
+            name: "DNSAudit",
+            dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DNSAuditCLI",
+            dependencies: [
+                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "dnsaudit", dependencies: ["DNSAuditCLI"], swiftSettings: swiftSettings),
+
+        // Test-only helpers: the loopback Knot server fixture, fixture paths.
+        .target(name: "TestSupport", dependencies: ["DNSCore", "DNSLDNS"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DNSLDNSTests",
+            dependencies: ["DNSLDNS", "DNSCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "MailAuthCoreTests", dependencies: ["MailAuthCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SPFTests",
+            dependencies: ["SPF", "DNSCore", "DNSLDNS", "TestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DMARCTests",
+            dependencies: ["DMARC", "DNSCore", "DNSLDNS", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DKIMTests",
+            dependencies: ["DKIM", "DNSCore", "DNSLDNS", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DNSAuditCLITests",
+            dependencies: ["DNSAuditCLI", "DNSCore", "DNSLDNS", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,119 @@
+/// A question: a name and a type (class IN is implied; mail authentication asks nothing else).
+public struct DNSQuestion: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var name: DomainName
+    public var type: RecordType
+
+    public init(_ name: DomainName, _ type: RecordType) {
+        self.name = name
+        self.type = type
+    }
+
+    public var description: String { "\(name.fullyQualified) \(type)" }
+}
+
+/// How an answer reached us.
+public enum DNSTransport: String, Sendable, Hashable, Codable {
+    /// UDP, and the answer fitted.
+    case udp
+    /// TCP, after a UDP answer came back truncated (TC=1), or because TCP was asked for.
+    case tcp
+    /// From zone data held in memory or read from a zone file; no network.
+    case zone
+}
+
+/// A completed DNS lookup: the name exists with records of the type, exists without them, or does
+/// not exist. A failure to get an answer is never a response; it is a thrown ``DNSError``.
+public struct DNSResponse: Sendable, Hashable {
+    /// The three outcomes a server can give to a question (RFC 2308 §2).
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// NOERROR with at least one record of the asked type (after following CNAMEs).
+        case answer
+        /// NOERROR and no record of the asked type: the name exists (RFC 2308 §2.2, "NODATA").
+        case nodata
+        /// RCODE 3: the name does not exist (RFC 2308 §2.1, "NXDOMAIN").
+        case nxdomain
+    }
+
+    public var question: DNSQuestion
+    public var outcome: Outcome
+    /// Records of the asked type owned by the final name of the CNAME chain (or by the question
+    /// name when there is no chain). Empty unless ``outcome`` is `.answer`.
+    public var records: [ResourceRecord]
+    /// The names that CNAMEs led to, in order (empty when the name had no CNAME).
+    public var cnameChain: [DomainName]
+    /// The response code the server gave.
+    public var rcode: ResponseCode
+    /// The AD flag: a validating resolver vouched for the answer with DNSSEC (RFC 4035 §3.2.3).
+    public var authenticatedData: Bool
+    /// Whether the UDP answer was truncated (TC=1), which made us ask again over TCP.
+    public var truncatedOverUDP: Bool
+    /// How the final answer arrived.
+    public var transport: DNSTransport
+    /// The server that answered (`127.0.0.1:53`), or a description of the zone data.
+    public var server: String
+    /// Time from the first packet sent to the answer (zero for zone data).
+    public var elapsed: Duration
+    /// For a negative answer, how long it may be cached (SOA minimum, RFC 2308 §5).
+    public var negativeTTL: UInt32?
+    /// Whether this response came from a ``CachingResolver``'s cache rather than a fresh lookup.
+    public var fromCache: Bool
+
+    public init(
+        question: DNSQuestion, outcome: Outcome, records: [ResourceRecord] = [], cnameChain: [DomainName] = [],
+        rcode: ResponseCode? = nil, authenticatedData: Bool = false, truncatedOverUDP: Bool = false,
+        transport: DNSTransport, server: String, elapsed: Duration = .zero, negativeTTL: UInt32? = nil,
+        fromCache: Bool = false
+    ) {
+        self.question = question
+        self.outcome = outcome
+        self.records = records
+        self.cnameChain = cnameChain
+        self.rcode = rcode ?? (outcome == .nxdomain ? .nameError : .noError)
+        self.authenticatedData = authenticatedData
+        self.truncatedOverUDP = truncatedOverUDP
+        self.transport = transport
+        self.server = server
+        self.elapsed = elapsed
+        self.negativeTTL = negativeTTL
+        self.fromCache = fromCache
+    }
+
+    /// The name that owns ``records``: the end of the CNAME chain, or the question name.
+    public var canonicalName: DomainName { cnameChain.last ?? question.name }
+
+    /// TXT data of the records, in the order received.
+    public var txt: [TXTData] {
+        records.compactMap { if case .txt(let txt) = $0.data { txt } else { nil } }
+    }
+
+    /// IPv4 addresses of A records.
+    public var ipv4: [IPv4Address] {
+        records.compactMap { if case .a(let address) = $0.data { address } else { nil } }
+    }
+
+    /// IPv6 addresses of AAAA records.
+    public var ipv6: [IPv6Address] {
+        records.compactMap { if case .aaaa(let address) = $0.data { address } else { nil } }
+    }
+
+    /// A and AAAA addresses together.
+    public var addresses: [IPAddress] { ipv4.map(IPAddress.v4) + ipv6.map(IPAddress.v6) }
+
+    /// MX records as (preference, exchange), in the order received.
+    public var mx: [(preference: UInt16, exchange: DomainName)] {
+        records.compactMap { if case .mx(let p, let e) = $0.data { (p, e) } else { nil } }
+    }
+
+    /// Target names of PTR, CNAME or NS records.
+    public var names: [DomainName] {
+        records.compactMap {
+            switch $0.data {
+            case .ptr(let name), .cname(let name), .ns(let name): name
+            default: nil
+            }
+        }
+    }
+
+    /// The smallest TTL among the records (used by caches); `nil` when there are none.
+    public var minimumTTL: UInt32? { records.map(\.ttl).min() }
+}

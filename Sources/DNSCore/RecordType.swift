@@ -1,0 +1,92 @@
+/// A DNS RR type (RFC 1035 §3.2.2 and later). An open set: unknown codes are kept, not rejected.
+public struct RecordType: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let a = RecordType(rawValue: 1)
+    public static let ns = RecordType(rawValue: 2)
+    public static let cname = RecordType(rawValue: 5)
+    public static let soa = RecordType(rawValue: 6)
+    public static let ptr = RecordType(rawValue: 12)
+    public static let mx = RecordType(rawValue: 15)
+    public static let txt = RecordType(rawValue: 16)
+    public static let aaaa = RecordType(rawValue: 28)
+    /// The SPF RR type, deprecated by RFC 7208 §3.1; audited only to say it should go.
+    public static let spf = RecordType(rawValue: 99)
+
+    static let mnemonics: [(String, RecordType)] = [
+        ("A", .a), ("NS", .ns), ("CNAME", .cname), ("SOA", .soa), ("PTR", .ptr), ("MX", .mx), ("TXT", .txt),
+        ("AAAA", .aaaa), ("SPF", .spf),
+    ]
+
+    /// Parses a mnemonic (`TXT`, case-insensitive) or the RFC 3597 form `TYPE123`.
+    public init?(_ text: some StringProtocol) {
+        let upper = text.uppercased()
+        if let match = Self.mnemonics.first(where: { $0.0 == upper }) {
+            self = match.1
+        } else if upper.hasPrefix("TYPE"), let code = UInt16(upper.dropFirst(4)) {
+            self.init(rawValue: code)
+        } else {
+            return nil
+        }
+    }
+
+    public var description: String {
+        Self.mnemonics.first(where: { $0.1 == self })?.0 ?? "TYPE\(rawValue)"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let type = RecordType(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad type \(text)"))
+        }
+        self = type
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// A DNS response code (RFC 1035 §4.1.1, RFC 6895). An open set.
+public struct ResponseCode: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let noError = ResponseCode(rawValue: 0)
+    public static let formatError = ResponseCode(rawValue: 1)
+    public static let serverFailure = ResponseCode(rawValue: 2)
+    public static let nameError = ResponseCode(rawValue: 3)
+    public static let notImplemented = ResponseCode(rawValue: 4)
+    public static let refused = ResponseCode(rawValue: 5)
+
+    public var description: String {
+        switch rawValue {
+        case 0: "NOERROR"
+        case 1: "FORMERR"
+        case 2: "SERVFAIL"
+        case 3: "NXDOMAIN"
+        case 4: "NOTIMP"
+        case 5: "REFUSED"
+        default: "RCODE\(rawValue)"
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        let known: [String: UInt16] = ["NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4, "REFUSED": 5]
+        if let code = known[text] {
+            rawValue = code
+        } else if text.hasPrefix("RCODE"), let code = UInt16(text.dropFirst(5)) {
+            rawValue = code
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad rcode \(text)"))
+        }
+    }
+}
