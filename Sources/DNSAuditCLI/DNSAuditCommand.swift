@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// `dnsaudit`: the root command. `dnsaudit example.com` runs the full audit; subcommands cover
+/// each engine.
+public struct DNSAuditCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "dnsaudit",
+        abstract: "Check that a domain's mail will authenticate (SPF, DKIM, DMARC), and sign and gate messages.",
+        version: "0.1.0",
+        subcommands: [QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self],
+        defaultSubcommand: nil
+    )
+
+    public init() {}
+}
+
+/// Exit statuses shared by every command (DESIGN.md, "The CLI contract").
+public enum ExitStatus {
+    /// Clean: nothing at or above the failure threshold.
+    public static let clean: Int32 = 0
+    /// Findings at or above `--fail-on`, or a verdict of fail.
+    public static let findings: Int32 = 1
+    /// Incomplete: DNS failures kept a check from finishing.
+    public static let incomplete: Int32 = 2
+    /// Usage error (EX_USAGE).
+    public static let usage: Int32 = 64
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import DNSCore
+
+/// The resolver options every command takes: `--nameserver`, `--timeout`, `--attempts`, `--zone`.
+public struct ResolverOptions: ParsableArguments, Sendable {
+    @Option(
+        name: .customLong("nameserver"),
+        help: ArgumentHelp("A nameserver to ask, IP[:PORT] or [IPv6]:PORT; repeat for failover. Default: /etc/resolv.conf.",
+                           valueName: "ip[:port]"))
+    public var nameservers: [String] = []
+
+    @Option(help: "Seconds to wait for each answer.")
+    public var timeout: Double = 2
+
+    @Option(help: "Tries per nameserver.")
+    public var attempts: Int = 2
+
+    @Flag(help: "Set the DNSSEC OK bit and report the AD flag of a validating resolver.")
+    public var dnssec: Bool = false
+
+    @Option(help: ArgumentHelp("Answer from a zone file instead of the network (an offline, pre-deploy check).",
+                               valueName: "file"))
+    public var zone: [String] = []
+
+    public init() {}
+
+    public mutating func validate() throws {
+        guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be between 0 and 60 seconds") }
+        guard (1...10).contains(attempts) else { throw ValidationError("--attempts must be between 1 and 10") }
+    }
+
+    /// The resolver these options describe, wrapped in a cache.
+    public func makeResolver() throws -> CachingResolver {
+        CachingResolver(try makeBaseResolver())
+    }
+}
