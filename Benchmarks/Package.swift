@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+//
+// Benchmarks live in their own package so package-benchmark stays out of the main build.
+// Run: cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
+import PackageDescription
+
+let benchmarkDependencies: [Target.Dependency] = [.product(name: "Benchmark", package: "benchmark")]
+let benchmarkPlugins: [Target.PluginUsage] = [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+
+let package = Package(
+    name: "dnsaudit-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        // The default traits need a package that is not mirrored here (shared/NOTES.md).
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "DNSBenchmarks",
+            dependencies: benchmarkDependencies + [
+                .product(name: "DNSCore", package: "dnsaudit"), .product(name: "DNSLDNS", package: "dnsaudit"),
+            ],
+            path: "Benchmarks/DNSBenchmarks",
+            plugins: benchmarkPlugins
+        ),
+        .executableTarget(
+            name: "SPFBenchmarks",
+            dependencies: benchmarkDependencies + [
+                .product(name: "DNSCore", package: "dnsaudit"), .product(name: "SPF", package: "dnsaudit"),
+            ],
+            path: "Benchmarks/SPFBenchmarks",
+            plugins: benchmarkPlugins
+        ),
+        .executableTarget(
+            name: "DKIMBenchmarks",
+            dependencies: benchmarkDependencies + [
+                .product(name: "DNSCore", package: "dnsaudit"), .product(name: "DKIM", package: "dnsaudit"),
+            ],
+            path: "Benchmarks/DKIMBenchmarks",
+            plugins: benchmarkPlugins
+        ),
+        .executableTarget(
+            name: "DMARCBenchmarks",
+            dependencies: benchmarkDependencies + [
+                .product(name: "DNSCore", package: "dnsaudit"), .product(name: "DMARC", package: "dnsaudit"),
+            ],
+            path: "Benchmarks/DMARCBenchmarks",
+            plugins: benchmarkPlugins
+        ),
+    ]
+)
