@@ -4,7 +4,7 @@ import DNSCore
 ///
 /// A failure is a temporary error, never "no record" (RFC 9989 §4.10.1 leaves its handling to the
 /// receiver; the audit reports the check as incomplete).
-public struct DNSFailure: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct DNSFailure: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public var kind: DNSError.Kind
     /// The name that was asked.
     public var name: DomainName
