@@ -1,0 +1,116 @@
+import DNSCore
+
+/// Whether a report destination outside the policy domain's organization agreed to receive reports
+/// (RFC 9990 §3.2.3 for `rua`; RFC 9991 for `ruf`; formerly RFC 7489 §7.1).
+public struct ReportAuthorization: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        /// The destination shares the policy domain's Organizational Domain: no record needed.
+        case sameOrganization
+        /// `<policy domain>._report._dmarc.<destination>` holds a `v=DMARC1` record.
+        case authorized
+        /// No authorization record: receivers will not send reports there.
+        case notAuthorized
+        /// A DNS failure: unknown.
+        case unknown
+    }
+
+    /// `rua` or `ruf`.
+    public var tag: String
+    public var uri: ReportURI
+    /// The destination domain (the mailbox's domain).
+    public var destination: DomainName
+    /// The name queried for the authorization record, when one was needed.
+    public var queriedName: DomainName?
+    public var status: Status
+    public var failure: DNSFailure?
+}
+
+/// Everything the audit says about one domain's DMARC: both generations' discovery, the report
+/// authorizations, and the findings.
+public struct DMARCDomainReport: Sendable, Hashable, Codable {
+    public var domain: DomainName
+    /// RFC 9989 discovery (the tree walk).
+    public var rfc9989: PolicyDiscovery
+    /// RFC 7489 discovery (the Public Suffix List).
+    public var rfc7489: PolicyDiscovery
+    /// Destinations of `rua`/`ruf` and whether they accept reports.
+    public var reportAuthorizations: [ReportAuthorization]
+    public var findings: [DMARCFinding]
+
+    /// Whether DNS failures left anything unknown (the CLI exits 2).
+    public var isComplete: Bool {
+        rfc9989.isComplete && rfc7489.isComplete && !reportAuthorizations.contains { $0.status == .unknown }
+    }
+}
+
+/// Inspects a domain's DMARC setup: discovery under both generations, report authorizations, lints.
+public struct DMARCInspector: Sendable {
+    public let discoverer: DMARCDiscoverer
+
+    public init(resolver: any DNSResolver, publicSuffixList: PublicSuffixList = .bundled, timeout: Duration = .seconds(20)) {
+        discoverer = DMARCDiscoverer(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
+    }
+
+    public init(discoverer: DMARCDiscoverer) { self.discoverer = discoverer }
+
+    /// Inspects `domain` as the Author Domain of mail.
+    public func inspect(_ domain: DomainName) async -> DMARCDomainReport {
+        let modern = await discoverer.discoverPolicy(for: domain)
+        let legacy = await discoverer.discoverLegacyPolicy(for: domain)
+        var authorizations: [ReportAuthorization] = []
+        if let record = modern.record ?? legacy.record, let policyDomain = modern.policyDomain ?? legacy.policyDomain {
+            authorizations = await authorize(record, publishedAt: policyDomain, organizational: modern.organizationalDomain)
+        }
+        var report = DMARCDomainReport(
+            domain: domain, rfc9989: modern, rfc7489: legacy, reportAuthorizations: authorizations, findings: [])
+        report.findings = DMARCLint.findings(for: report, publicSuffixList: discoverer.publicSuffixList)
+        return report
+    }
+
+    /// Checks every `mailto:` destination of `rua` and `ruf` outside the policy domain's organization.
+    func authorize(_ record: DMARCRecord, publishedAt policyDomain: DomainName, organizational: DomainName) async
+        -> [ReportAuthorization]
+    {
+        let resolver = DeadlineResolver(discoverer.resolver, timeout: discoverer.timeout)
+        let cache = OrganizationalDomainCache(discoverer: discoverer, resolver: resolver, seed: [policyDomain: organizational])
+        let policyOrg = organizational
+        var results: [ReportAuthorization] = []
+        let entries = record.aggregateReportURIs.map { ("rua", $0) } + record.failureReportURIs.map { ("ruf", $0) }
+        for (tag, uri) in entries {
+            guard let destination = uri.mailbox?.domain else { continue }
+            var entry = ReportAuthorization(tag: tag, uri: uri, destination: destination, status: .unknown)
+            if destination.isSubdomain(of: policyOrg) {
+                entry.status = .sameOrganization
+                results.append(entry)
+                continue
+            }
+            switch await cache.organizationalDomain(of: destination, generation: .rfc9989) {
+            case .failure(let failure):
+                entry.failure = failure
+                results.append(entry)
+                continue
+            case .success(let destinationOrg) where destinationOrg == policyOrg:
+                entry.status = .sameOrganization
+                results.append(entry)
+                continue
+            case .success:
+                break
+            }
+            guard let name = try? destination.prepending("\(policyDomain)._report._dmarc") else {
+                entry.status = .notAuthorized
+                results.append(entry)
+                continue
+            }
+            entry.queriedName = name
+            do {
+                let response = try await resolver.query(name, .txt)
+                entry.status = response.txt.map(\.joined).contains(where: DMARCRecord.startsWithVersion)
+                    ? .authorized : .notAuthorized
+            } catch {
+                entry.failure = DNSFailure(error)
+            }
+            results.append(entry)
+        }
+        return results
+    }
+}
