@@ -147,11 +147,10 @@ enum LDNSWire {
         return try? DomainName(labels: labels)
     }
 
-    /// Label bytes as text; bytes that are not printable ASCII are written `\DDD` (RFC 1035 §5.1).
+    /// Label bytes as text: as they are when they are valid UTF-8 (so a name round-trips to the
+    /// same wire bytes), else with each byte outside printable ASCII written `\DDD` (RFC 1035 §5.1).
     static func labelText(_ bytes: ArraySlice<UInt8>) -> String {
-        if bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "\\") }) {
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
         var text = ""
         for byte in bytes {
             if byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: ".") && byte != UInt8(ascii: "\\") {

@@ -26,12 +26,12 @@ struct QueryCommand: AsyncParsableCommand {
     var format: OutputFormat = .text
 
     func validate() throws {
-        do { _ = try DomainName(dnsName: name) } catch { throw ValidationError("\(error)") }
+        do { _ = try DomainName(name) } catch { throw ValidationError("\(error)") }
         guard RecordType(type) != nil else { throw ValidationError("unknown record type \(type.debugDescription)") }
     }
 
     func run() async throws {
-        let question = DNSQuestion(try DomainName(dnsName: name), RecordType(type)!)
+        let question = DNSQuestion(try DomainName(name), RecordType(type)!)
         let base = try resolver.makeBaseResolver()
         do {
             let response = try await base.query(question)
