@@ -1,3 +1,4 @@
+import MailAuthCore
 /// One observation about a domain's DMARC setup, with a stable id (`dmarc.policy-none`).
 ///
 /// Field for field the shape of the audit's shared `Finding`, so the audit can map it one to one.
@@ -38,4 +39,17 @@ public struct DMARCFinding: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     public var description: String { "[\(severity.rawValue)] \(id): \(title)" }
+}
+
+extension DMARCFinding {
+    /// The same finding as the audit's shared ``MailAuthCore/Finding`` (evidence lines joined by newlines).
+    public var finding: Finding {
+        let mapped: MailAuthCore.Severity = switch severity {
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
+        }
+        return Finding(id: id, severity: mapped, title: title, detail: detail,
+                       evidence: evidence.isEmpty ? nil : evidence.joined(separator: "\n"), rfc: rfc, fix: fix)
+    }
 }
