@@ -88,3 +88,12 @@ struct PSLVector: Sendable, CustomTestStringConvertible {
         #expect(Punycode.toASCII(label: Substring(unicode)) == ascii)
     }
 }
+
+@Suite struct SystemPublicSuffixListTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: PublicSuffixList.systemPath)))
+    func loadsTheSystemCopy() throws {
+        let list = try #require(PublicSuffixList.system())
+        #expect(list.source == PublicSuffixList.systemPath)
+        #expect(list.registrableDomain(of: "www.example.co.uk") == "example.co.uk")
+    }
+}
