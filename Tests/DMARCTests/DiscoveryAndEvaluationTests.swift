@@ -1,5 +1,6 @@
 @testable import DMARC
 import DNSCore
+import Foundation
 import Testing
 
 @Suite struct PolicyDiscoveryTests {
@@ -231,5 +232,21 @@ import Testing
         #expect(!report.isComplete)
         #expect(Self.ids(report).contains("dmarc.dns-failure"))
         #expect(!Self.ids(report).contains("dmarc.no-record"))
+    }
+}
+
+@Suite struct CodingTests {
+    @Test func reportsRoundTripThroughFlatJSON() async throws {
+        let zone = Zone.resolver([Zone.txt("_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:d@example.com"),
+                                  Zone.txt("_dmarc.mail.example.com", "v=DMARC1; p=none"),
+                                  Zone.txt("_dmarc.mail.example.com", "v=DMARC1; p=reject")],
+                                 failures: ["_dmarc.com": .timeout])
+        let report = await DMARCInspector(resolver: zone).inspect(Zone.name("mail.example.com"))
+        let data = try JSONEncoder().encode(report)
+        #expect(try JSONDecoder().decode(DMARCDomainReport.self, from: data) == report)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#""kind":"multipleRecords""#))
+        #expect(text.contains(#""kind":"temporaryError""#))
+        #expect(!text.contains(#""_0""#))
     }
 }
