@@ -11,7 +11,7 @@ let package = Package(
     name: "dnsaudit-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "dnsaudit", path: ".."),
         // The default traits need a package that is not mirrored here (shared/NOTES.md).
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
