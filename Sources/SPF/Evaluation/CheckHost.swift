@@ -72,7 +72,7 @@ public struct SPFEvaluator: Sendable {
         return SPFEvaluation(
             result: outcome.result, domain: domain, ip: client.description, matchedTerm: outcome.matchedTerm,
             matchedIn: outcome.matchedIn, explanation: outcome.explanation, dnsLookups: session.dnsTerms,
-            voidLookups: session.voidLookups, problem: outcome.trace.result == outcome.result ? outcome.problem : nil,
+            voidLookups: session.voidLookups, problem: [.none, .permerror, .temperror].contains(outcome.result) ? outcome.problem : nil,
             trace: outcome.trace)
     }
 }
