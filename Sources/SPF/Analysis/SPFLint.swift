@@ -53,7 +53,9 @@ public enum SPFLint {
             rfc: rfc("3.1"), fix: "Delete the type SPF record and keep the TXT record.")
     }
 
-    static func sizeFindings(domain: DomainName, txt: TXTData) -> [Finding] {
+    /// The size lints of one TXT record: `spf.record-too-long` (over 450 bytes, §3.4) and
+    /// `spf.string-too-long` (a character-string over 255 bytes, §3.3).
+    public static func sizeFindings(domain: DomainName, txt: TXTData) -> [Finding] {
         var findings: [Finding] = []
         let length = txt.joinedBytes.count
         if length > SPFLimits.recommendedMaximumRecordLength {
@@ -232,3 +234,4 @@ public enum SPFLint {
         return findings
     }
 }
+

@@ -327,6 +327,7 @@ extension SPFRecord {
     /// The known name a misspelt one most likely meant, or `nil`.
     static func suggestion(for name: String) -> String? {
         let lowered = name.lowercased()
+        if knownNames.contains(lowered) { return nil }
         if let known = knownMisspellings[lowered] { return known }
         guard lowered.count >= 3 else { return nil }
         let candidates = knownNames.filter { $0.count >= 3 }
