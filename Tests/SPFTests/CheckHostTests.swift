@@ -59,6 +59,21 @@ import Testing
         #expect(ipv6.problem?.contains("void") == true)
     }
 
+    /// The same trap through `mx`: each exchanger's empty AAAA answer is a void lookup (pyspf #44).
+    @Test func exchangersWithoutAAAAAreVoidOnlyForIPv6Clients() async throws {
+        let zone = try TestZone.make([
+            "example.com": ["TXT v=spf1 mx ip6:2001:db8::10 -all", "MX 10 mx1.example.com", "MX 20 mx2.example.com",
+                            "MX 30 mx3.example.com"],
+            "mx1.example.com": ["A 198.51.100.1"], "mx2.example.com": ["A 198.51.100.2"], "mx3.example.com": ["A 192.0.2.10"],
+        ])
+        let ipv4 = await check(zone, ip: Self.v4)
+        #expect(ipv4.result == .pass)
+        #expect(ipv4.voidLookups == 0)
+        let ipv6 = await check(zone, ip: Self.v6)
+        #expect(ipv6.result == .permerror)
+        #expect(ipv6.voidLookups == 3)
+    }
+
     @Test func elevenDNSTermsArePermerror() async throws {
         var data: [String: [String]] = [:]
         let includes = (1...11).map { "include:i\($0).example.com" }.joined(separator: " ")

@@ -89,6 +89,17 @@ import Testing
         #expect(finding.detail.contains("IPv6 clients only"))
     }
 
+    @Test func exchangersWithoutAAAAAreVoidForIPv6Senders() async throws {
+        let analysis = try await analyze([
+            "example.com": ["TXT v=spf1 mx -all", "MX 10 mx1.example.com", "MX 20 mx2.example.com", "MX 30 mx3.example.com"],
+            "mx1.example.com": ["A 192.0.2.1", "AAAA 2001:db8::1"], "mx2.example.com": ["A 192.0.2.2"],
+            "mx3.example.com": ["A 192.0.2.3"],
+        ])
+        #expect(analysis.ipv4 == SPFLookupCount(dnsLookups: 1, voidLookups: 0))
+        #expect(analysis.ipv6 == SPFLookupCount(dnsLookups: 1, voidLookups: 2))
+        #expect(!analysis.findings.contains { $0.id == "spf.void-limit" })
+    }
+
     @Test func countingFollowsTheRFC() async throws {
         // Terms after all never run; redirect next to all never runs; exp never counts; mx counts once.
         let analysis = try await analyze([

@@ -89,6 +89,11 @@ public struct SPFAnalysis: Sendable, Hashable, Codable {
 /// `redirect=` counts only when the record has no `all`; `exp=` never counts; an `mx` term counts
 /// once, its exchangers' address lookups count toward the per-`mx` limit of 10 instead; an
 /// include reached twice counts twice, because receivers evaluate it twice.
+///
+/// Void lookups are counted per family because receivers ask only for the client's family: an
+/// `a` target or MX exchanger with A but no AAAA records is a void lookup for IPv6 clients only
+/// (the "IPv6 void-lookup trap", pyspf #40 and #44), so a record can work for IPv4 senders and
+/// give permerror for IPv6 senders.
 public struct SPFAnalyzer: Sendable {
     public var resolver: any DNSResolver
     /// The overall deadline of one analysis.
@@ -291,6 +296,21 @@ struct Walk {
             }
             if exchanges.count > SPFLimits.maximumMXNames {
                 add(SPFLint.mxLimit(term: term, domain: domain, count: exchanges.count))
+                return
+            }
+            // Each exchanger's A (IPv4 clients) or AAAA (IPv6 clients) lookup is a void lookup when
+            // empty; a receiver stops at the first match, so this is the worst case.
+            for exchange in exchanges {
+                for type in [RecordType.a, .aaaa] {
+                    do throws(DNSError) {
+                        let answer = try await resolver.query(exchange, type)
+                        guard answer.outcome != .answer || answer.records.isEmpty else { continue }
+                        if type == .a { ipv4.voidLookups += 1 } else { ipv6.voidLookups += 1 }
+                    } catch {
+                        incomplete = true
+                        add(SPFLint.dnsFailure(domain: exchange, error: error))
+                    }
+                }
             }
         } catch {
             incomplete = true

@@ -253,8 +253,12 @@ struct Session {
                 throw Abort(result: .permerror, reason: "\(target) has \(exchanges.count) MX names; at most \(SPFLimits.maximumMXNames) may be looked up (RFC 7208 §4.6.4)")
             }
             guard let network = IPNetwork(ip, prefixLength: cidr.length(for: ip)) else { return false }
+            // Each exchanger's address lookup is a DNS query made for this term: one that answers
+            // NXDOMAIN or NODATA is a void lookup (§4.6.4 defines void lookups by the answer, and
+            // pyspf, the reference implementation, counts them). So an exchanger with only A
+            // records is void for IPv6 clients: the "IPv6 void-lookup trap" (pyspf #40, #44).
             for exchange in exchanges {
-                let addresses = try await addresses(of: exchange, countVoid: false, trace: &trace)
+                let addresses = try await addresses(of: exchange, countVoid: true, trace: &trace)
                 if addresses.contains(where: { network.contains($0) }) {
                     trace.detail = "via MX \(exchange)"
                     return true
