@@ -85,7 +85,7 @@ public enum SPFLint {
             let meant = name[arrow.upperBound...]
             return Finding(
                 id: "spf.misspelt-mechanism", severity: .error, title: "Misspelt mechanism \"\(written)\"",
-                detail: "\(error.description). An unknown mechanism makes the whole record permerror.\n\(error.pointer)",
+                detail: "\(error.message) (offset \(error.offset)). An unknown mechanism makes the whole record of \(domain) permerror.\n\(error.pointer)",
                 evidence: error.input, rfc: rfc("4.6.1"), fix: "Write \"\(meant)\".")
         }
         return Finding(
