@@ -98,6 +98,20 @@ import Testing
         #expect(outcome.explanation == "postmaster@mail.example.com may not send")
     }
 
+    /// RFC 7208 §6.2: an included record's exp= is never used, so it is not even fetched.
+    @Test func anIncludedRecordsExplanationIsNotFetched() async throws {
+        let zone = try TestZone.make(
+            [
+                "example.com": ["TXT v=spf1 include:inc.example.com -all exp=why.example.com"],
+                "why.example.com": ["TXT not from %{i}"],
+                "inc.example.com": ["TXT v=spf1 -all exp=slow.example.com"],
+            ], failures: ["slow.example.com": .timeout])
+        let outcome = await check(zone, ip: Self.v4)
+        #expect(outcome.result == .fail)
+        #expect(outcome.explanation == "not from 192.0.2.10")
+        #expect(!outcome.trace.rendered().contains("slow.example.com."))
+    }
+
     @Test func heloIdentity() async throws {
         let zone = try TestZone.make(["mail.example.com": ["TXT v=spf1 a -all", "A 192.0.2.10"]])
         #expect(await SPFEvaluator(resolver: zone).checkHelo(ip: Self.v4, helo: "mail.example.com").result == .pass)

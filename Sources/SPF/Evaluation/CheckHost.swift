@@ -68,7 +68,7 @@ public struct SPFEvaluator: Sendable {
             sender: "\(localPart)@\(senderDomain)", localPart: localPart, senderDomain: senderDomain, domain: domain,
             ip: client, helo: helo, receiver: receiver, timestamp: clock())
         var session = Session(resolver: DeadlineResolver(resolver, timeout: timeout), ip: client, values: values)
-        let outcome = await session.evaluate(domain: domain, depth: 0)
+        let outcome = await session.evaluate(domain: domain, depth: 0, explain: true)
         return SPFEvaluation(
             result: outcome.result, domain: domain, ip: client.description, matchedTerm: outcome.matchedTerm,
             matchedIn: outcome.matchedIn, explanation: outcome.explanation, dnsLookups: session.dnsTerms,
@@ -118,7 +118,11 @@ struct Session {
         return name
     }
 
-    mutating func evaluate(domain text: String, depth: Int) async -> RecordOutcome {
+    /// Evaluates the record of one domain.
+    ///
+    /// - Parameter explain: whether a `fail` fetches the `exp=` text: true at the top and through
+    ///   `redirect=`, false inside an `include` (whose `exp=` must not be used, RFC 7208 §6.2).
+    mutating func evaluate(domain text: String, depth: Int, explain: Bool) async -> RecordOutcome {
         var trace = SPFTrace(domain: text, result: .none)
         func finish(_ result: SPFResult, _ detail: String?, explanation: String? = nil, matched: String? = nil,
                     matchedIn: String? = nil) -> RecordOutcome {
@@ -168,7 +172,7 @@ struct Session {
                     trace.terms.append(termTrace)
                     let result = directive.qualifier.result
                     var explanation: String? = nil
-                    if result == .fail {
+                    if result == .fail, explain {
                         explanation = await self.explanation(of: record, domain: domain, trace: &trace)
                     }
                     return finish(result, "matched \(directive.text)", explanation: explanation, matched: directive.text,
@@ -189,7 +193,7 @@ struct Session {
             try countDNSTerm()
             let target = try await expandTarget(redirect.value, in: domain, trace: &termTrace)
             termTrace.target = target
-            let child = await evaluate(domain: target, depth: depth + 1)
+            let child = await evaluate(domain: target, depth: depth + 1, explain: explain)
             termTrace.nested = [child.trace]
             trace.terms.append(termTrace)
             if child.result == .none {
@@ -228,7 +232,7 @@ struct Session {
         case .include(let spec):
             let target = try await expandTarget(spec, in: domain, trace: &trace)
             trace.target = target
-            let child = await evaluate(domain: target, depth: depth + 1)
+            let child = await evaluate(domain: target, depth: depth + 1, explain: false)
             trace.nested = [child.trace]
             // RFC 7208 §5.2: the include result table.
             switch child.result {
