@@ -59,6 +59,9 @@ import Testing
         #expect(finding?.severity == lint.severity)
         #expect(finding?.rfc?.hasPrefix("RFC 7208 §") == true)
         #expect(finding?.detail.isEmpty == false)
+        if !["spf.no-record", "spf.rr-type-spf"].contains(lint.id) {
+            #expect(finding?.evidence?.isEmpty == false, "a finding about a record shows the record")
+        }
     }
 
     @Test func aCleanRecordHasNoWarnings() async throws {

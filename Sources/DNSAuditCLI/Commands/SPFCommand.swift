@@ -59,7 +59,7 @@ struct SPFCommand: AsyncParsableCommand {
         output.incomplete = analysis.incomplete
         output.record = analysis.record
         if let ip, let address = IPAddress(ip) {
-            let helo = self.helo ?? name.description
+            let helo = self.helo.flatMap { $0.isEmpty ? nil : $0 } ?? name.description
             var sender = self.sender ?? "postmaster@\(name)"
             if sender.isEmpty || sender == "<>" { sender = "postmaster@\(helo)" }
             let evaluation = await SPFEvaluator(resolver: dns).checkHost(

@@ -142,7 +142,9 @@ struct Walk {
     }
 
     /// Fetches and checks one record; recurses into includes and the redirect.
-    mutating func visit(_ domain: DomainName, via: SPFTerm?, path: [DomainName], isTopChain: Bool) async -> SPFTreeNode {
+    mutating func visit(
+        _ domain: DomainName, via: SPFTerm?, from: String? = nil, path: [DomainName], isTopChain: Bool
+    ) async -> SPFTreeNode {
         var node = SPFTreeNode(domain: domain.description, via: via?.text)
         visits += 1
         guard visits <= Self.maximumVisits else {
@@ -166,9 +168,9 @@ struct Walk {
             if isTop {
                 add(SPFLint.noRecord(domain: domain))
             } else if case .directive = via {
-                add(SPFLint.includeWithoutRecord(term: via!.text, domain: domain))
+                add(SPFLint.includeWithoutRecord(term: via!.text, domain: domain, from: from))
             } else {
-                add(SPFLint.redirectWithoutRecord(term: via!.text, domain: domain))
+                add(SPFLint.redirectWithoutRecord(term: via!.text, domain: domain, from: from))
             }
             return node
         }
@@ -224,17 +226,17 @@ struct Walk {
                     add(SPFLint.includeSelf(term: directive.text, domain: domain, record: record.text))
                 }
                 if path.contains(target) {
-                    add(SPFLint.loop(term: directive.text, path: path + [target]))
+                    add(SPFLint.loop(term: directive.text, path: path + [target], record: record.text))
                     node.children.append(SPFTreeNode(domain: target.description, via: directive.text, problem: "loop"))
                     continue
                 }
-                node.children.append(await visit(target, via: .directive(directive), path: path, isTopChain: false))
+                node.children.append(await visit(target, via: .directive(directive), from: record.text, path: path, isTopChain: false))
             case .a:
                 await countVoid(target, types: [.a, .aaaa])
             case .exists:
                 await countVoid(target, types: [.a])
             case .mx:
-                await checkMX(target, term: directive.text, domain: domain)
+                await checkMX(target, term: directive.text, domain: domain, record: record.text)
             case .ptr:
                 break  // depends on the client address; SPFLint.recordFindings reports ptr itself.
             case .all, .ip4, .ip6:
@@ -248,11 +250,11 @@ struct Walk {
             if let literal = redirect.value.literalValue {
                 if let target = Session.validDomain(literal.hasSuffix(".") ? String(literal.dropLast()) : literal) {
                     if path.contains(target) {
-                        add(SPFLint.loop(term: redirect.text, path: path + [target]))
+                        add(SPFLint.loop(term: redirect.text, path: path + [target], record: record.text))
                         node.children.append(SPFTreeNode(domain: target.description, via: redirect.text, problem: "loop"))
                     } else {
                         node.children.append(await visit(
-                            target, via: .modifier(redirect), path: path, isTopChain: isTopChain))
+                            target, via: .modifier(redirect), from: record.text, path: path, isTopChain: isTopChain))
                     }
                 }
             } else {
@@ -285,7 +287,7 @@ struct Walk {
     }
 
     /// One `mx` term: the MX query (void for both families when empty) and the per-`mx` limit.
-    mutating func checkMX(_ name: DomainName, term: String, domain: DomainName) async {
+    mutating func checkMX(_ name: DomainName, term: String, domain: DomainName, record: String) async {
         do throws(DNSError) {
             let response = try await resolver.query(name, .mx)
             let exchanges = response.mx.map(\.exchange).filter { !$0.isRoot }
@@ -295,7 +297,7 @@ struct Walk {
                 return
             }
             if exchanges.count > SPFLimits.maximumMXNames {
-                add(SPFLint.mxLimit(term: term, domain: domain, count: exchanges.count))
+                add(SPFLint.mxLimit(term: term, domain: domain, count: exchanges.count, record: record))
                 return
             }
             // Each exchanger's A (IPv4 clients) or AAAA (IPv6 clients) lookup is a void lookup when

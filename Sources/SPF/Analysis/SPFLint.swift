@@ -159,25 +159,25 @@ public enum SPFLint {
             evidence: record, rfc: rfc("5.2"), fix: "Remove \"\(term)\".")
     }
 
-    static func loop(term: String, path: [DomainName]) -> Finding {
+    static func loop(term: String, path: [DomainName], record: String) -> Finding {
         Finding(
             id: "spf.loop", severity: .error, title: "Include/redirect loop",
             detail: "\"\(term)\" leads back to a record already being evaluated: \(path.map(\.description).joined(separator: " → ")). Receivers return permerror once the lookup limit is hit.",
-            evidence: term, rfc: rfc("4.6.4"), fix: "Break the cycle.")
+            evidence: record, rfc: rfc("4.6.4"), fix: "Break the cycle.")
     }
 
-    static func includeWithoutRecord(term: String, domain: DomainName) -> Finding {
+    static func includeWithoutRecord(term: String, domain: DomainName, from record: String?) -> Finding {
         Finding(
             id: "spf.include-no-record", severity: .error, title: "Included domain has no SPF record",
             detail: "\"\(term)\": \(domain) publishes no SPF record, so the include gives permerror for every sender reaching it.",
-            evidence: term, rfc: rfc("5.2"), fix: "Fix the name or remove the include.")
+            evidence: record ?? term, rfc: rfc("5.2"), fix: "Fix the name or remove the include.")
     }
 
-    static func redirectWithoutRecord(term: String, domain: DomainName) -> Finding {
+    static func redirectWithoutRecord(term: String, domain: DomainName, from record: String?) -> Finding {
         Finding(
             id: "spf.redirect-no-record", severity: .error, title: "Redirect target has no SPF record",
             detail: "\"\(term)\": \(domain) publishes no SPF record, so the redirect gives permerror.",
-            evidence: term, rfc: rfc("6.1"), fix: "Point redirect= at a domain with an SPF record.")
+            evidence: record ?? term, rfc: rfc("6.1"), fix: "Point redirect= at a domain with an SPF record.")
     }
 
     static func macroUnchecked(term: String, domain: DomainName, record: String) -> Finding {
@@ -187,11 +187,11 @@ public enum SPFLint {
             evidence: record, rfc: rfc("7"), fix: nil)
     }
 
-    static func mxLimit(term: String, domain: DomainName, count: Int) -> Finding {
+    static func mxLimit(term: String, domain: DomainName, count: Int, record: String) -> Finding {
         Finding(
             id: "spf.mx-limit", severity: .error, title: "mx target has more than \(SPFLimits.maximumMXNames) exchangers",
             detail: "\"\(term)\" in the record of \(domain) finds \(count) MX names; receivers return permerror past \(SPFLimits.maximumMXNames).",
-            evidence: term, rfc: rfc("4.6.4"), fix: "List the senders with ip4:/ip6: instead.")
+            evidence: record, rfc: rfc("4.6.4"), fix: "List the senders with ip4:/ip6: instead.")
     }
 
     static func dnsFailure(domain: DomainName, error: DNSError) -> Finding {
