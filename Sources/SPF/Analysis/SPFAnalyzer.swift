@@ -1,0 +1,343 @@
+import DNSCore
+import MailAuthCore
+
+/// Worst-case counts for one client address family (RFC 7208 §4.6.4).
+public struct SPFLookupCount: Sendable, Hashable, Codable {
+    /// DNS-querying terms (`include`, `a`, `mx`, `ptr`, `exists`, `redirect`) a receiver evaluates
+    /// when nothing matches before the end. Limit ``SPFLimits/maximumDNSMechanisms``.
+    public var dnsLookups: Int
+    /// Terms whose lookup answers NXDOMAIN or NODATA for this family. Limit
+    /// ``SPFLimits/maximumVoidLookups``.
+    public var voidLookups: Int
+
+    public init(dnsLookups: Int = 0, voidLookups: Int = 0) {
+        self.dnsLookups = dnsLookups
+        self.voidLookups = voidLookups
+    }
+}
+
+/// One record in the include/redirect tree.
+public struct SPFTreeNode: Sendable, Hashable, Codable {
+    /// The domain whose record this is.
+    public var domain: String
+    /// The term that led here (`include:_spf.example.com`, `redirect=example.net`); `nil` at the top.
+    public var via: String?
+    /// The selected record, if there is exactly one.
+    public var record: String?
+    /// When the record could not be followed: `no record`, `loop`, `DNS failure …`, `syntax error …`.
+    public var problem: String?
+    /// DNS-querying terms in this record itself (not counting its children).
+    public var dnsLookups: Int
+    /// The included and redirected records, in evaluation order.
+    public var children: [SPFTreeNode]
+
+    public init(domain: String, via: String? = nil, record: String? = nil, problem: String? = nil, dnsLookups: Int = 0,
+                children: [SPFTreeNode] = []) {
+        self.domain = domain
+        self.via = via
+        self.record = record
+        self.problem = problem
+        self.dnsLookups = dnsLookups
+        self.children = children
+    }
+
+    /// An indented text rendering of the tree.
+    public func rendered(indent: Int = 0) -> String {
+        let pad = String(repeating: "  ", count: indent)
+        var line = pad + (via.map { "\($0) → " } ?? "") + domain
+        line += " (\(dnsLookups) lookup\(dnsLookups == 1 ? "" : "s"))"
+        if let problem { line += " [\(problem)]" }
+        if let record { line += "\n\(pad)  \"\(record)\"" }
+        return ([line] + children.map { $0.rendered(indent: indent + 1) }).joined(separator: "\n")
+    }
+}
+
+/// The static analysis of a domain's SPF: no client address, the whole tree walked (the audit's
+/// view, as opposed to ``SPFEvaluator``'s receiver view).
+public struct SPFAnalysis: Sendable, Hashable, Codable {
+    public var domain: String
+    /// The top record, if exactly one was found.
+    public var record: String?
+    /// The include/redirect tree.
+    public var tree: SPFTreeNode
+    /// Worst-case counts for an IPv4 client.
+    public var ipv4: SPFLookupCount
+    /// Worst-case counts for an IPv6 client (an `a`/`mx` target without AAAA is void only here).
+    public var ipv6: SPFLookupCount
+    /// Every finding, most severe first.
+    public var findings: [Finding]
+    /// Whether DNS failures kept part of the tree from being read.
+    public var incomplete: Bool
+
+    public init(domain: String, record: String?, tree: SPFTreeNode, ipv4: SPFLookupCount, ipv6: SPFLookupCount,
+                findings: [Finding], incomplete: Bool) {
+        self.domain = domain
+        self.record = record
+        self.tree = tree
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.findings = findings
+        self.incomplete = incomplete
+    }
+}
+
+/// Walks a domain's SPF include/redirect tree without a client address and reports what a domain
+/// owner needs to hear: the worst-case lookup counts per address family (RFC 7208 §4.6.4), void
+/// lookups, loops, missing included records, and the lints of ``SPFLint``.
+///
+/// Counting follows the RFC, not folklore: terms after `all` are never reached and do not count;
+/// `redirect=` counts only when the record has no `all`; `exp=` never counts; an `mx` term counts
+/// once, its exchangers' address lookups count toward the per-`mx` limit of 10 instead; an
+/// include reached twice counts twice, because receivers evaluate it twice.
+///
+/// Void lookups are counted per family because receivers ask only for the client's family: an
+/// `a` target or MX exchanger with A but no AAAA records is a void lookup for IPv6 clients only
+/// (the "IPv6 void-lookup trap", pyspf #40 and #44), so a record can work for IPv4 senders and
+/// give permerror for IPv6 senders.
+public struct SPFAnalyzer: Sendable {
+    public var resolver: any DNSResolver
+    /// The overall deadline of one analysis.
+    public var timeout: Duration
+
+    public init(resolver: any DNSResolver, timeout: Duration = SPFLimits.defaultTimeout) {
+        self.resolver = resolver
+        self.timeout = timeout
+    }
+
+    /// Analyzes `domain`'s SPF.
+    public func analyze(domain: DomainName) async -> SPFAnalysis {
+        var walk = Walk(resolver: DeadlineResolver(resolver, timeout: timeout), top: domain)
+        let tree = await walk.visit(domain, via: nil, path: [], isTopChain: true)
+        walk.findOverlaps()
+        walk.checkLimits()
+        let findings = walk.findings.enumerated()
+            .sorted { ($0.element.severity, -$0.offset) > ($1.element.severity, -$1.offset) }.map(\.element)
+        return SPFAnalysis(
+            domain: domain.description, record: tree.record, tree: tree, ipv4: walk.ipv4, ipv6: walk.ipv6,
+            findings: findings, incomplete: walk.incomplete)
+    }
+}
+
+/// The mutable state of one analysis.
+struct Walk {
+    let resolver: any DNSResolver
+    let top: DomainName
+    var ipv4 = SPFLookupCount()
+    var ipv6 = SPFLookupCount()
+    var findings: [Finding] = []
+    var incomplete = false
+    var networks: [(network: IPNetwork, term: String, domain: String)] = []
+    var mxLookups: [String: (v4: Bool, v6: Bool)] = [:]
+    /// Records visited, to keep a pathological tree from being walked forever (loops aside).
+    var visits = 0
+    static let maximumVisits = 100
+
+    init(resolver: any DNSResolver, top: DomainName) {
+        self.resolver = resolver
+        self.top = top
+    }
+
+    mutating func add(_ finding: Finding) {
+        if !findings.contains(finding) { findings.append(finding) }
+    }
+
+    /// Fetches and checks one record; recurses into includes and the redirect.
+    mutating func visit(
+        _ domain: DomainName, via: SPFTerm?, from: String? = nil, path: [DomainName], isTopChain: Bool
+    ) async -> SPFTreeNode {
+        var node = SPFTreeNode(domain: domain.description, via: via?.text)
+        visits += 1
+        guard visits <= Self.maximumVisits else {
+            node.problem = "not followed: more than \(Self.maximumVisits) records in the tree"
+            return node
+        }
+        let isTop = via == nil
+        let response: DNSResponse
+        do throws(DNSError) {
+            response = try await resolver.query(domain, .txt)
+        } catch {
+            incomplete = true
+            node.problem = "DNS failure: \(error)"
+            add(SPFLint.dnsFailure(domain: domain, error: error))
+            return node
+        }
+        if isTop { await checkTypeSPF(domain) }
+        let txt = response.txt.filter { SPFRecord.isSPFRecord($0.joinedBytes) }
+        if txt.isEmpty {
+            node.problem = "no SPF record"
+            if isTop {
+                add(SPFLint.noRecord(domain: domain))
+            } else if case .directive = via {
+                add(SPFLint.includeWithoutRecord(term: via!.text, domain: domain, from: from))
+            } else {
+                add(SPFLint.redirectWithoutRecord(term: via!.text, domain: domain, from: from))
+            }
+            return node
+        }
+        if txt.count > 1 {
+            node.problem = "\(txt.count) SPF records"
+            add(SPFLint.multipleRecords(domain: domain, records: txt.map(\.joined)))
+            return node
+        }
+        let data = txt[0]
+        for finding in SPFLint.sizeFindings(domain: domain, txt: data) { add(finding) }
+        let record: SPFRecord
+        do throws(SyntaxError) {
+            record = try SPFRecord.parse(bytes: data.joinedBytes)
+        } catch {
+            node.record = error.input
+            node.problem = "syntax error"
+            add(SPFLint.syntax(domain: domain, error: error))
+            return node
+        }
+        node.record = record.text
+        for finding in SPFLint.recordFindings(record, domain: domain, isTopChain: isTopChain) { add(finding) }
+
+        let path = path + [domain]
+        var reachedAll = false
+        for directive in record.directives {
+            if case .all = directive.mechanism {
+                reachedAll = true
+                break
+            }
+            guard directive.mechanism.queriesDNS else {
+                if case .ip4(let network) = directive.mechanism { networks.append((network, directive.text, domain.description)) }
+                if case .ip6(let network) = directive.mechanism { networks.append((network, directive.text, domain.description)) }
+                continue
+            }
+            node.dnsLookups += 1
+            ipv4.dnsLookups += 1
+            ipv6.dnsLookups += 1
+            let spec = directive.mechanism.domainSpec
+            if let spec, spec.hasMacros {
+                add(SPFLint.macroUnchecked(term: directive.text, domain: domain, record: record.text))
+                continue
+            }
+            let target: DomainName
+            if let literal = spec?.literalValue {
+                guard let name = Session.validDomain(literal.hasSuffix(".") ? String(literal.dropLast()) : literal) else { continue }
+                target = name
+            } else {
+                target = domain
+            }
+            switch directive.mechanism {
+            case .include:
+                if target == domain {
+                    add(SPFLint.includeSelf(term: directive.text, domain: domain, record: record.text))
+                }
+                if path.contains(target) {
+                    add(SPFLint.loop(term: directive.text, path: path + [target], record: record.text))
+                    node.children.append(SPFTreeNode(domain: target.description, via: directive.text, problem: "loop"))
+                    continue
+                }
+                node.children.append(await visit(target, via: .directive(directive), from: record.text, path: path, isTopChain: false))
+            case .a:
+                await countVoid(target, types: [.a, .aaaa])
+            case .exists:
+                await countVoid(target, types: [.a])
+            case .mx:
+                await checkMX(target, term: directive.text, domain: domain, record: record.text)
+            case .ptr:
+                break  // depends on the client address; SPFLint.recordFindings reports ptr itself.
+            case .all, .ip4, .ip6:
+                break
+            }
+        }
+        if !reachedAll, let redirect = record.redirect {
+            node.dnsLookups += 1
+            ipv4.dnsLookups += 1
+            ipv6.dnsLookups += 1
+            if let literal = redirect.value.literalValue {
+                if let target = Session.validDomain(literal.hasSuffix(".") ? String(literal.dropLast()) : literal) {
+                    if path.contains(target) {
+                        add(SPFLint.loop(term: redirect.text, path: path + [target], record: record.text))
+                        node.children.append(SPFTreeNode(domain: target.description, via: redirect.text, problem: "loop"))
+                    } else {
+                        node.children.append(await visit(
+                            target, via: .modifier(redirect), from: record.text, path: path, isTopChain: isTopChain))
+                    }
+                }
+            } else {
+                add(SPFLint.macroUnchecked(term: redirect.text, domain: domain, record: record.text))
+            }
+        }
+        return node
+    }
+
+    /// Counts the void lookups of one `a`/`exists` term per family.
+    mutating func countVoid(_ name: DomainName, types: [RecordType]) async {
+        var voidV4 = false
+        var voidV6 = false
+        for type in types {
+            do throws(DNSError) {
+                let response = try await resolver.query(name, type)
+                let isVoid = response.outcome != .answer || response.records.isEmpty
+                if type == .a, isVoid {
+                    voidV4 = true
+                    if types.count == 1 { voidV6 = true }  // exists asks for A whatever the client family.
+                }
+                if type == .aaaa, isVoid { voidV6 = true }
+            } catch {
+                incomplete = true
+                add(SPFLint.dnsFailure(domain: name, error: error))
+            }
+        }
+        if voidV4 { ipv4.voidLookups += 1 }
+        if voidV6 { ipv6.voidLookups += 1 }
+    }
+
+    /// One `mx` term: the MX query (void for both families when empty) and the per-`mx` limit.
+    mutating func checkMX(_ name: DomainName, term: String, domain: DomainName, record: String) async {
+        do throws(DNSError) {
+            let response = try await resolver.query(name, .mx)
+            let exchanges = response.mx.map(\.exchange).filter { !$0.isRoot }
+            if exchanges.isEmpty {
+                ipv4.voidLookups += 1
+                ipv6.voidLookups += 1
+                return
+            }
+            if exchanges.count > SPFLimits.maximumMXNames {
+                add(SPFLint.mxLimit(term: term, domain: domain, count: exchanges.count, record: record))
+                return
+            }
+            // Each exchanger's A (IPv4 clients) or AAAA (IPv6 clients) lookup is a void lookup when
+            // empty; a receiver stops at the first match, so this is the worst case.
+            for exchange in exchanges {
+                for type in [RecordType.a, .aaaa] {
+                    do throws(DNSError) {
+                        let answer = try await resolver.query(exchange, type)
+                        guard answer.outcome != .answer || answer.records.isEmpty else { continue }
+                        if type == .a { ipv4.voidLookups += 1 } else { ipv6.voidLookups += 1 }
+                    } catch {
+                        incomplete = true
+                        add(SPFLint.dnsFailure(domain: exchange, error: error))
+                    }
+                }
+            }
+        } catch {
+            incomplete = true
+            add(SPFLint.dnsFailure(domain: name, error: error))
+        }
+    }
+
+    /// Whether the deprecated SPF RR type (99) is still published.
+    mutating func checkTypeSPF(_ domain: DomainName) async {
+        guard let response = try? await resolver.query(domain, .spf), response.outcome == .answer,
+            !response.records.isEmpty
+        else { return }
+        add(SPFLint.typeSPF(domain: domain))
+    }
+
+    mutating func checkLimits() {
+        for finding in SPFLint.limitFindings(domain: top, ipv4: ipv4, ipv6: ipv6) { add(finding) }
+    }
+
+    mutating func findOverlaps() {
+        let limited = networks.prefix(2_000)
+        for (i, a) in limited.enumerated() {
+            for b in limited.dropFirst(i + 1) where a.network.overlaps(b.network) {
+                add(SPFLint.overlap(a.term, in: a.domain, b.term, in: b.domain, duplicate: a.network == b.network))
+            }
+        }
+    }
+}

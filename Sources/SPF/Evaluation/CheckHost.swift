@@ -1,0 +1,435 @@
+import DNSCore
+import Foundation
+import MailAuthCore
+
+/// Evaluates SPF the way a receiver does: check_host() of RFC 7208 §4.
+///
+/// Every evaluation runs under an overall deadline (``timeout``, default 20 s as §4.6.4
+/// suggests): the resolver is wrapped in a `DeadlineResolver`, so no record, however hostile, can
+/// make it hang. Results are values (``SPFEvaluation``), never thrown: a DNS failure is
+/// `temperror` (§2.6.6), never "no record".
+///
+/// ```swift
+/// let spf = SPFEvaluator(resolver: resolver)
+/// let outcome = await spf.checkMailFrom(ip: client, mailFrom: "alice@example.com", helo: "mail.example.com")
+/// print(outcome.result, outcome.matchedTerm ?? "-", outcome.trace.rendered())
+/// ```
+public struct SPFEvaluator: Sendable {
+    public var resolver: any DNSResolver
+    /// The overall deadline of one evaluation (RFC 7208 §4.6.4).
+    public var timeout: Duration
+    /// `%{r}` in explanations: the host doing the check (§7.2).
+    public var receiver: String
+    /// `%{t}` in explanations: seconds since the epoch. Injected so tests are reproducible.
+    public var clock: @Sendable () -> Int
+
+    public init(
+        resolver: any DNSResolver, timeout: Duration = SPFLimits.defaultTimeout, receiver: String = "unknown",
+        clock: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }
+    ) {
+        self.resolver = resolver
+        self.timeout = timeout
+        self.receiver = receiver
+        self.clock = clock
+    }
+
+    /// Checks the MAIL FROM identity (RFC 7208 §2.4). A null reverse-path (`""` or `<>`) is
+    /// checked as `postmaster@<helo>`.
+    public func checkMailFrom(ip: IPAddress, mailFrom: String, helo: String) async -> SPFEvaluation {
+        var sender = mailFrom
+        if sender.hasPrefix("<"), sender.hasSuffix(">") { sender = String(sender.dropFirst().dropLast()) }
+        if sender.isEmpty { sender = "postmaster@\(helo)" }
+        let domain = sender.lastIndex(of: "@").map { String(sender[sender.index(after: $0)...]) } ?? sender
+        return await checkHost(ip: ip, domain: domain, sender: sender, helo: helo)
+    }
+
+    /// Checks the HELO identity (RFC 7208 §2.3): `check_host(ip, helo, postmaster@helo)`.
+    public func checkHelo(ip: IPAddress, helo: String) async -> SPFEvaluation {
+        await checkHost(ip: ip, domain: helo, sender: "postmaster@\(helo)", helo: helo)
+    }
+
+    /// check_host(ip, domain, sender) of RFC 7208 §4.
+    ///
+    /// - Parameters:
+    ///   - ip: the SMTP client; an IPv4-mapped IPv6 address is treated as IPv4.
+    ///   - domain: the domain to check (the sender's domain, or the HELO name).
+    ///   - sender: `local-part@domain`; an empty local part becomes `postmaster` (§4.3).
+    ///   - helo: the HELO/EHLO name, for `%{h}`.
+    public func checkHost(ip: IPAddress, domain: String, sender: String, helo: String) async -> SPFEvaluation {
+        let client = ip.unmapped
+        var localPart = ""
+        var senderDomain = domain
+        if let at = sender.lastIndex(of: "@") {
+            localPart = String(sender[..<at])
+            senderDomain = String(sender[sender.index(after: at)...])
+        }
+        if localPart.isEmpty { localPart = "postmaster" }
+        let values = MacroValues(
+            sender: "\(localPart)@\(senderDomain)", localPart: localPart, senderDomain: senderDomain, domain: domain,
+            ip: client, helo: helo, receiver: receiver, timestamp: clock())
+        var session = Session(resolver: DeadlineResolver(resolver, timeout: timeout), ip: client, values: values)
+        let outcome = await session.evaluate(domain: domain, depth: 0, explain: true)
+        return SPFEvaluation(
+            result: outcome.result, domain: domain, ip: client.description, matchedTerm: outcome.matchedTerm,
+            matchedIn: outcome.matchedIn, explanation: outcome.explanation, dnsLookups: session.dnsTerms,
+            voidLookups: session.voidLookups, problem: [.none, .permerror, .temperror].contains(outcome.result) ? outcome.problem : nil,
+            trace: outcome.trace)
+    }
+}
+
+/// Stops the evaluation with `permerror` or `temperror`.
+struct Abort: Error {
+    var result: SPFResult
+    var reason: String
+}
+
+/// The result of evaluating one domain's record.
+struct RecordOutcome {
+    var result: SPFResult
+    var explanation: String?
+    var matchedTerm: String?
+    var matchedIn: String?
+    var problem: String?
+    var trace: SPFTrace
+}
+
+/// The mutable state of one check_host() evaluation: the counters of §4.6.4, shared across the
+/// include/redirect tree.
+struct Session {
+    let resolver: any DNSResolver
+    let ip: IPAddress
+    var values: MacroValues
+    var dnsTerms = 0
+    var voidLookups = 0
+
+    init(resolver: any DNSResolver, ip: IPAddress, values: MacroValues) {
+        self.resolver = resolver
+        self.ip = ip
+        self.values = values
+    }
+
+    // MARK: Domains and records
+
+    /// The domain checks of RFC 7208 §4.3: a multi-label name with labels of 1–63 octets, not a
+    /// domain literal. `nil` means check_host() gives `none`.
+    static func validDomain(_ text: String) -> DomainName? {
+        guard !text.isEmpty, !text.hasPrefix("["), let name = try? DomainName(dnsName: text), name.labels.count >= 2
+        else { return nil }
+        return name
+    }
+
+    /// Evaluates the record of one domain.
+    ///
+    /// - Parameter explain: whether a `fail` fetches the `exp=` text: true at the top and through
+    ///   `redirect=`, false inside an `include` (whose `exp=` must not be used, RFC 7208 §6.2).
+    mutating func evaluate(domain text: String, depth: Int, explain: Bool) async -> RecordOutcome {
+        var trace = SPFTrace(domain: text, result: .none)
+        func finish(_ result: SPFResult, _ detail: String?, explanation: String? = nil, matched: String? = nil,
+                    matchedIn: String? = nil) -> RecordOutcome {
+            trace.result = result
+            trace.detail = detail
+            return RecordOutcome(result: result, explanation: explanation, matchedTerm: matched, matchedIn: matchedIn,
+                                 problem: detail, trace: trace)
+        }
+        guard let domain = Self.validDomain(text) else {
+            return finish(.none, "not a valid multi-label domain name (RFC 7208 §4.3)")
+        }
+        trace.domain = domain.description
+        let response: DNSResponse
+        do throws(DNSError) {
+            response = try await resolver.query(domain, .txt)
+        } catch {
+            trace.lookups.append(SPFLookup(question: "\(domain.fullyQualified) TXT", outcome: "error", error: error.description))
+            return finish(.temperror, "DNS failure fetching the record: \(error)")
+        }
+        trace.lookups.append(Self.log(response))
+        if response.outcome == .nxdomain { return finish(.none, "the domain does not exist (NXDOMAIN)") }
+        let candidates = response.txt.map(\.joinedBytes).filter { SPFRecord.isSPFRecord($0) }
+        if candidates.isEmpty { return finish(.none, "no v=spf1 record") }
+        if candidates.count > 1 {
+            trace.record = candidates.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ")
+            return finish(.permerror, "\(candidates.count) v=spf1 records; exactly one is allowed (RFC 7208 §4.5)")
+        }
+        let record: SPFRecord
+        do throws(SyntaxError) {
+            record = try SPFRecord.parse(bytes: candidates[0])
+        } catch {
+            trace.record = error.input
+            return finish(.permerror, "syntax error \(error)")
+        }
+        trace.record = record.text
+
+        let saved = values.domain
+        values.domain = domain.description
+        defer { values.domain = saved }
+
+        for directive in record.directives {
+            var termTrace = SPFTermTrace(term: directive.text, outcome: .noMatch)
+            do throws(Abort) {
+                let matched = try await evaluate(directive, in: domain, depth: depth, trace: &termTrace)
+                if matched {
+                    termTrace.outcome = .match
+                    trace.terms.append(termTrace)
+                    let result = directive.qualifier.result
+                    var explanation: String? = nil
+                    if result == .fail, explain {
+                        explanation = await self.explanation(of: record, domain: domain, trace: &trace)
+                    }
+                    return finish(result, "matched \(directive.text)", explanation: explanation, matched: directive.text,
+                                  matchedIn: domain.description)
+                }
+                trace.terms.append(termTrace)
+            } catch {
+                termTrace.outcome = .error
+                termTrace.detail = error.reason
+                trace.terms.append(termTrace)
+                return finish(error.result, error.reason)
+            }
+        }
+
+        guard let redirect = record.redirect else { return finish(.neutral, "no mechanism matched; default neutral (RFC 7208 §4.7)") }
+        var termTrace = SPFTermTrace(term: redirect.text, outcome: .applied)
+        do throws(Abort) {
+            try countDNSTerm()
+            let target = try await expandTarget(redirect.value, in: domain, trace: &termTrace)
+            termTrace.target = target
+            let child = await evaluate(domain: target, depth: depth + 1, explain: explain)
+            termTrace.nested = [child.trace]
+            trace.terms.append(termTrace)
+            if child.result == .none {
+                return finish(.permerror, "redirect= target \(target) has no SPF record (RFC 7208 §6.1)")
+            }
+            return finish(child.result, "via redirect to \(target)", explanation: child.explanation,
+                          matched: child.matchedTerm, matchedIn: child.matchedIn)
+        } catch {
+            termTrace.outcome = .error
+            termTrace.detail = error.reason
+            trace.terms.append(termTrace)
+            return finish(error.result, error.reason)
+        }
+    }
+
+    // MARK: Mechanisms
+
+    mutating func countDNSTerm() throws(Abort) {
+        dnsTerms += 1
+        if dnsTerms > SPFLimits.maximumDNSMechanisms {
+            throw Abort(result: .permerror, reason: "more than \(SPFLimits.maximumDNSMechanisms) DNS-querying terms (RFC 7208 §4.6.4)")
+        }
+    }
+
+    /// RFC 7208 §5: whether the mechanism matches.
+    mutating func evaluate(
+        _ directive: SPFDirective, in domain: DomainName, depth: Int, trace: inout SPFTermTrace
+    ) async throws(Abort) -> Bool {
+        let mechanism = directive.mechanism
+        if mechanism.queriesDNS { try countDNSTerm() }
+        switch mechanism {
+        case .all:
+            return true
+        case .ip4(let network), .ip6(let network):
+            return network.contains(ip)
+        case .include(let spec):
+            let target = try await expandTarget(spec, in: domain, trace: &trace)
+            trace.target = target
+            let child = await evaluate(domain: target, depth: depth + 1, explain: false)
+            trace.nested = [child.trace]
+            // RFC 7208 §5.2: the include result table.
+            switch child.result {
+            case .pass: return true
+            case .fail, .softfail, .neutral:
+                trace.detail = "included record gave \(child.result)"
+                return false
+            case .temperror: throw Abort(result: .temperror, reason: "include:\(target) gave temperror")
+            case .permerror: throw Abort(result: .permerror, reason: "include:\(target) gave permerror")
+            case .none: throw Abort(result: .permerror, reason: "include:\(target) has no SPF record (RFC 7208 §5.2)")
+            }
+        case .a(let spec, let cidr):
+            guard let target = try await targetName(spec, in: domain, trace: &trace) else { return false }
+            let addresses = try await addresses(of: target, countVoid: true, trace: &trace)
+            guard let network = IPNetwork(ip, prefixLength: cidr.length(for: ip)) else { return false }
+            return addresses.contains { network.contains($0) }
+        case .mx(let spec, let cidr):
+            guard let target = try await targetName(spec, in: domain, trace: &trace) else { return false }
+            let response = try await lookup(target, .mx, countVoid: true, trace: &trace)
+            let exchanges = response.mx.sorted { $0.preference < $1.preference }.map(\.exchange).filter { !$0.isRoot }
+            if exchanges.count > SPFLimits.maximumMXNames {
+                throw Abort(result: .permerror, reason: "\(target) has \(exchanges.count) MX names; at most \(SPFLimits.maximumMXNames) may be looked up (RFC 7208 §4.6.4)")
+            }
+            guard let network = IPNetwork(ip, prefixLength: cidr.length(for: ip)) else { return false }
+            // Each exchanger's address lookup is a DNS query made for this term: one that answers
+            // NXDOMAIN or NODATA is a void lookup (§4.6.4 defines void lookups by the answer, and
+            // pyspf, the reference implementation, counts them). So an exchanger with only A
+            // records is void for IPv6 clients: the "IPv6 void-lookup trap" (pyspf #40, #44).
+            for exchange in exchanges {
+                let addresses = try await addresses(of: exchange, countVoid: true, trace: &trace)
+                if addresses.contains(where: { network.contains($0) }) {
+                    trace.detail = "via MX \(exchange)"
+                    return true
+                }
+            }
+            return false
+        case .ptr(let spec):
+            guard let target = try await targetName(spec, in: domain, trace: &trace) else { return false }
+            let names = await validatedNames(countVoid: true, trace: &trace.lookups, suffix: target)
+            if let voidError = pendingVoidError { pendingVoidError = nil; throw voidError }
+            if let name = names.first { trace.detail = "validated name \(name)" }
+            return !names.isEmpty
+        case .exists(let spec):
+            guard let target = try await targetName(spec, in: domain, trace: &trace) else { return false }
+            let response = try await lookup(target, .a, countVoid: true, trace: &trace)
+            return response.outcome == .answer && !response.ipv4.isEmpty
+        }
+    }
+
+    /// Set when a void lookup inside a non-throwing helper exceeded the limit.
+    private var pendingVoidError: Abort? = nil
+
+    /// Expands a domain-spec (or `<domain>` when absent) into a name to query; `nil` when the
+    /// expansion is not a valid DNS name (nothing can match it).
+    mutating func targetName(_ spec: MacroString?, in domain: DomainName, trace: inout SPFTermTrace) async throws(Abort) -> DomainName? {
+        guard let spec else {
+            trace.target = domain.description
+            return domain
+        }
+        let text = try await expandTarget(spec, in: domain, trace: &trace)
+        trace.target = text
+        guard let name = try? DomainName(dnsName: text), !name.isRoot else {
+            trace.detail = "\(text.debugDescription) is not a valid domain name"
+            return nil
+        }
+        return name
+    }
+
+    mutating func expandTarget(_ spec: MacroString, in domain: DomainName, trace: inout SPFTermTrace) async throws(Abort) -> String {
+        if spec.uses(.p) {
+            let names = await validatedNames(countVoid: false, trace: &trace.lookups, suffix: nil)
+            values.validatedName = Self.preferredName(names, domain: domain)
+        }
+        return spec.expandDomain(values)
+    }
+
+    static func preferredName(_ names: [DomainName], domain: DomainName) -> String {
+        if let exact = names.first(where: { $0 == domain }) { return exact.description }
+        if let sub = names.first(where: { $0.isSubdomain(of: domain) }) { return sub.description }
+        return names.first?.description ?? "unknown"
+    }
+
+    /// A or AAAA addresses of `name`, for the client's family.
+    mutating func addresses(of name: DomainName, countVoid: Bool, trace: inout SPFTermTrace) async throws(Abort) -> [IPAddress] {
+        let type: RecordType = if case .v4 = ip { .a } else { .aaaa }
+        let response = try await lookup(name, type, countVoid: countVoid, trace: &trace)
+        return type == .a ? response.ipv4.map(IPAddress.v4) : response.ipv6.map(IPAddress.v6)
+    }
+
+    /// One query: a DNS failure is `temperror`; NXDOMAIN/NODATA counts as a void lookup when asked.
+    mutating func lookup(_ name: DomainName, _ type: RecordType, countVoid: Bool, trace: inout SPFTermTrace) async throws(Abort) -> DNSResponse {
+        let response: DNSResponse
+        do throws(DNSError) {
+            response = try await resolver.query(name, type)
+        } catch {
+            trace.lookups.append(SPFLookup(question: "\(name.fullyQualified) \(type)", outcome: "error", error: error.description))
+            throw Abort(result: .temperror, reason: "DNS failure: \(error)")
+        }
+        var entry = Self.log(response)
+        let isVoid = response.outcome != .answer || response.records.isEmpty
+        if isVoid && countVoid {
+            voidLookups += 1
+            entry.countedAsVoid = true
+        }
+        trace.lookups.append(entry)
+        if isVoid && countVoid && voidLookups > SPFLimits.maximumVoidLookups {
+            throw Abort(result: .permerror, reason: "more than \(SPFLimits.maximumVoidLookups) void lookups (RFC 7208 §4.6.4)")
+        }
+        return response
+    }
+
+    /// The client's validated names (RFC 7208 §5.5): PTR names (the first
+    /// ``SPFLimits/maximumPTRNames``) whose own addresses include the client. With `suffix`, only
+    /// names equal to or under it are validated. DNS failures skip a name; they never abort.
+    mutating func validatedNames(countVoid: Bool, trace: inout [SPFLookup], suffix: DomainName?) async -> [DomainName] {
+        let reverse = ip.reverseName
+        let response: DNSResponse
+        do throws(DNSError) {
+            response = try await resolver.query(reverse, .ptr)
+        } catch {
+            trace.append(SPFLookup(question: "\(reverse.fullyQualified) PTR", outcome: "error", error: error.description))
+            return []
+        }
+        var entry = Self.log(response)
+        if countVoid && (response.outcome != .answer || response.records.isEmpty) {
+            voidLookups += 1
+            entry.countedAsVoid = true
+            if voidLookups > SPFLimits.maximumVoidLookups {
+                pendingVoidError = Abort(result: .permerror, reason: "more than \(SPFLimits.maximumVoidLookups) void lookups (RFC 7208 §4.6.4)")
+            }
+        }
+        trace.append(entry)
+        var validated: [DomainName] = []
+        let type: RecordType = if case .v4 = ip { .a } else { .aaaa }
+        for name in response.names.prefix(SPFLimits.maximumPTRNames) {
+            if let suffix, !name.isSubdomain(of: suffix) { continue }
+            do throws(DNSError) {
+                let answer = try await resolver.query(name, type)
+                trace.append(Self.log(answer))
+                let addresses = type == .a ? answer.ipv4.map(IPAddress.v4) : answer.ipv6.map(IPAddress.v6)
+                if addresses.contains(ip) { validated.append(name) }
+            } catch {
+                trace.append(SPFLookup(question: "\(name.fullyQualified) \(type)", outcome: "error", error: error.description))
+            }
+        }
+        return validated
+    }
+
+    static func log(_ response: DNSResponse) -> SPFLookup {
+        let answers: [String] = response.records.map { record in
+            if case .txt(let txt) = record.data { return txt.joined }
+            return record.data.presentation
+        }
+        return SPFLookup(question: "\(response.question)", outcome: response.outcome.rawValue, answers: answers)
+    }
+
+    // MARK: Explanation
+
+    /// The `exp=` text for a `fail` (RFC 7208 §6.2). Any problem (DNS failure, no or several TXT
+    /// records, non-ASCII, a syntax error) means no explanation, never a different result.
+    mutating func explanation(of record: SPFRecord, domain: DomainName, trace: inout SPFTrace) async -> String? {
+        guard let exp = record.explanation else { return nil }
+        var termTrace = SPFTermTrace(term: exp.text, outcome: .applied)
+        defer { trace.terms.append(termTrace) }
+        let text: String
+        do throws(Abort) { text = try await expandTarget(exp.value, in: domain, trace: &termTrace) } catch { return nil }
+        termTrace.target = text
+        guard let name = try? DomainName(dnsName: text), !name.isRoot else {
+            termTrace.detail = "not a valid domain name; no explanation"
+            return nil
+        }
+        let response: DNSResponse
+        do throws(DNSError) {
+            response = try await resolver.query(name, .txt)
+        } catch {
+            termTrace.lookups.append(SPFLookup(question: "\(name.fullyQualified) TXT", outcome: "error", error: error.description))
+            termTrace.detail = "DNS failure; no explanation"
+            return nil
+        }
+        termTrace.lookups.append(Self.log(response))
+        let records = response.txt
+        guard records.count == 1, records[0].isASCII else {
+            termTrace.detail = records.count == 1 ? "non-ASCII explanation ignored" : "not exactly one TXT record; no explanation"
+            return nil
+        }
+        do throws(SyntaxError) {
+            let macro = try MacroString.parseExplanation(records[0].joined)
+            if macro.uses(.p) {
+                let names = await validatedNames(countVoid: false, trace: &termTrace.lookups, suffix: nil)
+                values.validatedName = Self.preferredName(names, domain: domain)
+            }
+            let expanded = macro.expand(values)
+            termTrace.detail = "explanation: \(expanded)"
+            return expanded
+        } catch {
+            termTrace.detail = "explanation text has a syntax error (\(error.message)); ignored"
+            return nil
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import DNSCore
+import MailAuthCore
+import SPF
+import Testing
+
+@Suite struct SPFAnalyzerTests {
+    func analyze(_ data: [String: [String]], domain: String = "example.com") async throws -> SPFAnalysis {
+        try await SPFAnalyzer(resolver: TestZone.make(data)).analyze(domain: DomainName(domain))
+    }
+
+    func ids(_ analysis: SPFAnalysis) -> Set<String> { Set(analysis.findings.map(\.id)) }
+
+    struct LintCase: Sendable, CustomTestStringConvertible {
+        var id: String
+        var severity: Severity
+        var zone: [String: [String]]
+        var testDescription: String { id }
+    }
+
+    static let lintCases: [LintCase] = [
+        LintCase(id: "spf.no-record", severity: .warning, zone: ["example.com": ["TXT hello"]]),
+        LintCase(id: "spf.multiple-records", severity: .error, zone: ["example.com": ["TXT v=spf1 -all", "TXT v=spf1 ~all"]]),
+        LintCase(id: "spf.rr-type-spf", severity: .warning, zone: ["example.com": ["TXT v=spf1 -all", "SPF v=spf1 -all"]]),
+        LintCase(id: "spf.record-too-long", severity: .warning, zone: ["example.com": [
+            "TXT v=spf1 " + (1...30).map { "ip4:198.51.100.\($0)" }.joined(separator: " ") + " -all"]]),
+        LintCase(id: "spf.syntax", severity: .error, zone: ["example.com": ["TXT v=spf1 ip4:192.0.2.0/33 -all"]]),
+        LintCase(id: "spf.misspelt-mechanism", severity: .error, zone: ["example.com": ["TXT v=spf1 inclde:example.net -all"]]),
+        LintCase(id: "spf.all-pass", severity: .error, zone: ["example.com": ["TXT v=spf1 +all"]]),
+        LintCase(id: "spf.all-neutral", severity: .warning, zone: ["example.com": ["TXT v=spf1 ip4:192.0.2.1 ?all"]]),
+        LintCase(id: "spf.no-all", severity: .warning, zone: ["example.com": ["TXT v=spf1 ip4:192.0.2.1"]]),
+        LintCase(id: "spf.ptr", severity: .warning, zone: ["example.com": ["TXT v=spf1 ptr -all"]]),
+        LintCase(id: "spf.redirect-ignored", severity: .warning, zone: [
+            "example.com": ["TXT v=spf1 -all redirect=example.net"], "example.net": ["TXT v=spf1 -all"]]),
+        LintCase(id: "spf.unknown-modifier", severity: .info, zone: ["example.com": ["TXT v=spf1 -all foo=bar"]]),
+        LintCase(id: "spf.include-self", severity: .error, zone: ["example.com": ["TXT v=spf1 include:example.com -all"]]),
+        LintCase(id: "spf.loop", severity: .error, zone: [
+            "example.com": ["TXT v=spf1 include:example.net -all"], "example.net": ["TXT v=spf1 include:example.com -all"]]),
+        LintCase(id: "spf.include-no-record", severity: .error, zone: [
+            "example.com": ["TXT v=spf1 include:example.net -all"], "example.net": ["A 192.0.2.1"]]),
+        LintCase(id: "spf.redirect-no-record", severity: .error, zone: [
+            "example.com": ["TXT v=spf1 redirect=example.net"], "example.net": ["A 192.0.2.1"]]),
+        LintCase(id: "spf.macro-unchecked", severity: .info, zone: ["example.com": ["TXT v=spf1 exists:%{i}.bl.example.net -all"]]),
+        LintCase(id: "spf.ip-overlap", severity: .info, zone: ["example.com": ["TXT v=spf1 ip4:192.0.2.0/24 ip4:192.0.2.128/25 -all"]]),
+        LintCase(id: "spf.lookup-limit", severity: .error, zone: [
+            "example.com": ["TXT v=spf1 " + (1...11).map { "a:h\($0).example.com" }.joined(separator: " ") + " -all"]]
+            .merging((1...11).map { ("h\($0).example.com", ["A 192.0.2.\($0)", "AAAA 2001:db8::\($0)"]) }) { $1 }),
+        LintCase(id: "spf.void-limit", severity: .error, zone: [
+            "example.com": ["TXT v=spf1 a:n1.example.com a:n2.example.com a:n3.example.com -all"]]),
+        LintCase(id: "spf.mx-limit", severity: .error, zone: [
+            "example.com": ["TXT v=spf1 mx -all"] + (1...11).map { "MX 10 mx\($0).example.com" }]),
+    ]
+
+    @Test(arguments: lintCases)
+    func everyLintFires(_ lint: LintCase) async throws {
+        let analysis = try await analyze(lint.zone)
+        let finding = analysis.findings.first { $0.id == lint.id }
+        #expect(finding != nil, "findings: \(analysis.findings.map(\.id))")
+        #expect(finding?.severity == lint.severity)
+        #expect(finding?.rfc?.hasPrefix("RFC 7208 §") == true)
+        #expect(finding?.detail.isEmpty == false)
+        if !["spf.no-record", "spf.rr-type-spf"].contains(lint.id) {
+            #expect(finding?.evidence?.isEmpty == false, "a finding about a record shows the record")
+        }
+    }
+
+    @Test func aCleanRecordHasNoWarnings() async throws {
+        let analysis = try await analyze([
+            "example.com": ["TXT v=spf1 ip4:192.0.2.0/24 include:_spf.example.net -all"],
+            "_spf.example.net": ["TXT v=spf1 ip6:2001:db8::/32 ~all"],
+        ])
+        #expect(analysis.findings.filter { $0.severity >= .warning }.isEmpty, "\(analysis.findings)")
+        #expect(analysis.ipv4 == SPFLookupCount(dnsLookups: 1, voidLookups: 0))
+        #expect(analysis.tree.children.first?.domain == "_spf.example.net")
+    }
+
+    @Test func characterStringsOver255BytesAreInvalid() throws {
+        let txt = TXTData(strings: [Array(("v=spf1 " + String(repeating: "a", count: 300)).utf8)])
+        let findings = SPFLint.sizeFindings(domain: try DomainName("example.com"), txt: txt)
+        #expect(findings.contains { $0.id == "spf.string-too-long" && $0.severity == .error })
+    }
+
+    /// The IPv6 trap, statically: a/mx targets without AAAA are void only for IPv6 senders.
+    @Test func voidLookupsAreCountedPerAddressFamily() async throws {
+        let analysis = try await analyze([
+            "example.com": ["TXT v=spf1 a:h1.example.com a:h2.example.com a:h3.example.com exists:gone.example.com -all"],
+            "h1.example.com": ["A 192.0.2.1"], "h2.example.com": ["A 192.0.2.2"], "h3.example.com": ["A 192.0.2.3"],
+        ])
+        #expect(analysis.ipv4.voidLookups == 1)
+        #expect(analysis.ipv6.voidLookups == 4)
+        let finding = try #require(analysis.findings.first { $0.id == "spf.void-limit" })
+        #expect(finding.detail.contains("IPv6 clients only"))
+    }
+
+    @Test func exchangersWithoutAAAAAreVoidForIPv6Senders() async throws {
+        let analysis = try await analyze([
+            "example.com": ["TXT v=spf1 mx -all", "MX 10 mx1.example.com", "MX 20 mx2.example.com", "MX 30 mx3.example.com"],
+            "mx1.example.com": ["A 192.0.2.1", "AAAA 2001:db8::1"], "mx2.example.com": ["A 192.0.2.2"],
+            "mx3.example.com": ["A 192.0.2.3"],
+        ])
+        #expect(analysis.ipv4 == SPFLookupCount(dnsLookups: 1, voidLookups: 0))
+        #expect(analysis.ipv6 == SPFLookupCount(dnsLookups: 1, voidLookups: 2))
+        #expect(!analysis.findings.contains { $0.id == "spf.void-limit" })
+    }
+
+    @Test func countingFollowsTheRFC() async throws {
+        // Terms after all never run; redirect next to all never runs; exp never counts; mx counts once.
+        let analysis = try await analyze([
+            "example.com": ["TXT v=spf1 mx include:a.example.net -all include:never.example.net redirect=x.example.net exp=e.example.com"]
+                + (1...5).map { "MX 10 mx\($0).example.com" },
+            "a.example.net": ["TXT v=spf1 include:b.example.net include:b.example.net"],
+            "b.example.net": ["TXT v=spf1 a:h.example.net"], "h.example.net": ["A 192.0.2.1", "AAAA 2001:db8::1"],
+        ])
+        // mx(1) + include a(1) + 2 × (include b(1) + a(1)) = 6
+        #expect(analysis.ipv4.dnsLookups == 6)
+        #expect(analysis.ipv6.dnsLookups == 6)
+        #expect(!analysis.findings.contains { $0.id == "spf.lookup-limit" })
+    }
+
+    @Test func dnsFailuresMakeTheAnalysisIncomplete() async throws {
+        let zone = try TestZone.make(["example.com": ["TXT v=spf1 include:bad.example.net -all"]], failures: ["bad.example.net": .serverFailure])
+        let analysis = await SPFAnalyzer(resolver: zone).analyze(domain: try DomainName("example.com"))
+        #expect(analysis.incomplete)
+        #expect(analysis.findings.contains { $0.id == "spf.dns-failure" })
+    }
+
+    @Test func findingsAreCodable() throws {
+        let finding = Finding(id: "spf.ptr", severity: .warning, title: "t", detail: "d", rfc: "RFC 7208 §5.5")
+        let data = try JSONEncoder().encode(finding)
+        #expect(try JSONDecoder().decode(Finding.self, from: data) == finding)
+    }
+}
