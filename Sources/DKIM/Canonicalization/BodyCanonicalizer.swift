@@ -1,0 +1,138 @@
+/// Canonicalizes a body as it streams past (RFC 6376 §3.4.3, §3.4.4), holding only a count of
+/// pending empty lines and one pending CR or whitespace flag, never the body.
+///
+/// Feed chunks with ``update(_:)`` and collect the canonical bytes each call returns; ``finish()``
+/// returns the tail. A CRLF split across two chunks is handled.
+///
+/// - simple: empty lines at the end are removed; a body that does not end in CRLF gets one, and an
+///   empty body becomes a single CRLF.
+/// - relaxed: WSP at line ends is removed, other runs of WSP become one SP, empty lines at the end
+///   are removed, and a non-empty body that does not end in CRLF gets one; an empty body stays
+///   empty (RFC 6376 erratum 3192 / RFC 8463 examples).
+///
+/// Lines are delimited by CRLF only; a bare CR or LF is an ordinary byte (``MailMessage`` has
+/// already turned a Unix file's bare LFs into CRLF).
+public struct BodyCanonicalizer: Sendable {
+    public let algorithm: Canonicalization
+    private var pendingCR = false
+    private var pendingEmptyLines = 0
+    private var pendingSpace = false
+    private var lineHasContent = false
+    private var emittedAnything = false
+
+    public init(_ algorithm: Canonicalization) { self.algorithm = algorithm }
+
+    /// Canonicalizes the next chunk; returns the canonical bytes that are now final.
+    public mutating func update(_ chunk: some Sequence<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(chunk.underestimatedCount + 2)
+        for byte in chunk { consume(byte, into: &out) }
+        return out
+    }
+
+    /// Ends the body; returns the last canonical bytes.
+    public mutating func finish() -> [UInt8] {
+        var out: [UInt8] = []
+        if pendingCR {
+            pendingCR = false
+            content(0x0D, into: &out)
+        }
+        if lineHasContent {
+            out += [0x0D, 0x0A]
+            lineHasContent = false
+        } else if algorithm == .simple && !emittedAnything {
+            out += [0x0D, 0x0A]
+        }
+        pendingEmptyLines = 0
+        pendingSpace = false
+        emittedAnything = emittedAnything || !out.isEmpty
+        return out
+    }
+
+    /// The canonical form of a whole body.
+    public static func canonicalize(_ body: some Sequence<UInt8>, _ algorithm: Canonicalization) -> [UInt8] {
+        var canonicalizer = BodyCanonicalizer(algorithm)
+        return canonicalizer.update(body) + canonicalizer.finish()
+    }
+
+    @inline(__always)
+    private mutating func consume(_ byte: UInt8, into out: inout [UInt8]) {
+        if pendingCR {
+            pendingCR = false
+            if byte == 0x0A {
+                endLine(into: &out)
+                return
+            }
+            content(0x0D, into: &out)
+        }
+        if byte == 0x0D {
+            pendingCR = true
+        } else if algorithm == .relaxed && (byte == 0x20 || byte == 0x09) {
+            pendingSpace = true
+        } else {
+            content(byte, into: &out)
+        }
+    }
+
+    @inline(__always)
+    private mutating func content(_ byte: UInt8, into out: inout [UInt8]) {
+        if !lineHasContent {
+            if pendingEmptyLines > 0 {
+                for _ in 0..<pendingEmptyLines { out += [0x0D, 0x0A] }
+                pendingEmptyLines = 0
+            }
+            lineHasContent = true
+            emittedAnything = true
+        }
+        if pendingSpace {
+            out.append(0x20)
+            pendingSpace = false
+        }
+        out.append(byte)
+    }
+
+    @inline(__always)
+    private mutating func endLine(into out: inout [UInt8]) {
+        pendingSpace = false  // relaxed: WSP at the end of a line is removed
+        if lineHasContent {
+            out += [0x0D, 0x0A]
+            lineHasContent = false
+        } else {
+            pendingEmptyLines += 1
+        }
+    }
+}
+
+/// Hashes a canonical body with SHA-256, stopping after `limit` bytes when `l=` is in force, and
+/// counting the whole canonical length so content after `l=` can be reported.
+final class BodyHasher {
+    private var canonicalizer: BodyCanonicalizer
+    private let stream = SHA256Stream()
+    let limit: Int?
+    private(set) var canonicalLength = 0
+
+    init(_ algorithm: Canonicalization, limit: Int?) {
+        self.canonicalizer = BodyCanonicalizer(algorithm)
+        self.limit = limit
+    }
+
+    func update(_ chunk: some Sequence<UInt8>) { absorb(canonicalizer.update(chunk)) }
+
+    /// The digest of the first `limit` canonical bytes (all of them without a limit).
+    func finish() -> [UInt8] {
+        absorb(canonicalizer.finish())
+        return stream.finalize()
+    }
+
+    private func absorb(_ bytes: [UInt8]) {
+        let already = canonicalLength
+        canonicalLength += bytes.count
+        if let limit {
+            guard already < limit else { return }
+            let take = min(bytes.count, limit - already)
+            bytes.withUnsafeBytes { stream.update(UnsafeRawBufferPointer(rebasing: $0[0..<take])) }
+        } else {
+            stream.update(bytes)
+        }
+    }
+}
