@@ -37,6 +37,24 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
         try self.init(text: String(text), strict: false)
     }
 
+    /// Builds a name from labels as they arrive on the wire (a label may hold any octet, even a
+    /// dot); checks only the RFC 1035 length rules.
+    public init(labels: [String]) throws(DomainNameError) {
+        var total = -1
+        for label in labels {
+            let length = label.utf8.count
+            if length == 0 { throw DomainNameError(.emptyLabel, name: labels.joined(separator: "."), offset: total + 1) }
+            if length > Self.maximumLabelLength {
+                throw DomainNameError(.labelTooLong(length), name: labels.joined(separator: "."), offset: total + 1)
+            }
+            total += length + 1
+        }
+        if total > Self.maximumNameLength {
+            throw DomainNameError(.nameTooLong(total), name: labels.joined(separator: "."), offset: Self.maximumNameLength)
+        }
+        self.init(uncheckedLabels: labels)
+    }
+
     /// Builds a name from labels that are already known to be valid.
     init(uncheckedLabels labels: [String]) {
         self.labels = labels

@@ -1,7 +1,136 @@
 import ArgumentParser
+import DNSCore
+import Foundation
 
-/// Placeholder until the DNS module lands.
+/// `dnsaudit query NAME TYPE`: one DNS question, answered the way a person debugging DNS wants
+/// to see it: records, rcode, flags, transport, server, timing.
 struct QueryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "query", abstract: "Ask one DNS question.")
-    func run() async throws { throw ExitCode(ExitStatus.usage) }
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Ask one DNS question and show the outcome: records, rcode, flags, transport, timing.",
+        discussion: """
+            Exit status: 0 for an answer, NODATA or NXDOMAIN (the question was answered); \
+            2 when no usable answer came (SERVFAIL, REFUSED, timeout, network error); 64 on a usage error.
+            """
+    )
+
+    @Argument(help: "The name to ask about.")
+    var name: String
+
+    @Argument(help: "The record type: A, AAAA, MX, TXT, CNAME, PTR, NS, SOA, SPF or TYPEnnn.")
+    var type: String = "A"
+
+    @OptionGroup var resolver: ResolverOptions
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        do { _ = try DomainName(name) } catch { throw ValidationError("\(error)") }
+        guard RecordType(type) != nil else { throw ValidationError("unknown record type \(type.debugDescription)") }
+    }
+
+    func run() async throws {
+        let question = DNSQuestion(try DomainName(name), RecordType(type)!)
+        let base = try resolver.makeBaseResolver()
+        do {
+            let response = try await base.query(question)
+            print(format == .text ? QueryRendering.text(response) : try QueryRendering.json(.success(response)))
+        } catch let error as DNSError {
+            if format == .text {
+                FileHandle.standardError.write(Data("dnsaudit: \(error)\n".utf8))
+            } else {
+                print(try QueryRendering.json(.failure(error)))
+            }
+            throw ExitCode(ExitStatus.incomplete)
+        }
+    }
+}
+
+enum QueryRendering {
+    static func text(_ response: DNSResponse) -> String {
+        var lines: [String] = []
+        let outcome: String
+        switch response.outcome {
+        case .answer: outcome = "\(response.records.count) record\(response.records.count == 1 ? "" : "s")"
+        case .nodata: outcome = "NODATA (the name exists, with no \(response.question.type) records)"
+        case .nxdomain: outcome = "NXDOMAIN (the name does not exist)"
+        }
+        lines.append(";; \(response.question): \(outcome)")
+        var flags: [String] = []
+        if response.authenticatedData { flags.append("ad") }
+        if response.truncatedOverUDP { flags.append("tc") }
+        lines.append(
+            ";; rcode \(response.rcode), flags [\(flags.joined(separator: " "))], transport \(response.transport.rawValue.uppercased()), "
+                + "server \(response.server), \(milliseconds(response.elapsed)) ms")
+        if response.truncatedOverUDP {
+            lines.append(";; the UDP answer was truncated (TC=1); the full answer needed TCP")
+        }
+        if !response.cnameChain.isEmpty {
+            lines.append(
+                ";; CNAME chain: " + ([response.question.name] + response.cnameChain).map(\.description).joined(separator: " → "))
+        }
+        for record in response.records { lines.append(record.presentation) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let value = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        return String(format: "%.1f", value)
+    }
+
+    struct Record: Encodable {
+        var name: String
+        var ttl: UInt32
+        var type: String
+        var data: String
+        var strings: [String]?
+    }
+
+    struct Output: Encodable {
+        var question: String
+        var type: String
+        var outcome: String
+        var rcode: String?
+        var authenticatedData: Bool?
+        var truncatedOverUDP: Bool?
+        var transport: String?
+        var server: String?
+        var elapsedMilliseconds: Double?
+        var cnameChain: [String]?
+        var records: [Record]?
+        var error: String?
+        var errorKind: String?
+    }
+
+    static func json(_ result: Result<DNSResponse, DNSError>) throws -> String {
+        let output: Output
+        switch result {
+        case .success(let response):
+            let (seconds, attoseconds) = response.elapsed.components
+            output = Output(
+                question: response.question.name.description, type: response.question.type.description,
+                outcome: response.outcome.rawValue, rcode: response.rcode.description,
+                authenticatedData: response.authenticatedData, truncatedOverUDP: response.truncatedOverUDP,
+                transport: response.transport.rawValue, server: response.server,
+                elapsedMilliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15,
+                cnameChain: response.cnameChain.map(\.description),
+                records: response.records.map { record in
+                    var strings: [String]? = nil
+                    if case .txt(let txt) = record.data { strings = txt.strings.map { String(decoding: $0, as: UTF8.self) } }
+                    return Record(
+                        name: record.name.description, ttl: record.ttl, type: record.type.description,
+                        data: record.data.presentation, strings: strings)
+                })
+        case .failure(let error):
+            output = Output(
+                question: error.question.name.description, type: error.question.type.description, outcome: "failure",
+                rcode: error.rcode?.description, server: error.server, error: error.description,
+                errorKind: error.kind.rawValue)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(output), as: UTF8.self)
+    }
 }

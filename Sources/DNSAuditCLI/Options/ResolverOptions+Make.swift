@@ -1,9 +1,53 @@
 import ArgumentParser
 import DNSCore
+import DNSLDNS
+import Foundation
 
 extension ResolverOptions {
-    /// Builds the uncached resolver. (Filled in with LDNSResolver and zone files by the DNS work.)
+    /// The parsed `--nameserver` values (a usage error names the bad one).
+    func parsedNameservers() throws -> [Nameserver] {
+        try nameservers.map { text in
+            guard let server = Nameserver(text) else {
+                throw ValidationError("--nameserver \(text.debugDescription) is not an IP address or IP:PORT ([IPv6]:PORT)")
+            }
+            return server
+        }
+    }
+
+    /// `--zone` values with each directory expanded to the `*.zone` files in it.
+    func zoneFiles() throws -> [String] {
+        var files: [String] = []
+        for path in zone {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ValidationError("--zone \(path): no such file or directory")
+            }
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                let zones = names.filter { $0.hasSuffix(".zone") }.sorted().map { path + "/" + $0 }
+                if zones.isEmpty { throw ValidationError("--zone \(path): the directory has no *.zone files") }
+                files += zones
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    /// Builds the uncached resolver: zone files when `--zone` is given, else ldns on the network.
     func makeBaseResolver() throws -> any DNSResolver {
-        throw ValidationError("no resolver is available yet")
+        if !zone.isEmpty {
+            do {
+                return try ZoneResolver(zoneFiles: try zoneFiles())
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw ValidationError("--zone: \(error)")
+            }
+        }
+        let servers = try nameservers.isEmpty ? Nameserver.fromResolvConf() : parsedNameservers()
+        return LDNSResolver(
+            LDNSResolver.Configuration(
+                nameservers: servers, timeout: .milliseconds(Int(timeout * 1000)), attempts: attempts, dnssecOK: dnssec))
     }
 }

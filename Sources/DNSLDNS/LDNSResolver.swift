@@ -1,0 +1,197 @@
+import DNSCore
+
+/// A ``DNSResolver`` that asks real nameservers, with packets built and parsed by ldns.
+///
+/// - UDP with an EDNS0 payload size of 1232 (RFC 6891; the DNS Flag Day 2020 value), and an
+///   explicit TCP re-query when an answer comes back truncated (RFC 7766 §5), reported in
+///   ``DNSResponse/truncatedOverUDP`` and ``DNSResponse/transport``.
+/// - Optional DO bit (RFC 3225) with the AD flag reported.
+/// - Failover: each attempt asks every nameserver in turn; a timeout, SERVFAIL or REFUSED moves
+///   on to the next one.
+/// - CNAMEs are followed (RFC 1034 §3.6.2), re-asking for the target when a server returns only
+///   the alias (an authoritative server whose target is out of zone does that).
+/// - Never blocks a thread: each exchange is a non-blocking socket driven by Dispatch sources.
+///   At most ``Configuration/maximumInFlight`` exchanges run at once; cancelling the calling task
+///   ends its exchange at once with ``DNSError/Kind/cancelled``.
+public final class LDNSResolver: DNSResolver {
+    /// How the resolver behaves.
+    public struct Configuration: Sendable {
+        /// Servers to ask, in order.
+        public var nameservers: [Nameserver]
+        /// How long to wait for each answer.
+        public var timeout: Duration
+        /// Rounds over the server list.
+        public var attempts: Int
+        /// Advertised EDNS0 UDP payload size; 0 sends no OPT record (512-byte answers).
+        public var ednsUDPSize: UInt16
+        /// Set the DO bit and ask for the AD flag.
+        public var dnssecOK: Bool
+        /// Ask over TCP from the start.
+        public var tcpOnly: Bool
+        /// Most exchanges in flight at once; others wait their turn.
+        public var maximumInFlight: Int
+        /// Longest CNAME chain followed.
+        public var maximumCNAMEChain: Int
+
+        /// Defaults suited to an interactive CLI: 2 s × 2 attempts, servers from /etc/resolv.conf.
+        public init(
+            nameservers: [Nameserver] = Nameserver.fromResolvConf(), timeout: Duration = .seconds(2), attempts: Int = 2,
+            ednsUDPSize: UInt16 = 1232, dnssecOK: Bool = false, tcpOnly: Bool = false, maximumInFlight: Int = 256,
+            maximumCNAMEChain: Int = 16
+        ) {
+            self.nameservers = nameservers
+            self.timeout = timeout
+            self.attempts = max(1, attempts)
+            self.ednsUDPSize = ednsUDPSize
+            self.dnssecOK = dnssecOK
+            self.tcpOnly = tcpOnly
+            self.maximumInFlight = max(1, maximumInFlight)
+            self.maximumCNAMEChain = maximumCNAMEChain
+        }
+    }
+
+    public let configuration: Configuration
+    private let semaphore: AsyncSemaphore
+
+    public init(_ configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        self.semaphore = AsyncSemaphore(permits: configuration.maximumInFlight)
+    }
+
+    /// A resolver asking `nameservers` with otherwise default settings.
+    public convenience init(nameservers: [Nameserver], timeout: Duration = .seconds(2), attempts: Int = 2) {
+        self.init(Configuration(nameservers: nameservers, timeout: timeout, attempts: attempts))
+    }
+
+    public var resolverDescription: String {
+        "ldns " + configuration.nameservers.map(\.description).joined(separator: ", ")
+    }
+
+    public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        guard !configuration.nameservers.isEmpty else {
+            throw DNSError(.noNameserver, question: question, detail: "no nameserver in /etc/resolv.conf; pass --nameserver")
+        }
+        let started = ContinuousClock.now
+        var chain: [DomainName] = []
+        var seen: Set<DomainName> = [question.name]
+        var current = question
+        var sawTruncation = false
+        while true {
+            let exchange = try await ask(current, original: question)
+            sawTruncation = sawTruncation || exchange.truncated
+            let reply = exchange.reply
+            // Walk the answer section from the name asked, through any CNAMEs.
+            var name = current.name
+            var records: [ResourceRecord] = []
+            var hops = 0
+            while hops <= configuration.maximumCNAMEChain {
+                records = reply.answers.filter { $0.name == name && $0.type == question.type }
+                if !records.isEmpty || question.type == .cname { break }
+                guard let alias = reply.answers.first(where: { $0.name == name && $0.type == .cname }),
+                    case .cname(let target) = alias.data
+                else { break }
+                guard seen.insert(target).inserted, chain.count < configuration.maximumCNAMEChain else {
+                    throw DNSError(
+                        .cnameLoop, question: question, server: exchange.server.description,
+                        detail: "CNAME chain " + ([question.name] + chain + [target]).map(\.description).joined(separator: " → "))
+                }
+                chain.append(target)
+                name = target
+                hops += 1
+            }
+            func response(_ outcome: DNSResponse.Outcome, _ records: [ResourceRecord] = []) -> DNSResponse {
+                let soa = reply.authority.first { $0.type == .soa }
+                var negativeTTL: UInt32? = nil
+                if outcome != .answer, let soa, case .soa(let data) = soa.data { negativeTTL = min(soa.ttl, data.minimum) }
+                return DNSResponse(
+                    question: question, outcome: outcome, records: records, cnameChain: chain, rcode: reply.rcode,
+                    authenticatedData: reply.authenticatedData, truncatedOverUDP: sawTruncation,
+                    transport: exchange.transport, server: exchange.server.description, elapsed: .now - started,
+                    negativeTTL: negativeTTL)
+            }
+            if !records.isEmpty { return response(.answer, records) }
+            if reply.rcode == .nameError { return response(.nxdomain) }
+            let hasSOA = reply.authority.contains { $0.type == .soa }
+            if name != current.name && !hasSOA {
+                // Only the alias came back: ask for the target ourselves.
+                current = DNSQuestion(name, question.type)
+                continue
+            }
+            return response(.nodata)
+        }
+    }
+
+    private struct Exchange {
+        var reply: WireReply
+        var server: Nameserver
+        var transport: DNSTransport
+        var truncated: Bool
+    }
+
+    /// Asks `question`, trying each server for each attempt, until one gives a usable answer.
+    private func ask(_ question: DNSQuestion, original: DNSQuestion) async throws(DNSError) -> Exchange {
+        var failure: DNSError? = nil
+        for _ in 0..<configuration.attempts {
+            for server in configuration.nameservers {
+                if Task.isCancelled { throw DNSError(.cancelled, question: original, server: server.description) }
+                do {
+                    return try await ask(question, server: server, original: original)
+                } catch {
+                    if error.kind == .cancelled { throw error }
+                    failure = error
+                }
+            }
+        }
+        throw failure ?? DNSError(.timeout, question: original)
+    }
+
+    private func ask(_ question: DNSQuestion, server: Nameserver, original: DNSQuestion) async throws(DNSError) -> Exchange {
+        do {
+            try await semaphore.acquire()
+        } catch {
+            throw DNSError(.cancelled, question: original, server: server.description, detail: "cancelled while waiting to send")
+        }
+        defer { semaphore.release() }
+        let id = UInt16.random(in: .min ... .max)
+        let wire: [UInt8]
+        do {
+            wire = try LDNSWire.makeQuery(
+                question, id: id, ednsUDPSize: configuration.ednsUDPSize, dnssecOK: configuration.dnssecOK)
+        } catch {
+            throw DNSError(.malformed, question: original, detail: "could not build the query: \(error)")
+        }
+        var truncated = false
+        var transport: DNSTransport = configuration.tcpOnly ? .tcp : .udp
+        var reply = try await exchange(wire, id: id, question, server: server, transport: transport, original: original)
+        if reply.truncated && transport == .udp {
+            truncated = true
+            transport = .tcp
+            reply = try await exchange(wire, id: id, question, server: server, transport: .tcp, original: original)
+        }
+        switch reply.rcode {
+        case .noError, .nameError:
+            return Exchange(reply: reply, server: server, transport: transport, truncated: truncated)
+        case .serverFailure:
+            throw DNSError(.serverFailure, question: original, server: server.description, rcode: reply.rcode)
+        case .refused:
+            throw DNSError(.refused, question: original, server: server.description, rcode: reply.rcode)
+        default:
+            throw DNSError(.otherResponseCode, question: original, server: server.description, rcode: reply.rcode)
+        }
+    }
+
+    private func exchange(
+        _ wire: [UInt8], id: UInt16, _ question: DNSQuestion, server: Nameserver, transport: DNSTransport,
+        original: DNSQuestion
+    ) async throws(DNSError) -> WireReply {
+        let exchange = QueryExchange(
+            server: server, query: wire, id: id, question: question, transport: transport == .tcp ? .tcp : .udp,
+            timeout: configuration.timeout)
+        switch await exchange.run() {
+        case .reply(let reply):
+            return reply
+        case .failure(let kind, let detail):
+            throw DNSError(kind, question: original, server: server.description, detail: (transport == .tcp ? "TCP: " : "") + detail)
+        }
+    }
+}

@@ -1,0 +1,210 @@
+internal import CLDNS
+import DNSCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A reply decoded by ldns and converted to Swift values. No ldns pointer outlives the call
+/// that made it.
+struct WireReply: Sendable {
+    var id: UInt16
+    var isResponse: Bool
+    var rcode: ResponseCode
+    var truncated: Bool
+    var authenticatedData: Bool
+    var question: DNSQuestion?
+    var answers: [ResourceRecord]
+    var authority: [ResourceRecord]
+}
+
+/// Why bytes could not be read as a DNS message.
+struct WireError: Error, Sendable, CustomStringConvertible {
+    var description: String
+}
+
+/// Query construction and reply parsing through ldns (`ldns_pkt_query_new`, `ldns_pkt2wire`,
+/// `ldns_wire2pkt`). The network I/O is ours (``QueryExchange``); ldns' own resolver blocks,
+/// mutates itself on every send and marks a server dead after one timeout (shared/NOTES.md).
+enum LDNSWire {
+    /// The wire form of a query for `question` with the given ID.
+    ///
+    /// - Parameters:
+    ///   - ednsUDPSize: advertised EDNS0 UDP payload size (RFC 6891); 0 sends no OPT record.
+    ///   - dnssecOK: sets the DO bit (RFC 3225) and AD (RFC 6840 §5.7), asking a validating
+    ///     resolver to say whether it validated.
+    static func makeQuery(_ question: DNSQuestion, id: UInt16, ednsUDPSize: UInt16, dnssecOK: Bool) throws -> [UInt8] {
+        let nameBytes = wireName(question.name)
+        guard let name = nameBytes.withUnsafeBytes({ ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, $0.count, $0.baseAddress) })
+        else { throw WireError(description: "ldns could not make a name from \(question.name)") }
+        // ldns_pkt_query_new takes ownership of `name`.
+        guard
+            let packet = ldns_pkt_query_new(
+                name, ldns_rr_type(rawValue: UInt32(question.type.rawValue)), LDNS_RR_CLASS_IN, UInt16(LDNS_RD))
+        else { throw WireError(description: "ldns could not make a query") }
+        defer { ldns_pkt_free(packet) }
+        ldns_pkt_set_id(packet, id)
+        if ednsUDPSize > 0 {
+            ldns_pkt_set_edns_udp_size(packet, ednsUDPSize)
+            if dnssecOK { ldns_pkt_set_edns_do(packet, true) }
+        }
+        if dnssecOK { ldns_pkt_set_ad(packet, true) }
+        var wire: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        let status = ldns_pkt2wire(&wire, packet, &size)
+        guard status == LDNS_STATUS_OK, let wire else {
+            throw WireError(description: String(cString: ldns_get_errorstr_by_id(status)))
+        }
+        defer { free(wire) }
+        return Array(UnsafeBufferPointer(start: wire, count: size))
+    }
+
+    /// Uncompressed wire labels of `name`, ending with the root label.
+    static func wireName(_ name: DomainName) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for label in name.labels {
+            let utf8 = Array(label.utf8)
+            bytes.append(UInt8(utf8.count))
+            bytes += utf8
+        }
+        bytes.append(0)
+        return bytes
+    }
+
+    /// Decodes a reply with `ldns_wire2pkt` and converts it.
+    static func parseReply(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> WireReply {
+        guard bytes.count >= 12, let base = bytes.baseAddress else {
+            throw WireError(description: "reply of \(bytes.count) bytes is shorter than a DNS header")
+        }
+        var packet: UnsafeMutablePointer<ldns_pkt>? = nil
+        let status = ldns_wire2pkt(&packet, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+        guard status == LDNS_STATUS_OK, let packet else {
+            throw WireError(description: "ldns could not parse the reply: \(String(cString: ldns_get_errorstr_by_id(status)))")
+        }
+        defer { ldns_pkt_free(packet) }
+        let questions = records(ldns_pkt_question(packet), question: true)
+        return WireReply(
+            id: ldns_pkt_id(packet),
+            isResponse: ldns_pkt_qr(packet),
+            rcode: ResponseCode(rawValue: UInt16(ldns_pkt_get_rcode(packet).rawValue)),
+            truncated: ldns_pkt_tc(packet),
+            authenticatedData: ldns_pkt_ad(packet),
+            question: questions.first.map { DNSQuestion($0.name, $0.type) },
+            answers: records(ldns_pkt_answer(packet), question: false),
+            authority: records(ldns_pkt_authority(packet), question: false)
+        )
+    }
+
+    /// Converts a borrowed ldns RR list. Records whose data cannot be converted are dropped.
+    static func records(_ list: UnsafeMutablePointer<ldns_rr_list>?, question: Bool) -> [ResourceRecord] {
+        guard let list else { return [] }
+        var result: [ResourceRecord] = []
+        let count = ldns_rr_list_rr_count(list)
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            guard let rr = ldns_rr_list_rr(list, index), let record = record(rr, question: question) else { continue }
+            result.append(record)
+        }
+        return result
+    }
+
+    /// Converts one borrowed ldns RR to a ``ResourceRecord``.
+    static func record(_ rr: UnsafeMutablePointer<ldns_rr>, question: Bool = false) -> ResourceRecord? {
+        guard let owner = ldns_rr_owner(rr), let name = domainName(owner) else { return nil }
+        let type = RecordType(rawValue: UInt16(truncatingIfNeeded: ldns_rr_get_type(rr).rawValue))
+        let ttl = ldns_rr_ttl(rr)
+        if question { return ResourceRecord(name: name, ttl: 0, data: .other(type, [])) }
+        var fields: [[UInt8]] = []
+        for index in 0..<ldns_rr_rd_count(rr) {
+            guard let rdf = ldns_rr_rdf(rr, index) else { return nil }
+            fields.append(bytes(of: rdf))
+        }
+        guard let data = recordData(type, fields) else { return nil }
+        return ResourceRecord(name: name, ttl: ttl, data: data)
+    }
+
+    static func bytes(of rdf: UnsafeMutablePointer<ldns_rdf>) -> [UInt8] {
+        let size = ldns_rdf_size(rdf)
+        guard size > 0, let data = ldns_rdf_data(rdf) else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: size))
+    }
+
+    static func domainName(_ rdf: UnsafeMutablePointer<ldns_rdf>) -> DomainName? {
+        domainName(wire: bytes(of: rdf))
+    }
+
+    /// Reads uncompressed wire labels (ldns has already expanded compression).
+    static func domainName(wire: [UInt8]) -> DomainName? {
+        var labels: [String] = []
+        var index = 0
+        while index < wire.count {
+            let length = Int(wire[index])
+            if length == 0 { break }
+            guard length <= 63, index + 1 + length <= wire.count else { return nil }
+            labels.append(labelText(wire[(index + 1)...(index + length)]))
+            index += 1 + length
+        }
+        return try? DomainName(labels: labels)
+    }
+
+    /// Label bytes as text: as they are when they are valid UTF-8 (so a name round-trips to the
+    /// same wire bytes), else with each byte outside printable ASCII written `\DDD` (RFC 1035 §5.1).
+    static func labelText(_ bytes: ArraySlice<UInt8>) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var text = ""
+        for byte in bytes {
+            if byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: ".") && byte != UInt8(ascii: "\\") {
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let digits = String(byte)
+                text += "\\" + String(repeating: "0", count: 3 - digits.count) + digits
+            }
+        }
+        return text
+    }
+
+    static func uint16(_ bytes: [UInt8]) -> UInt16? {
+        bytes.count == 2 ? UInt16(bytes[0]) << 8 | UInt16(bytes[1]) : nil
+    }
+
+    static func uint32(_ bytes: [UInt8]) -> UInt32? {
+        bytes.count == 4 ? bytes.reduce(0) { $0 << 8 | UInt32($1) } : nil
+    }
+
+    static func recordData(_ type: RecordType, _ fields: [[UInt8]]) -> RecordData? {
+        switch type {
+        case .a:
+            guard fields.count == 1, let value = uint32(fields[0]) else { return nil }
+            return .a(IPv4Address(value))
+        case .aaaa:
+            guard fields.count == 1, let address = IPv6Address(octets: fields[0]) else { return nil }
+            return .aaaa(address)
+        case .cname, .ptr, .ns:
+            guard fields.count == 1, let name = domainName(wire: fields[0]) else { return nil }
+            return type == .cname ? .cname(name) : type == .ptr ? .ptr(name) : .ns(name)
+        case .mx:
+            guard fields.count == 2, let preference = uint16(fields[0]), let exchange = domainName(wire: fields[1])
+            else { return nil }
+            return .mx(preference: preference, exchange: exchange)
+        case .txt, .spf:
+            // One rdf per character-string, each with its length byte first (shared/NOTES.md).
+            var strings: [[UInt8]] = []
+            for field in fields {
+                guard let length = field.first, Int(length) == field.count - 1 else { return nil }
+                strings.append(Array(field.dropFirst()))
+            }
+            return type == .txt ? .txt(TXTData(strings: strings)) : .other(.spf, fields.flatMap { $0 })
+        case .soa:
+            guard fields.count == 7, let primary = domainName(wire: fields[0]), let mailbox = domainName(wire: fields[1]),
+                let serial = uint32(fields[2]), let refresh = uint32(fields[3]), let retry = uint32(fields[4]),
+                let expire = uint32(fields[5]), let minimum = uint32(fields[6])
+            else { return nil }
+            return .soa(
+                SOAData(
+                    primary: primary, mailbox: mailbox, serial: serial, refresh: refresh, retry: retry, expire: expire,
+                    minimum: minimum))
+        default:
+            return .other(type, fields.flatMap { $0 })
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import DNSCore
+import Testing
+
+@Suite struct DomainNameTests {
+    @Test(arguments: ["example.com", "EXAMPLE.com.", "_dmarc.example.com", "s1._domainkey.mail-1.example.co.uk", "a"])
+    func acceptsHostNames(_ text: String) throws {
+        let name = try DomainName(text)
+        #expect(name.description == (text.hasSuffix(".") ? String(text.dropLast()) : text))
+    }
+
+    @Test func comparesCaseInsensitivelyAndToleratesTheTrailingDot() throws {
+        #expect(try DomainName("Example.COM.") == DomainName("example.com"))
+        #expect(Set([try DomainName("A.b"), try DomainName("a.B.")]).count == 1)
+    }
+
+    @Test func rejectsALabelLongerThan63Octets() throws {
+        let long = String(repeating: "a", count: 64)
+        let error = #expect(throws: DomainNameError.self) { try DomainName("\(long).example.com") }
+        #expect(error?.reason == .labelTooLong(64))
+        #expect(error?.offset == 0)
+        #expect(try DomainName(String(repeating: "a", count: 63) + ".com").labels.count == 2)
+    }
+
+    @Test func rejectsANameLongerThan253Octets() throws {
+        let label = String(repeating: "a", count: 63)
+        let name = [label, label, label, String(repeating: "b", count: 62)].joined(separator: ".")
+        #expect(name.utf8.count == 254)
+        let error = #expect(throws: DomainNameError.self) { try DomainName(name) }
+        #expect(error?.reason == .nameTooLong(254))
+        #expect(try DomainName(String(name.dropFirst())).labels.count == 4)
+    }
+
+    @Test(arguments: [
+        ("exa mple.com", DomainNameError.Reason.invalidCharacter(" "), 3),
+        ("example..com", .emptyLabel, 8),
+        (".example.com", .emptyLabel, 0),
+        ("-example.com", .hyphenAtLabelEdge, 0),
+        ("example-.com", .hyphenAtLabelEdge, 7),
+        ("bücher.de", .nonASCII, 1),
+        ("", .empty, 0),
+    ])
+    func namesTheProblemAndWhereItIs(text: String, reason: DomainNameError.Reason, offset: Int) {
+        let error = #expect(throws: DomainNameError.self) { try DomainName(text) }
+        #expect(error?.reason == reason)
+        #expect(error?.offset == offset)
+        #expect(error?.description.contains("offset \(offset)") == true)
+    }
+
+    @Test func lenientNamesAcceptAnyLabelTheDNSCarries() throws {
+        let name = try DomainName(dnsName: "foo+bar.example.com")
+        #expect(name.labels.first == "foo+bar")
+        #expect(throws: DomainNameError.self) { try DomainName("foo+bar.example.com") }
+    }
+
+    @Test func walksParentsAndSubdomains() throws {
+        let name = try DomainName("a.b.example.com")
+        #expect(name.parent == (try DomainName("b.example.com")))
+        #expect(name.isSubdomain(of: try DomainName("EXAMPLE.com")))
+        #expect(!name.isSubdomain(of: try DomainName("ample.com")))
+        #expect(name.suffix(labels: 2) == (try DomainName("example.com")))
+        #expect(DomainName.root.parent == nil)
+        #expect(try name.prepending("_dmarc").description == "_dmarc.a.b.example.com")
+    }
+}
+
+@Suite struct IPAddressTests {
+    @Test(arguments: [
+        ("2001:db8::1", "2001:db8::1"), ("2001:DB8:0:0:0:0:0:1", "2001:db8::1"), ("::", "::"), ("::1", "::1"),
+        ("::ffff:192.0.2.1", "::ffff:c000:201"), ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
+        ("2001:0:0:1::1", "2001:0:0:1::1"), ("fe80::", "fe80::"),
+    ])
+    func parsesAndPrintsIPv6(text: String, canonical: String) throws {
+        let address = try #require(IPv6Address(text))
+        #expect(address.description == canonical)
+        #expect(IPv6Address(canonical) == address)
+    }
+
+    @Test(arguments: ["2001:db8::1::1", "12345::", "1:2:3:4:5:6:7:8:9", "::g", ":", "1:2:3:4:5:6:7", "::1.2.3", ""])
+    func rejectsMalformedIPv6(_ text: String) {
+        #expect(IPv6Address(text) == nil)
+    }
+
+    @Test(arguments: ["256.0.0.1", "1.2.3", "01.2.3.4", "1.2.3.4.5", "a.b.c.d", "1..2.3", " 1.2.3.4"])
+    func rejectsMalformedIPv4(_ text: String) {
+        #expect(IPv4Address(text) == nil)
+    }
+
+    @Test func unmapsIPv4MappedIPv6() throws {
+        let mapped = try #require(IPAddress("::ffff:192.0.2.1"))
+        #expect(mapped.unmapped == IPAddress("192.0.2.1"))
+        #expect(IPAddress("[2001:db8::1]") == IPAddress("2001:db8::1"))
+    }
+
+    @Test func buildsReverseNames() throws {
+        #expect(IPAddress("192.0.2.1")!.reverseName.description == "1.2.0.192.in-addr.arpa")
+        #expect(IPAddress("2001:db8::1")!.reverseName.description.hasPrefix("1.0.0.0.0.0.0.0"))
+        #expect(IPAddress("2001:db8::1")!.reverseName.description.hasSuffix("8.b.d.0.1.0.0.2.ip6.arpa"))
+    }
+}

@@ -1,0 +1,126 @@
+import DNSCore
+import Synchronization
+import Testing
+
+func name(_ text: String) -> DomainName { try! DomainName(dnsName: text) }
+
+@Suite struct ZoneResolverTests {
+    let zone = ZoneResolver(records: [
+        ResourceRecord(name: name("example.com"), ttl: 100, data: .soa(SOAData(
+            primary: name("ns.example.com"), mailbox: name("h.example.com"), serial: 1, refresh: 1, retry: 1, expire: 1,
+            minimum: 42))),
+        ResourceRecord(name: name("example.com"), data: .txt(TXTData(text: "v=spf1 -all"))),
+        ResourceRecord(name: name("a.b.example.com"), data: .a(IPv4Address("192.0.2.1")!)),
+        ResourceRecord(name: name("alias.example.com"), data: .cname(name("a.b.example.com"))),
+        ResourceRecord(name: name("*.wild.example.com"), data: .txt(TXTData(text: "wildcard"))),
+        ResourceRecord(name: name("loop.example.com"), data: .cname(name("loop.example.com"))),
+    ], failures: [name("broken.example.com"): .serverFailure])
+
+    @Test func keepsNXDOMAINAndNODATAApart() async throws {
+        #expect(try await zone.query(name("missing.example.com"), .a).outcome == .nxdomain)
+        #expect(try await zone.query(name("example.com"), .a).outcome == .nodata)
+        #expect(try await zone.query(name("b.example.com"), .a).outcome == .nodata, "empty non-terminal exists")
+        #expect(try await zone.query(name("missing.example.com"), .a).negativeTTL == 42)
+    }
+
+    @Test func followsCNAMEs() async throws {
+        let response = try await zone.query(name("alias.example.com"), .a)
+        #expect(response.outcome == .answer)
+        #expect(response.cnameChain == [name("a.b.example.com")])
+        #expect(try await zone.query(name("alias.example.com"), .cname).records.count == 1)
+        let error = await #expect(throws: DNSError.self) { try await zone.query(name("loop.example.com"), .a) }
+        #expect(error?.kind == .cnameLoop)
+    }
+
+    @Test func answersWildcardsOnlyForNamesThatDoNotExist() async throws {
+        let response = try await zone.query(name("x.wild.example.com"), .txt)
+        #expect(response.txt.first?.joined == "wildcard")
+        #expect(response.records.first?.name == name("x.wild.example.com"))
+        #expect(try await zone.query(name("wild.example.com"), .txt).outcome == .nodata)
+    }
+
+    @Test func throwsInjectedFailures() async throws {
+        let error = await #expect(throws: DNSError.self) { try await zone.query(name("broken.example.com"), .txt) }
+        #expect(error?.kind == .serverFailure)
+    }
+}
+
+/// Counts the questions that reach it, and can be slowed down.
+final class CountingResolver: DNSResolver {
+    let base: any DNSResolver
+    let delay: Duration
+    let count = Mutex(0)
+    init(_ base: any DNSResolver, delay: Duration = .zero) {
+        self.base = base
+        self.delay = delay
+    }
+    var resolverDescription: String { "counting" }
+    func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        count.withLock { $0 += 1 }
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        return try await base.query(question)
+    }
+}
+
+@Suite struct CachingResolverTests {
+    let zone = ZoneResolver(
+        records: [ResourceRecord(name: name("example.com"), ttl: 300, data: .a(IPv4Address("192.0.2.1")!))],
+        failures: [name("fail.example.com"): .timeout])
+
+    @Test func answersRepeatedQuestionsFromTheCache() async throws {
+        let counting = CountingResolver(zone)
+        let cache = CachingResolver(counting)
+        let first = try await cache.query(name("example.com"), .a)
+        let second = try await cache.query(name("EXAMPLE.com"), .a)
+        #expect(!first.fromCache)
+        #expect(second.fromCache)
+        #expect(counting.count.withLock { $0 } == 1)
+    }
+
+    @Test func cachesNegativeAnswersButNotFailures() async throws {
+        let counting = CountingResolver(zone)
+        let cache = CachingResolver(counting)
+        _ = try await cache.query(name("nx.example.com"), .a)
+        _ = try await cache.query(name("nx.example.com"), .a)
+        #expect(counting.count.withLock { $0 } == 1)
+        for _ in 0..<2 {
+            await #expect(throws: DNSError.self) { try await cache.query(name("fail.example.com"), .a) }
+        }
+        #expect(counting.count.withLock { $0 } == 3)
+    }
+
+    @Test func mergesConcurrentIdenticalQuestions() async throws {
+        let counting = CountingResolver(zone, delay: .milliseconds(50))
+        let cache = CachingResolver(counting)
+        let outcomes = await withTaskGroup(of: DNSResponse.Outcome?.self) { group in
+            for _ in 0..<20 { group.addTask { try? await cache.query(name("example.com"), .a).outcome } }
+            return await group.reduce(into: [DNSResponse.Outcome?]()) { $0.append($1) }
+        }
+        #expect(outcomes.allSatisfy { $0 == .answer })
+        #expect(counting.count.withLock { $0 } == 1)
+    }
+
+    @Test func doesNotCacheAnswersWithZeroTTL() async throws {
+        let zone = ZoneResolver(records: [ResourceRecord(name: name("z.example"), ttl: 0, data: .a(IPv4Address(1)))])
+        let counting = CountingResolver(zone)
+        let cache = CachingResolver(counting)
+        _ = try await cache.query(name("z.example"), .a)
+        _ = try await cache.query(name("z.example"), .a)
+        #expect(counting.count.withLock { $0 } == 2)
+    }
+}
+
+@Suite struct DeadlineResolverTests {
+    @Test func failsQueriesOnceTheDeadlineHasPassed() async throws {
+        let zone = ZoneResolver(records: [ResourceRecord(name: name("example.com"), data: .a(IPv4Address(1)))])
+        let slow = CountingResolver(zone, delay: .seconds(5))
+        let resolver = DeadlineResolver(slow, timeout: .milliseconds(100))
+        let error = await #expect(throws: DNSError.self) { try await resolver.query(name("example.com"), .a) }
+        #expect(error?.kind == .deadlineExceeded)
+        let expired = DeadlineResolver(zone, deadline: .now - .seconds(1))
+        let again = await #expect(throws: DNSError.self) { try await expired.query(name("example.com"), .a) }
+        #expect(again?.kind == .deadlineExceeded)
+        let fine = DeadlineResolver(zone, timeout: .seconds(5))
+        #expect(try await fine.query(name("example.com"), .a).outcome == .answer)
+    }
+}
