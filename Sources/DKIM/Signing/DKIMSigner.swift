@@ -52,14 +52,6 @@ public struct DKIMSigningConfiguration: Sendable {
     public var algorithm: DKIMSignatureAlgorithm { key.algorithm.signatureAlgorithm }
 }
 
-/// A note about a signature that was made but could be better.
-public struct DKIMSigningWarning: Sendable, Hashable, CustomStringConvertible {
-    /// Stable identifier (`dkim.key.rsa-under-2048`).
-    public var id: String
-    public var message: String
-    public var description: String { message }
-}
-
 /// Why a message could not be signed. Nothing is written when this is thrown.
 public struct DKIMSigningError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
@@ -73,7 +65,7 @@ public struct DKIMSigningOutput: Sendable {
     public var message: MailMessage
     /// The new fields, in the order they were prepended (first configuration first).
     public var signatureFields: [HeaderField]
-    public var warnings: [DKIMSigningWarning]
+    public var warnings: [DKIMKeyLint]
 }
 
 /// Signs messages with one or more keys in one pass (RFC 6376 §5; RFC 8463).
@@ -106,7 +98,7 @@ public struct DKIMSigner: Sendable {
         guard !configurations.isEmpty else { throw DKIMSigningError("no signing configuration given") }
         do { try message.validateFromField() } catch { throw DKIMSigningError("cannot sign: \(error.message)") }
         var fields: [HeaderField] = []
-        var warnings: [DKIMSigningWarning] = []
+        var warnings: [DKIMKeyLint] = []
         var bodyHashes: [Canonicalization: (hash: [UInt8], length: Int)] = [:]
         for configuration in configurations {
             let body: (hash: [UInt8], length: Int)
@@ -141,18 +133,16 @@ public struct DKIMSigner: Sendable {
     static func signature(
         for message: MailMessage, _ configuration: DKIMSigningConfiguration, bodyHash: [UInt8], bodyLength: Int,
         now: Date
-    ) throws(DKIMSigningError) -> (HeaderField, [DKIMSigningWarning]) {
+    ) throws(DKIMSigningError) -> (HeaderField, [DKIMKeyLint]) {
         let key = configuration.key
-        var warnings: [DKIMSigningWarning] = []
+        var warnings: [DKIMKeyLint] = []
         if key.algorithm == .rsa {
             guard (DKIMPrivateKey.minimumRSABits...DKIMPrivateKey.maximumRSABits).contains(key.bits) else {
                 throw DKIMSigningError(
                     "RSA key of \(key.bits) bits: DKIM needs \(DKIMPrivateKey.minimumRSABits) to \(DKIMPrivateKey.maximumRSABits) (RFC 8301 §3.2)")
             }
             if key.bits < DKIMPrivateKey.recommendedRSABits {
-                warnings.append(DKIMSigningWarning(
-                    id: "dkim.key.rsa-under-2048",
-                    message: "RSA key of \(key.bits) bits: use at least 2048 (RFC 8301 §3.2)"))
+                warnings.append(DKIMKeyLint.rsaUnder2048(bits: key.bits))
             }
         }
         guard let domain = try? DomainName(configuration.domain) else {
@@ -227,23 +217,27 @@ public struct DKIMSigner: Sendable {
     /// ``lineWidth`` where possible. Folding is CRLF SP, which relaxed canonicalization turns
     /// into one space, as the `; ` it replaces would be.
     static func fold(name: String, tags: [String]) -> String {
+        // Every tag is followed by ";", so a line may hold lineWidth - 1 characters of tags.
+        let width = lineWidth - 1
         var out = name + ":"
         var column = out.count
         for (position, tag) in tags.enumerated() {
-            let separator = position == 0 ? " " : " "
-            if position > 0 { out += ";" ; column += 1 }
-            if column + separator.count + tag.count > lineWidth && position > 0 {
-                out += "\r\n"
-                column = 0
+            if position > 0 {
+                out += ";"
+                column += 1
+                if column + 1 + tag.count > width {
+                    out += "\r\n"
+                    column = 0
+                }
             }
+            out += " "
+            column += 1
             // A long h= breaks after its colons.
-            var pieces = tag.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            if !tag.hasPrefix("h=") { pieces = [tag] }
-            out += separator
-            column += separator.count
+            let pieces = tag.hasPrefix("h=")
+                ? tag.split(separator: ":", omittingEmptySubsequences: false).map(String.init) : [tag]
             for (index, piece) in pieces.enumerated() {
                 let text = index < pieces.count - 1 ? piece + ":" : piece
-                if index > 0, column + text.count > lineWidth {
+                if index > 0, column + text.count > width {
                     out += "\r\n "
                     column = 1
                 }
