@@ -103,23 +103,27 @@ public struct BodyCanonicalizer: Sendable {
     }
 }
 
-/// Hashes a canonical body with SHA-256, stopping after `limit` bytes when `l=` is in force, and
-/// counting the whole canonical length so content after `l=` can be reported.
-final class BodyHasher {
+/// Computes a body hash (`bh=`, RFC 6376 §3.7) as the body streams past: canonicalizes, hashes
+/// with SHA-256, stops after `limit` canonical bytes when `l=` is in force, and counts the whole
+/// canonical length so content after `l=` can be reported. Holds no more than one chunk.
+///
+/// Not thread-safe: use one hasher per body.
+public final class BodyHasher {
     private var canonicalizer: BodyCanonicalizer
     private let stream = SHA256Stream()
-    let limit: Int?
-    private(set) var canonicalLength = 0
+    public let limit: Int?
+    public private(set) var canonicalLength = 0
 
-    init(_ algorithm: Canonicalization, limit: Int?) {
+    public init(_ algorithm: Canonicalization, limit: Int?) {
         self.canonicalizer = BodyCanonicalizer(algorithm)
         self.limit = limit
     }
 
-    func update(_ chunk: some Sequence<UInt8>) { absorb(canonicalizer.update(chunk)) }
+    /// Feeds the next chunk of the (CRLF) body.
+    public func update(_ chunk: some Sequence<UInt8>) { absorb(canonicalizer.update(chunk)) }
 
-    /// The digest of the first `limit` canonical bytes (all of them without a limit).
-    func finish() -> [UInt8] {
+    /// The digest of the first `limit` canonical bytes (all of them without a limit). Call once.
+    public func finish() -> [UInt8] {
         absorb(canonicalizer.finish())
         return stream.finalize()
     }
