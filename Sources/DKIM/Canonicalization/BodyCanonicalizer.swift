@@ -24,10 +24,8 @@ public struct BodyCanonicalizer: Sendable {
 
     /// Canonicalizes the next chunk; returns the canonical bytes that are now final.
     public mutating func update(_ chunk: some Sequence<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(chunk.underestimatedCount + 2)
-        for byte in chunk { consume(byte, into: &out) }
-        return out
+        if let out = chunk.withContiguousStorageIfAvailable({ process($0) }) { return out }
+        return Array(chunk).withUnsafeBufferPointer { process($0) }
     }
 
     /// Ends the body; returns the last canonical bytes.
@@ -35,7 +33,8 @@ public struct BodyCanonicalizer: Sendable {
         var out: [UInt8] = []
         if pendingCR {
             pendingCR = false
-            content(0x0D, into: &out)
+            out += flushForContent()
+            out.append(0x0D)
         }
         if lineHasContent {
             out += [0x0D, 0x0A]
@@ -55,32 +54,12 @@ public struct BodyCanonicalizer: Sendable {
         return canonicalizer.update(body) + canonicalizer.finish()
     }
 
-    @inline(__always)
-    private mutating func consume(_ byte: UInt8, into out: inout [UInt8]) {
-        if pendingCR {
-            pendingCR = false
-            if byte == 0x0A {
-                endLine(into: &out)
-                return
-            }
-            content(0x0D, into: &out)
-        }
-        if byte == 0x0D {
-            pendingCR = true
-        } else if algorithm == .relaxed && (byte == 0x20 || byte == 0x09) {
-            pendingSpace = true
-        } else {
-            content(byte, into: &out)
-        }
-    }
-
-    @inline(__always)
-    private mutating func content(_ byte: UInt8, into out: inout [UInt8]) {
+    /// What goes out before the first content byte of a line: held empty lines, then a held space.
+    private mutating func flushForContent() -> [UInt8] {
+        var out: [UInt8] = []
         if !lineHasContent {
-            if pendingEmptyLines > 0 {
-                for _ in 0..<pendingEmptyLines { out += [0x0D, 0x0A] }
-                pendingEmptyLines = 0
-            }
+            for _ in 0..<pendingEmptyLines { out += [0x0D, 0x0A] }
+            pendingEmptyLines = 0
             lineHasContent = true
             emittedAnything = true
         }
@@ -88,18 +67,77 @@ public struct BodyCanonicalizer: Sendable {
             out.append(0x20)
             pendingSpace = false
         }
-        out.append(byte)
+        return out
     }
 
-    @inline(__always)
-    private mutating func endLine(into out: inout [UInt8]) {
-        pendingSpace = false  // relaxed: WSP at the end of a line is removed
-        if lineHasContent {
-            out += [0x0D, 0x0A]
-            lineHasContent = false
-        } else {
-            pendingEmptyLines += 1
+    /// The state machine over one chunk, writing straight into the result's storage. Each input
+    /// byte gives at most one output byte, plus what was held from earlier chunks.
+    private mutating func process(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let relaxed = algorithm == .relaxed
+        let capacity = input.count + 2 * pendingEmptyLines + 4
+        var pendingCR = self.pendingCR
+        var pendingEmptyLines = self.pendingEmptyLines
+        var pendingSpace = self.pendingSpace
+        var lineHasContent = self.lineHasContent
+        var emittedAnything = self.emittedAnything
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var o = 0
+            @inline(__always) func content(_ byte: UInt8) {
+                if !lineHasContent {
+                    while pendingEmptyLines > 0 {
+                        buffer[o] = 0x0D
+                        buffer[o + 1] = 0x0A
+                        o += 2
+                        pendingEmptyLines -= 1
+                    }
+                    lineHasContent = true
+                    emittedAnything = true
+                }
+                if pendingSpace {
+                    buffer[o] = 0x20
+                    o += 1
+                    pendingSpace = false
+                }
+                buffer[o] = byte
+                o += 1
+            }
+            for byte in input {
+                if pendingCR {
+                    pendingCR = false
+                    if byte == 0x0A {
+                        // End of line. Relaxed: WSP at the end of a line is dropped.
+                        pendingSpace = false
+                        if lineHasContent {
+                            buffer[o] = 0x0D
+                            buffer[o + 1] = 0x0A
+                            o += 2
+                            lineHasContent = false
+                        } else {
+                            pendingEmptyLines += 1
+                        }
+                        continue
+                    }
+                    content(0x0D)
+                }
+                if byte == 0x0D {
+                    pendingCR = true
+                } else if relaxed && (byte == 0x20 || byte == 0x09) {
+                    pendingSpace = true
+                } else if !pendingSpace && lineHasContent {
+                    buffer[o] = byte  // the common case: an ordinary byte mid-line
+                    o += 1
+                } else {
+                    content(byte)
+                }
+            }
+            count = o
         }
+        self.pendingCR = pendingCR
+        self.pendingEmptyLines = pendingEmptyLines
+        self.pendingSpace = pendingSpace
+        self.lineHasContent = lineHasContent
+        self.emittedAnything = emittedAnything
+        return out
     }
 }
 

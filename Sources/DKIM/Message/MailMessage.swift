@@ -123,7 +123,7 @@ public struct MailMessage: Sendable, Hashable {
 
     /// The fields named `name` (any ASCII case), first to last.
     public func fields(named name: String) -> [HeaderField] {
-        let lowered = name.lowercased()
+        let lowered = HeaderField.asciiLowercased(name)
         return header.filter { $0.lowercasedName == lowered }
     }
 

@@ -121,14 +121,17 @@ public struct DKIMSigner: Sendable {
     /// The `h=` list for `message`: the configured list, or each default field present, over-signed.
     public static func signedHeaderNames(for message: MailMessage, configured: [String]?) -> [String] {
         if let configured { return configured }
+        var counts: [String: Int] = [:]
+        for field in message.header { counts[field.lowercasedName, default: 0] += 1 }
         var names: [String] = []
-        for name in defaultSignedHeaders {
-            let count = message.fields(named: name).count
-            guard count > 0 else { continue }
-            names += Array(repeating: name.lowercased(), count: count + 1)
+        for name in defaultSignedHeadersLowercased {
+            guard let count = counts[name] else { continue }
+            names += repeatElement(name, count: count + 1)
         }
         return names
     }
+
+    static let defaultSignedHeadersLowercased = defaultSignedHeaders.map { HeaderField.asciiLowercased($0) }
 
     static func signature(
         for message: MailMessage, _ configuration: DKIMSigningConfiguration, bodyHash: [UInt8], bodyLength: Int,
@@ -153,7 +156,7 @@ public struct DKIMSigner: Sendable {
             throw DKIMSigningError("s=\(configuration.selector) is not a valid selector")
         }
         let headers = signedHeaderNames(for: message, configured: configuration.headers)
-        guard headers.contains(where: { $0.lowercased() == "from" }) else {
+        guard headers.contains(where: { HeaderField.asciiLowercased($0) == "from" }) else {
             throw DKIMSigningError("the signed header list must include From (RFC 6376 §5.4)")
         }
         for name in headers where name.isEmpty || name.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F || $0 == 0x3A || $0 == 0x3B }) {
@@ -197,19 +200,19 @@ public struct DKIMSigner: Sendable {
         } catch {
             throw DKIMSigningError("signing failed: \(error.message)")
         }
-        var encoded = Substring(Base64.encode(signature))
-        var line = 3  // " b="
-        var value = ""
-        while !encoded.isEmpty {
-            let take = max(1, lineWidth - line)
-            value += encoded.prefix(take)
-            encoded = encoded.dropFirst(take)
-            if !encoded.isEmpty {
-                value += "\r\n "
-                line = 1
-            }
+        // b= value, folded: " b=" then 75 characters, then lines of CRLF SP + 77.
+        let encoded = Array(Base64.encode(signature).utf8)
+        var raw = unsigned
+        raw.reserveCapacity(unsigned.count + encoded.count + encoded.count / 32 * 3)
+        var start = 0
+        var take = lineWidth - 3
+        while start < encoded.count {
+            let end = min(encoded.count, start + take)
+            raw += encoded[start..<end]
+            if end < encoded.count { raw += [0x0D, 0x0A, 0x20] }
+            start = end
+            take = lineWidth - 1
         }
-        let raw = unsigned + Array(value.utf8)
         return (HeaderField(name: "DKIM-Signature", raw: raw, valueStart: valueStart), warnings)
     }
 
@@ -220,12 +223,12 @@ public struct DKIMSigner: Sendable {
         // Every tag is followed by ";", so a line may hold lineWidth - 1 characters of tags.
         let width = lineWidth - 1
         var out = name + ":"
-        var column = out.count
+        var column = out.utf8.count
         for (position, tag) in tags.enumerated() {
             if position > 0 {
                 out += ";"
                 column += 1
-                if column + 1 + tag.count > width {
+                if column + 1 + tag.utf8.count > width {
                     out += "\r\n"
                     column = 0
                 }
@@ -237,12 +240,12 @@ public struct DKIMSigner: Sendable {
                 ? tag.split(separator: ":", omittingEmptySubsequences: false).map(String.init) : [tag]
             for (index, piece) in pieces.enumerated() {
                 let text = index < pieces.count - 1 ? piece + ":" : piece
-                if index > 0, column + text.count > width {
+                if index > 0, column + text.utf8.count > width {
                     out += "\r\n "
                     column = 1
                 }
                 out += text
-                column += text.count
+                column += text.utf8.count
             }
         }
         return out

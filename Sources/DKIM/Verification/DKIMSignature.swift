@@ -137,7 +137,7 @@ enum HeaderHashInput {
         for field in header { byName[field.lowercasedName, default: []].append(field) }
         var out: [UInt8] = []
         for name in signedHeaders {
-            let key = name.lowercased()
+            let key = HeaderField.asciiLowercased(name)
             let instances = byName[key] ?? []
             let taken = used[key, default: 0]
             guard taken < instances.count else { continue }
