@@ -101,7 +101,22 @@ public struct BodyCanonicalizer: Sendable {
                 buffer[o] = byte
                 o += 1
             }
-            for byte in input {
+            var i = 0
+            let n = input.count
+            while i < n {
+                // Fast path: the run of ordinary bytes in the middle of a line is copied as is.
+                if lineHasContent && !pendingSpace && !pendingCR {
+                    while i < n {
+                        let byte = input[i]
+                        if byte == 0x0D || (relaxed && (byte == 0x20 || byte == 0x09)) { break }
+                        buffer[o] = byte
+                        o += 1
+                        i += 1
+                    }
+                    if i == n { break }
+                }
+                let byte = input[i]
+                i += 1
                 if pendingCR {
                     pendingCR = false
                     if byte == 0x0A {

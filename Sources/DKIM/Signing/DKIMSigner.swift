@@ -121,12 +121,11 @@ public struct DKIMSigner: Sendable {
     /// The `h=` list for `message`: the configured list, or each default field present, over-signed.
     public static func signedHeaderNames(for message: MailMessage, configured: [String]?) -> [String] {
         if let configured { return configured }
-        var counts: [String: Int] = [:]
-        for field in message.header { counts[field.lowercasedName, default: 0] += 1 }
         var names: [String] = []
         for name in defaultSignedHeadersLowercased {
-            guard let count = counts[name] else { continue }
-            names += repeatElement(name, count: count + 1)
+            var count = 0
+            for field in message.header where field.lowercasedName == name { count += 1 }
+            if count > 0 { names += repeatElement(name, count: count + 1) }
         }
         return names
     }
@@ -186,9 +185,7 @@ public struct DKIMSigner: Sendable {
         tags.append("bh=\(Base64.encode(bodyHash))")
 
         // Lay the field out, then hash it with b= empty, sign, and append the value.
-        var text = fold(name: "DKIM-Signature", tags: tags)
-        text += ";\r\n b="
-        let unsigned = Array(text.utf8)
+        let unsigned = fold(name: "DKIM-Signature", tags: tags) + Array(";\r\n b=".utf8)
         let valueStart = "DKIM-Signature:".utf8.count
         let unsignedField = HeaderField(name: "DKIM-Signature", raw: unsigned, valueStart: valueStart)
         let input = HeaderHashInput.build(
@@ -219,33 +216,45 @@ public struct DKIMSigner: Sendable {
     /// `Name: tag; tag; …` folded before a tag (or inside `h=` after a `:`) to stay within
     /// ``lineWidth`` where possible. Folding is CRLF SP, which relaxed canonicalization turns
     /// into one space, as the `; ` it replaces would be.
-    static func fold(name: String, tags: [String]) -> String {
+    static func fold(name: String, tags: [String]) -> [UInt8] {
         // Every tag is followed by ";", so a line may hold lineWidth - 1 characters of tags.
         let width = lineWidth - 1
-        var out = name + ":"
-        var column = out.utf8.count
+        var out: [UInt8] = []
+        out.reserveCapacity(tags.reduce(name.utf8.count + 8) { $0 + $1.utf8.count + 4 })
+        out += name.utf8
+        out.append(UInt8(ascii: ":"))
+        var column = out.count
         for (position, tag) in tags.enumerated() {
+            let bytes = tag.utf8
             if position > 0 {
-                out += ";"
+                out.append(UInt8(ascii: ";"))
                 column += 1
-                if column + 1 + tag.utf8.count > width {
-                    out += "\r\n"
+                if column + 1 + bytes.count > width {
+                    out += [0x0D, 0x0A]
                     column = 0
                 }
             }
-            out += " "
+            out.append(0x20)
             column += 1
+            guard tag.hasPrefix("h="), column + bytes.count > width else {
+                out += bytes
+                column += bytes.count
+                continue
+            }
             // A long h= breaks after its colons.
-            let pieces = tag.hasPrefix("h=")
-                ? tag.split(separator: ":", omittingEmptySubsequences: false).map(String.init) : [tag]
-            for (index, piece) in pieces.enumerated() {
-                let text = index < pieces.count - 1 ? piece + ":" : piece
-                if index > 0, column + text.utf8.count > width {
-                    out += "\r\n "
+            var pieceStart = bytes.startIndex
+            while pieceStart != bytes.endIndex {
+                var pieceEnd = pieceStart
+                while pieceEnd != bytes.endIndex, bytes[pieceEnd] != UInt8(ascii: ":") { bytes.formIndex(after: &pieceEnd) }
+                if pieceEnd != bytes.endIndex { bytes.formIndex(after: &pieceEnd) }  // keep the colon
+                let length = bytes.distance(from: pieceStart, to: pieceEnd)
+                if pieceStart != bytes.startIndex, column + length > width {
+                    out += [0x0D, 0x0A, 0x20]
                     column = 1
                 }
-                out += text
-                column += text.utf8.count
+                out += bytes[pieceStart..<pieceEnd]
+                column += length
+                pieceStart = pieceEnd
             }
         }
         return out

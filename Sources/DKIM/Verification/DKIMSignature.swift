@@ -132,17 +132,23 @@ enum HeaderHashInput {
         header: [HeaderField], signedHeaders: [String], signatureField: HeaderField,
         canonicalization: Canonicalization
     ) -> [UInt8] {
-        var used: [String: Int] = [:]
-        var byName: [String: [HeaderField]] = [:]
-        for field in header { byName[field.lowercasedName, default: []].append(field) }
         var out: [UInt8] = []
-        for name in signedHeaders {
-            let key = HeaderField.asciiLowercased(name)
-            let instances = byName[key] ?? []
-            let taken = used[key, default: 0]
-            guard taken < instances.count else { continue }
-            used[key] = taken + 1
-            out += canonicalization.canonicalize(instances[instances.count - 1 - taken])
+        out.reserveCapacity(header.reduce(0) { $0 + $1.raw.count } + signatureField.raw.count)
+        let names = signedHeaders.map { HeaderField.asciiLowercased($0) }
+        for (position, name) in names.enumerated() {
+            // This is the (k+1)th time h= names `name`: take the (k+1)th instance from the bottom.
+            var skip = 0
+            for earlier in names[..<position] where earlier == name { skip += 1 }
+            var index = header.count - 1
+            while index >= 0 {
+                if header[index].lowercasedName == name {
+                    if skip == 0 { break }
+                    skip -= 1
+                }
+                index -= 1
+            }
+            guard index >= 0 else { continue }  // no instance left: contributes nothing
+            out += canonicalization.canonicalize(header[index])
         }
         let emptied = removingSignatureValue(signatureField.raw, valueStart: signatureField.valueStart)
         out += canonicalization.canonicalize(
