@@ -108,7 +108,18 @@ public struct BodyCanonicalizer: Sendable {
                 if lineHasContent && !pendingSpace && !pendingCR {
                     while i < n {
                         let byte = input[i]
-                        if byte == 0x0D || (relaxed && (byte == 0x20 || byte == 0x09)) { break }
+                        if byte == 0x0D { break }
+                        if relaxed && (byte == 0x20 || byte == 0x09) {
+                            // One WSP between two ordinary bytes (a space between words) is one SP.
+                            guard i + 1 < n else { break }
+                            let next = input[i + 1]
+                            if next == 0x0D || next == 0x20 || next == 0x09 { break }
+                            buffer[o] = 0x20
+                            buffer[o + 1] = next
+                            o += 2
+                            i += 2
+                            continue
+                        }
                         buffer[o] = byte
                         o += 1
                         i += 1

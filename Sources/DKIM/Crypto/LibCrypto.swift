@@ -123,19 +123,10 @@ final class EVPKey: @unchecked Sendable {
     static func rsaPublicKey(der: [UInt8]) throws(LibCryptoError) -> EVPKey {
         ERR_clear_error()
         let key: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            if let spki = d2i_PUBKEY(nil, &cursor, buffer.count) {
-                if cursor == buffer.baseAddress.map({ $0 + buffer.count }) { return spki }
-                EVP_PKEY_free(spki)  // trailing bytes after the structure
-            }
+            guard let base = buffer.baseAddress else { return nil }
+            if let spki = dnsaudit_rsa_public_key(base, buffer.count, 0) { return spki }
             ERR_clear_error()
-            cursor = buffer.baseAddress
-            guard let pkcs1 = d2i_PublicKey(EVP_PKEY_RSA, nil, &cursor, buffer.count) else { return nil }
-            guard cursor == buffer.baseAddress.map({ $0 + buffer.count }) else {
-                EVP_PKEY_free(pkcs1)
-                return nil
-            }
-            return pkcs1
+            return dnsaudit_rsa_public_key(base, buffer.count, 1)
         }
         guard let key else { throw LibCryptoError("decoding an RSA public key") }
         let wrapped = EVPKey(takingOwnershipOf: key)
