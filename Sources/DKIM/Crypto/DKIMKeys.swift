@@ -168,9 +168,13 @@ public struct DKIMPublicKey: Sendable {
 /// Base64 as DKIM writes it: whitespace (FWS) may appear anywhere and is ignored (RFC 6376 §2.4).
 enum Base64 {
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let compact = text.filter { !$0.isWhitespace }
+        var compact: [UInt8] = []
+        compact.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 where byte != 0x20 && byte != 0x09 && byte != 0x0D && byte != 0x0A {
+            compact.append(byte)
+        }
         if compact.isEmpty { return [] }
-        guard let data = Data(base64Encoded: String(compact)) else { return nil }
+        guard let data = Data(base64Encoded: Data(compact)) else { return nil }
         return Array(data)
     }
 
