@@ -7,6 +7,12 @@ import Foundation
 // 1 MB body. Compare the signing rates with `openssl speed rsa2048 ed25519` on the same machine
 // (the goals: ≥ 0.9× for RSA-2048, ≥ 0.8× for Ed25519). Keys come from an in-memory zone, so no
 // network is involved.
+//
+// Measured 2026-11-27 (2 shared cores, OpenSSL 3.0.19, release, p50): sign 4 KB rsa-2048 4,699/s
+// (openssl speed rsa2048: 5,033/s, 0.93x); empty body 4,931/s (0.98x). Sign 4 KB ed25519 29k/s
+// (openssl speed ed25519: 44.9k/s, 0.65x); empty body 32k/s (0.71x): the 22 us signature plus
+// ~2 us of SHA-256 leave ~7 us of Swift (header selection, canonicalization, field layout).
+// Verify 4 KB: rsa-2048 16.4k/s, ed25519 9.9k/s. Body hash 1 MB: relaxed 1.26 ms, simple 1.01 ms.
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(5))
