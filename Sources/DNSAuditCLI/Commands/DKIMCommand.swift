@@ -1,7 +1,353 @@
 import ArgumentParser
+import DKIM
+import DNSCore
+import Foundation
 
-/// Placeholder until the DKIM engine lands; replaced by the DKIM work.
+/// `dnsaudit dkim sign|verify|keygen|testkey`.
 struct DKIMCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dkim", abstract: "DKIM (not yet available).")
-    func run() async throws { throw ExitCode(ExitStatus.usage) }
+    static let configuration = CommandConfiguration(
+        commandName: "dkim",
+        abstract: "Sign and verify messages with DKIM, generate keys, and test published keys.",
+        subcommands: [DKIMSignCommand.self, DKIMVerifyCommand.self, DKIMKeygenCommand.self, DKIMTestkeyCommand.self]
+    )
+}
+
+// MARK: - sign
+
+/// `dnsaudit dkim sign`: reads a message on stdin and writes it, signed, to stdout.
+struct DKIMSignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign a message read from stdin; write the signed message to stdout.",
+        discussion: """
+            Repeat --key (with --selector, and --domain, --algorithm, --headers, --canonicalization \
+            when they differ) to add several signatures in one pass, e.g. RSA and Ed25519 together: \
+            Gmail does not verify Ed25519. An option given once applies to every signature.
+
+            The output has CRLF line endings (a message with bare LF line endings is converted): \
+            CRLF is the form DKIM signs, and every MTA accepts it. Only DKIM-Signature fields are \
+            added; nothing is written unless every signature was made.
+
+            Exit status: 0 signed; 1 the message cannot be signed (no From, several From, a \
+            malformed header); 64 usage error (bad option, unreadable key).
+            """
+    )
+
+    @Option(help: "d=: the signing domain (repeatable).")
+    var domain: [String] = []
+
+    @Option(help: "s=: the selector (repeatable).")
+    var selector: [String] = []
+
+    @Option(help: ArgumentHelp("Private key: PEM (PKCS#1 or PKCS#8) or a base64 Ed25519 seed (repeatable).",
+                               valueName: "file"))
+    var key: [String] = []
+
+    @Option(help: "a=: rsa-sha256 or ed25519-sha256; checked against the key (repeatable).")
+    var algorithm: [String] = []
+
+    @Option(help: ArgumentHelp("h=: header fields to sign, colon-separated (default: the RFC 6376 §5.4.1 set, over-signed).",
+                               valueName: "a:b:c"))
+    var headers: [String] = []
+
+    @Option(help: ArgumentHelp("c=: header/body canonicalization (default relaxed/relaxed).", valueName: "header/body"))
+    var canonicalization: [String] = []
+
+    @Option(help: "i=: the signing identity, in the domain or a subdomain.")
+    var identity: String?
+
+    @Option(help: ArgumentHelp("x=: the signatures expire this many seconds after signing.", valueName: "seconds"))
+    var expire: Int?
+
+    @Flag(help: "l=: record the body length (lets anyone append text that still verifies; off by default).")
+    var bodyLength = false
+
+    @Option(help: ArgumentHelp("t=: the signing time, seconds since 1970 (default: now).", valueName: "unix"))
+    var time: Int64?
+
+    @OptionGroup var resolver: ResolverOptions
+
+    func validate() throws {
+        guard !key.isEmpty else { throw ValidationError("give at least one --key") }
+        let count = key.count
+        for (name, values) in [("--domain", domain), ("--selector", selector)] where values.count != 1 && values.count != count {
+            throw ValidationError("give \(name) once, or once per --key (\(count))")
+        }
+        for (name, values) in [("--algorithm", algorithm), ("--headers", headers), ("--canonicalization", canonicalization)]
+        where values.count > 1 && values.count != count {
+            throw ValidationError("give \(name) once, or once per --key (\(count))")
+        }
+        for value in canonicalization where CanonicalizationPair(value) == nil {
+            throw ValidationError("--canonicalization \(value.debugDescription): use simple or relaxed, as header/body")
+        }
+        for value in algorithm where DKIMSignatureAlgorithm(rawValue: value) == nil || value == "rsa-sha1" {
+            throw ValidationError("--algorithm \(value.debugDescription): use rsa-sha256 or ed25519-sha256")
+        }
+        if let expire, expire <= 0 { throw ValidationError("--expire must be positive") }
+    }
+
+    static func pick<T>(_ values: [T], _ index: Int) -> T? {
+        values.isEmpty ? nil : values.count == 1 ? values[0] : values[index]
+    }
+
+    func configurations() throws -> [DKIMSigningConfiguration] {
+        try key.indices.map { index in
+            let privateKey: DKIMPrivateKey
+            do { privateKey = try DKIMPrivateKey(contentsOfFile: key[index]) } catch {
+                throw ValidationError("--key \(key[index]): \(error)")
+            }
+            if let name = Self.pick(algorithm, index), DKIMSignatureAlgorithm(rawValue: name)?.keyAlgorithm != privateKey.algorithm {
+                throw ValidationError("--algorithm \(name) does not fit the \(privateKey.algorithm.rawValue) key \(key[index])")
+            }
+            return DKIMSigningConfiguration(
+                domain: Self.pick(domain, index)!, selector: Self.pick(selector, index)!, key: privateKey,
+                canonicalization: Self.pick(canonicalization, index).flatMap(CanonicalizationPair.init) ?? .relaxed,
+                headers: Self.pick(headers, index).map { $0.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) } },
+                identity: identity, expiresAfter: expire.map { .seconds($0) }, bodyLength: bodyLength)
+        }
+    }
+
+    func run() async throws {
+        let configurations = try configurations()
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
+        do {
+            let message = try MailMessage(parsing: input)
+            let output = try DKIMSigner(configurations).sign(message, now: now)
+            for warning in output.warnings { standardError("dnsaudit: warning: \(warning.message)") }
+            FileHandle.standardOutput.write(Data(output.message.bytes))
+        } catch let error as MessageError {
+            standardError("dnsaudit: cannot sign: \(error)")
+            throw ExitCode(ExitStatus.findings)
+        } catch let error as DKIMSigningError {
+            standardError("dnsaudit: \(error)")
+            throw ExitCode(ExitStatus.findings)
+        }
+    }
+}
+
+// MARK: - verify
+
+/// `dnsaudit dkim verify`: verifies every DKIM-Signature of a message read from stdin.
+struct DKIMVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify every DKIM signature of a message read from stdin.",
+        discussion: """
+            Each signature gets its own result: pass, fail, neutral, temperror or permerror \
+            (RFC 8601), with the reason.
+
+            Exit status: 0 at least one signature passes; 1 none passes (or there is none); \
+            2 none passes and a key lookup failed (temperror: try again); 64 usage error.
+
+            JSON (--format json): {"signatures": [{"index", "domain", "selector", "algorithm", \
+            "identity", "result", "reason", "keyBits", "testing", "bodyLength"}], "pass": BOOL}.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Check x= against this time, seconds since 1970 (default: now).", valueName: "unix"))
+    var time: Int64?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var resolver: ResolverOptions
+
+    func run() async throws {
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let message: MailMessage
+        do { message = try MailMessage(parsing: input) } catch {
+            standardError("dnsaudit: not a message: \(error)")
+            throw ExitCode(ExitStatus.findings)
+        }
+        let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
+        let verifier = DKIMVerifier(resolver: try resolver.makeResolver(), timeout: .seconds(max(5, resolver.timeout * 4)))
+        let results = await verifier.verify(message, now: now)
+        let passed = results.contains { $0.status == .pass }
+        if format == .text {
+            if results.isEmpty { print("no DKIM-Signature fields") }
+            for (number, result) in results.enumerated() {
+                var line = "signature \(number + 1): \(result.status.rawValue)"
+                if let domain = result.domain { line += " d=\(domain)" }
+                if let selector = result.selector { line += " s=\(selector)" }
+                if let algorithm = result.algorithm { line += " a=\(algorithm)" }
+                if let bits = result.keyBits { line += " (\(bits)-bit key)" }
+                print(line + ": " + result.reason)
+            }
+        } else {
+            print(try Self.json(results, passed: passed))
+        }
+        if passed { return }
+        throw ExitCode(results.contains { $0.status == .temperror } ? ExitStatus.incomplete : ExitStatus.findings)
+    }
+
+    struct SignatureReport: Encodable {
+        struct Length: Encodable {
+            var signed: Int
+            var canonical: Int
+            var unsigned: Int
+        }
+        var index: Int
+        var domain: String?
+        var selector: String?
+        var algorithm: String?
+        var identity: String?
+        var result: String
+        var reason: String
+        var keyBits: Int?
+        var testing: Bool
+        var bodyLength: Length?
+    }
+
+    struct Report: Encodable {
+        var signatures: [SignatureReport]
+        var pass: Bool
+    }
+
+    static func json(_ results: [DKIMResult], passed: Bool) throws -> String {
+        let report = Report(
+            signatures: results.map {
+                SignatureReport(
+                    index: $0.fieldIndex, domain: $0.domain, selector: $0.selector, algorithm: $0.algorithm,
+                    identity: $0.identity, result: $0.status.rawValue, reason: $0.reason, keyBits: $0.keyBits,
+                    testing: $0.testing,
+                    bodyLength: $0.bodyLength.map { .init(signed: $0.signed, canonical: $0.canonical, unsigned: $0.unsigned) })
+            }, pass: passed)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
+    }
+}
+
+// MARK: - keygen
+
+/// `dnsaudit dkim keygen`: a new key, and the record to publish.
+struct DKIMKeygenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Generate a DKIM key pair: the private key as PEM (mode 0600) and the TXT record to publish.",
+        discussion: """
+            Prints the record name and a zone-file line with the record split into strings of at \
+            most 255 bytes. Exit status: 0 done; 1 the key file exists or cannot be written; 64 usage error.
+            """
+    )
+
+    @Option(help: "The signing domain.")
+    var domain: String
+
+    @Option(help: "The selector.")
+    var selector: String
+
+    @Option(help: "rsa (default) or ed25519.")
+    var algorithm: String = "rsa"
+
+    @Option(help: "RSA key size, 1024 to 4096.")
+    var bits: Int = 2048
+
+    @Option(help: ArgumentHelp("Where to write the private key (default: SELECTOR.private); never overwritten.",
+                               valueName: "file"))
+    var out: String?
+
+    @Flag(help: "Publish t=y (testing).")
+    var testing = false
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var resolver: ResolverOptions
+
+    func validate() throws {
+        guard let algorithm = DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) else {
+            throw ValidationError("--algorithm must be rsa or ed25519")
+        }
+        if algorithm == .rsa, !(1024...4096).contains(bits) { throw ValidationError("--bits must be 1024 to 4096") }
+        do { _ = try DomainName("\(selector)._domainkey.\(domain)") } catch {
+            throw ValidationError("\(selector)._domainkey.\(domain) is not a valid name: \(error)")
+        }
+    }
+
+    func run() async throws {
+        let generated = try DKIMGeneratedKey.generate(
+            domain: domain, selector: selector, algorithm: DKIMKeyAlgorithm(rawValue: algorithm.lowercased())!,
+            bits: bits, testing: testing)
+        let path = out ?? "\(selector).private"
+        do { try generated.writePrivateKey(to: path) } catch {
+            standardError("dnsaudit: \(error)")
+            throw ExitCode(ExitStatus.findings)
+        }
+        if format == .text {
+            print("; private key written to \(path) (mode 0600)")
+            print("; publish this TXT record at \(generated.recordName)")
+            print(generated.zoneFileLine)
+        } else {
+            let object: [String: Any] = [
+                "privateKeyFile": path, "name": generated.recordName, "record": generated.record.text,
+                "strings": generated.txtStrings, "zoneFileLine": generated.zoneFileLine,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+// MARK: - testkey
+
+/// `dnsaudit dkim testkey`: checks a published key, as opendkim-testkey does.
+struct DKIMTestkeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testkey",
+        abstract: "Fetch SELECTOR._domainkey.DOMAIN and check it, and that it matches a private key.",
+        discussion: """
+            Exit status: 0 the key is published, valid and (with --key) matches; 1 missing, invalid \
+            or a different key; 2 the lookup failed (try again); 64 usage error.
+            """
+    )
+
+    @Option(help: "The signing domain.")
+    var domain: String
+
+    @Option(help: "The selector.")
+    var selector: String
+
+    @Option(help: ArgumentHelp("The private key to compare with (PEM or base64 Ed25519 seed).", valueName: "file"))
+    var key: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var resolver: ResolverOptions
+
+    func run() async throws {
+        var privateKey: DKIMPrivateKey?
+        if let key {
+            do { privateKey = try DKIMPrivateKey(contentsOfFile: key) } catch {
+                throw ValidationError("--key \(key): \(error)")
+            }
+        }
+        let result = await DKIMKeyTester.test(
+            domain: domain, selector: selector, privateKey: privateKey, resolver: try resolver.makeResolver(),
+            timeout: .seconds(max(5, resolver.timeout * 4)))
+        if format == .text {
+            print("\(result.recordName): \(result.status.rawValue): \(result.message)")
+            for lint in result.lints { print("  \(lint)") }
+        } else {
+            var object: [String: Any] = [
+                "name": result.recordName, "status": result.status.rawValue, "message": result.message,
+                "lints": result.lints.map { ["id": $0.id, "level": $0.level.rawValue, "message": $0.message] },
+            ]
+            if let text = result.recordText { object["record"] = text }
+            if let bits = result.keyBits { object["keyBits"] = bits }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        }
+        switch result.status {
+        case .ok: return
+        case .dnsFailure: throw ExitCode(ExitStatus.incomplete)
+        default: throw ExitCode(ExitStatus.findings)
+        }
+    }
+}
+
+private func standardError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -1,0 +1,206 @@
+/// Canonicalizes a body as it streams past (RFC 6376 §3.4.3, §3.4.4), holding only a count of
+/// pending empty lines and one pending CR or whitespace flag, never the body.
+///
+/// Feed chunks with ``update(_:)`` and collect the canonical bytes each call returns; ``finish()``
+/// returns the tail. A CRLF split across two chunks is handled.
+///
+/// - simple: empty lines at the end are removed; a body that does not end in CRLF gets one, and an
+///   empty body becomes a single CRLF.
+/// - relaxed: WSP at line ends is removed, other runs of WSP become one SP, empty lines at the end
+///   are removed, and a non-empty body that does not end in CRLF gets one; an empty body stays
+///   empty (RFC 6376 erratum 3192 / RFC 8463 examples).
+///
+/// Lines are delimited by CRLF only; a bare CR or LF is an ordinary byte (``MailMessage`` has
+/// already turned a Unix file's bare LFs into CRLF).
+public struct BodyCanonicalizer: Sendable {
+    public let algorithm: Canonicalization
+    private var pendingCR = false
+    private var pendingEmptyLines = 0
+    private var pendingSpace = false
+    private var lineHasContent = false
+    private var emittedAnything = false
+
+    public init(_ algorithm: Canonicalization) { self.algorithm = algorithm }
+
+    /// Canonicalizes the next chunk; returns the canonical bytes that are now final.
+    public mutating func update(_ chunk: some Sequence<UInt8>) -> [UInt8] {
+        if let out = chunk.withContiguousStorageIfAvailable({ process($0) }) { return out }
+        return Array(chunk).withUnsafeBufferPointer { process($0) }
+    }
+
+    /// Ends the body; returns the last canonical bytes.
+    public mutating func finish() -> [UInt8] {
+        var out: [UInt8] = []
+        if pendingCR {
+            pendingCR = false
+            out += flushForContent()
+            out.append(0x0D)
+        }
+        if lineHasContent {
+            out += [0x0D, 0x0A]
+            lineHasContent = false
+        } else if algorithm == .simple && !emittedAnything {
+            out += [0x0D, 0x0A]
+        }
+        pendingEmptyLines = 0
+        pendingSpace = false
+        emittedAnything = emittedAnything || !out.isEmpty
+        return out
+    }
+
+    /// The canonical form of a whole body.
+    public static func canonicalize(_ body: some Sequence<UInt8>, _ algorithm: Canonicalization) -> [UInt8] {
+        var canonicalizer = BodyCanonicalizer(algorithm)
+        return canonicalizer.update(body) + canonicalizer.finish()
+    }
+
+    /// What goes out before the first content byte of a line: held empty lines, then a held space.
+    private mutating func flushForContent() -> [UInt8] {
+        var out: [UInt8] = []
+        if !lineHasContent {
+            for _ in 0..<pendingEmptyLines { out += [0x0D, 0x0A] }
+            pendingEmptyLines = 0
+            lineHasContent = true
+            emittedAnything = true
+        }
+        if pendingSpace {
+            out.append(0x20)
+            pendingSpace = false
+        }
+        return out
+    }
+
+    /// The state machine over one chunk, writing straight into the result's storage. Each input
+    /// byte gives at most one output byte, plus what was held from earlier chunks.
+    private mutating func process(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let relaxed = algorithm == .relaxed
+        let capacity = input.count + 2 * pendingEmptyLines + 4
+        var pendingCR = self.pendingCR
+        var pendingEmptyLines = self.pendingEmptyLines
+        var pendingSpace = self.pendingSpace
+        var lineHasContent = self.lineHasContent
+        var emittedAnything = self.emittedAnything
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var o = 0
+            @inline(__always) func content(_ byte: UInt8) {
+                if !lineHasContent {
+                    while pendingEmptyLines > 0 {
+                        buffer[o] = 0x0D
+                        buffer[o + 1] = 0x0A
+                        o += 2
+                        pendingEmptyLines -= 1
+                    }
+                    lineHasContent = true
+                    emittedAnything = true
+                }
+                if pendingSpace {
+                    buffer[o] = 0x20
+                    o += 1
+                    pendingSpace = false
+                }
+                buffer[o] = byte
+                o += 1
+            }
+            var i = 0
+            let n = input.count
+            while i < n {
+                // Fast path: the run of ordinary bytes in the middle of a line is copied as is.
+                if lineHasContent && !pendingSpace && !pendingCR {
+                    while i < n {
+                        let byte = input[i]
+                        if byte == 0x0D { break }
+                        if relaxed && (byte == 0x20 || byte == 0x09) {
+                            // One WSP between two ordinary bytes (a space between words) is one SP.
+                            guard i + 1 < n else { break }
+                            let next = input[i + 1]
+                            if next == 0x0D || next == 0x20 || next == 0x09 { break }
+                            buffer[o] = 0x20
+                            buffer[o + 1] = next
+                            o += 2
+                            i += 2
+                            continue
+                        }
+                        buffer[o] = byte
+                        o += 1
+                        i += 1
+                    }
+                    if i == n { break }
+                }
+                let byte = input[i]
+                i += 1
+                if pendingCR {
+                    pendingCR = false
+                    if byte == 0x0A {
+                        // End of line. Relaxed: WSP at the end of a line is dropped.
+                        pendingSpace = false
+                        if lineHasContent {
+                            buffer[o] = 0x0D
+                            buffer[o + 1] = 0x0A
+                            o += 2
+                            lineHasContent = false
+                        } else {
+                            pendingEmptyLines += 1
+                        }
+                        continue
+                    }
+                    content(0x0D)
+                }
+                if byte == 0x0D {
+                    pendingCR = true
+                } else if relaxed && (byte == 0x20 || byte == 0x09) {
+                    pendingSpace = true
+                } else if !pendingSpace && lineHasContent {
+                    buffer[o] = byte  // the common case: an ordinary byte mid-line
+                    o += 1
+                } else {
+                    content(byte)
+                }
+            }
+            count = o
+        }
+        self.pendingCR = pendingCR
+        self.pendingEmptyLines = pendingEmptyLines
+        self.pendingSpace = pendingSpace
+        self.lineHasContent = lineHasContent
+        self.emittedAnything = emittedAnything
+        return out
+    }
+}
+
+/// Computes a body hash (`bh=`, RFC 6376 §3.7) as the body streams past: canonicalizes, hashes
+/// with SHA-256, stops after `limit` canonical bytes when `l=` is in force, and counts the whole
+/// canonical length so content after `l=` can be reported. Holds no more than one chunk.
+///
+/// Not thread-safe: use one hasher per body.
+public final class BodyHasher {
+    private var canonicalizer: BodyCanonicalizer
+    private let stream = SHA256Stream()
+    public let limit: Int?
+    public private(set) var canonicalLength = 0
+
+    public init(_ algorithm: Canonicalization, limit: Int?) {
+        self.canonicalizer = BodyCanonicalizer(algorithm)
+        self.limit = limit
+    }
+
+    /// Feeds the next chunk of the (CRLF) body.
+    public func update(_ chunk: some Sequence<UInt8>) { absorb(canonicalizer.update(chunk)) }
+
+    /// The digest of the first `limit` canonical bytes (all of them without a limit). Call once.
+    public func finish() -> [UInt8] {
+        absorb(canonicalizer.finish())
+        return stream.finalize()
+    }
+
+    private func absorb(_ bytes: [UInt8]) {
+        let already = canonicalLength
+        canonicalLength += bytes.count
+        if let limit {
+            guard already < limit else { return }
+            let take = min(bytes.count, limit - already)
+            bytes.withUnsafeBytes { stream.update(UnsafeRawBufferPointer(rebasing: $0[0..<take])) }
+        } else {
+            stream.update(bytes)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+
+/// The key algorithms DKIM defines: `k=rsa` (RFC 6376 §3.6.1) and `k=ed25519` (RFC 8463 §4).
+public enum DKIMKeyAlgorithm: String, Sendable, Hashable, Codable, CaseIterable {
+    case rsa
+    case ed25519
+
+    /// The signing algorithm (`a=`) that uses this key type with SHA-256.
+    public var signatureAlgorithm: DKIMSignatureAlgorithm {
+        switch self {
+        case .rsa: .rsaSHA256
+        case .ed25519: .ed25519SHA256
+        }
+    }
+}
+
+/// A signature algorithm (`a=`, RFC 6376 §3.5; RFC 8463 §3).
+public enum DKIMSignatureAlgorithm: String, Sendable, Hashable, Codable, CaseIterable {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 6376 §3.3.1).
+    case rsaSHA256 = "rsa-sha256"
+    /// Ed25519 over the SHA-256 digest of the header-hash input (RFC 8463 §3).
+    case ed25519SHA256 = "ed25519-sha256"
+    /// RSA with SHA-1: recognised only to fail it; RFC 8301 §3.1 forbids signing and verifying.
+    case rsaSHA1 = "rsa-sha1"
+
+    /// The key type the algorithm needs.
+    public var keyAlgorithm: DKIMKeyAlgorithm {
+        switch self {
+        case .rsaSHA256, .rsaSHA1: .rsa
+        case .ed25519SHA256: .ed25519
+        }
+    }
+}
+
+/// Why a key could not be loaded or used. Thrown only for I/O and input errors the caller handles
+/// (an unreadable or malformed key file); verification outcomes are ``DKIMResult`` values.
+public struct DKIMKeyError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A private key for signing: RSA (1024 to 4096 bits) or Ed25519.
+///
+/// Loads PEM (PKCS#1 `BEGIN RSA PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`, as `openssl genpkey`
+/// writes both RSA and Ed25519) or a raw base64 Ed25519 seed (RFC 8463 Appendix A.1 style).
+public struct DKIMPrivateKey: Sendable {
+    let key: EVPKey
+
+    /// Smallest RSA key DKIM accepts (RFC 8301 §3.2).
+    public static let minimumRSABits = 1024
+    /// Largest RSA key a signer should produce (RFC 8301 §3.2: verifiers must handle up to 4096).
+    public static let maximumRSABits = 4096
+    /// RSA keys below this size get a warning (RFC 8301 §3.2: signers SHOULD use at least 2048).
+    public static let recommendedRSABits = 2048
+
+    init(key: EVPKey) { self.key = key }
+
+    /// Loads a PEM private key, or, when the text is not PEM, a base64 32-byte Ed25519 seed.
+    public init(pem text: String) throws(DKIMKeyError) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("-----BEGIN") else {
+            try self.init(ed25519Seed: trimmed)
+            return
+        }
+        let loaded: EVPKey
+        do {
+            loaded = try EVPKey.privateKey(pem: Array(trimmed.utf8) + [0x0A])
+        } catch {
+            throw DKIMKeyError("not a readable PEM private key: \(error)")
+        }
+        guard loaded.type != nil else { throw DKIMKeyError("the key is neither RSA nor Ed25519") }
+        self.init(key: loaded)
+    }
+
+    /// Loads an Ed25519 private key from its base64 32-byte seed (RFC 8032 §5.1.5).
+    public init(ed25519Seed base64: String) throws(DKIMKeyError) {
+        guard let seed = Base64.decode(base64), seed.count == 32 else {
+            throw DKIMKeyError("an Ed25519 seed must be 32 bytes of base64")
+        }
+        let loaded: EVPKey
+        do { loaded = try EVPKey.ed25519PrivateKey(seed: seed) } catch { throw DKIMKeyError("\(error)") }
+        self.init(key: loaded)
+    }
+
+    /// Reads a key file (PEM or base64 seed).
+    public init(contentsOfFile path: String) throws(DKIMKeyError) {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw DKIMKeyError("cannot read key file \(path): \(error.localizedDescription)")
+        }
+        try self.init(pem: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Generates a key: RSA of `bits` (default 2048; 1024 to 4096) or Ed25519.
+    public static func generate(_ algorithm: DKIMKeyAlgorithm, bits: Int = 2048) throws(DKIMKeyError) -> DKIMPrivateKey {
+        if algorithm == .rsa, !(minimumRSABits...maximumRSABits).contains(bits) {
+            throw DKIMKeyError("RSA keys must be \(minimumRSABits) to \(maximumRSABits) bits, not \(bits)")
+        }
+        do {
+            return DKIMPrivateKey(key: try EVPKey.generate(algorithm == .rsa ? .rsa : .ed25519, bits: bits))
+        } catch {
+            throw DKIMKeyError("\(error)")
+        }
+    }
+
+    public var algorithm: DKIMKeyAlgorithm { key.type == .ed25519 ? .ed25519 : .rsa }
+
+    /// RSA modulus size in bits (256 for Ed25519).
+    public var bits: Int { algorithm == .ed25519 ? 256 : key.bits }
+
+    /// The private key as PKCS#8 PEM.
+    public func pemRepresentation() throws(DKIMKeyError) -> String {
+        do { return try key.pkcs8PEM() } catch { throw DKIMKeyError("\(error)") }
+    }
+
+    /// The public key as DKIM publishes it in `p=`: DER SubjectPublicKeyInfo for RSA (RFC 6376
+    /// §3.6.1), the raw 32 bytes for Ed25519 (RFC 8463 §4).
+    public func publicKeyData() throws(DKIMKeyError) -> [UInt8] {
+        do {
+            return algorithm == .rsa ? try key.subjectPublicKeyInfo() : try key.rawPublicKey()
+        } catch {
+            throw DKIMKeyError("\(error)")
+        }
+    }
+
+    /// The public key as the verifier will load it.
+    public var publicKey: DKIMPublicKey { DKIMPublicKey(key: key) }
+
+    func sign(_ bytes: [UInt8]) throws(DKIMKeyError) -> [UInt8] {
+        do { return try key.sign(bytes) } catch { throw DKIMKeyError("\(error)") }
+    }
+}
+
+/// A public key from a DKIM key record.
+public struct DKIMPublicKey: Sendable {
+    let key: EVPKey
+
+    init(key: EVPKey) { self.key = key }
+
+    /// Decodes `p=` data for `algorithm`: RSA as SubjectPublicKeyInfo or raw PKCS#1
+    /// `RSAPublicKey`; Ed25519 as the raw 32 bytes (RFC 8463 §4).
+    public init(algorithm: DKIMKeyAlgorithm, data: [UInt8]) throws(DKIMKeyError) {
+        switch algorithm {
+        case .rsa:
+            do { self.key = try EVPKey.rsaPublicKey(der: data) } catch {
+                throw DKIMKeyError("p= is not an RSA public key (SubjectPublicKeyInfo or PKCS#1)")
+            }
+        case .ed25519:
+            guard data.count == 32 else {
+                throw DKIMKeyError("an Ed25519 p= must be 32 bytes, not \(data.count)")
+            }
+            do { self.key = try EVPKey.ed25519PublicKey(raw: data) } catch { throw DKIMKeyError("\(error)") }
+        }
+    }
+
+    public var algorithm: DKIMKeyAlgorithm { key.type == .ed25519 ? .ed25519 : .rsa }
+
+    /// RSA modulus size in bits (256 for Ed25519).
+    public var bits: Int { algorithm == .ed25519 ? 256 : key.bits }
+
+    /// Whether this is the public half of `privateKey`.
+    public func matches(_ privateKey: DKIMPrivateKey) -> Bool { key.hasSamePublicKey(as: privateKey.key) }
+
+    func verify(_ signature: [UInt8], over bytes: [UInt8]) -> Bool { key.verify(signature, over: bytes) }
+}
+
+/// Base64 as DKIM writes it: whitespace (FWS) may appear anywhere and is ignored (RFC 6376 §2.4).
+enum Base64 {
+    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var compact: [UInt8] = []
+        compact.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 where byte != 0x20 && byte != 0x09 && byte != 0x0D && byte != 0x0A {
+            compact.append(byte)
+        }
+        if compact.isEmpty { return [] }
+        guard let data = Data(base64Encoded: Data(compact)) else { return nil }
+        return Array(data)
+    }
+
+    static func encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+}

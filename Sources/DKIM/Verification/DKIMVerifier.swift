@@ -1,0 +1,185 @@
+import DNSCore
+import Foundation
+import MailAuthCore
+
+/// Verifies every DKIM-Signature field of a message on its own (RFC 6376 §6).
+///
+/// ```swift
+/// let verifier = DKIMVerifier(resolver: resolver)
+/// for result in await verifier.verify(message, now: Date()) { print(result.status, result.reason) }
+/// ```
+///
+/// Outcomes are values: a broken signature, a missing key or a DNS failure is a ``DKIMResult``,
+/// never a thrown error.
+public struct DKIMVerifier: Sendable {
+    /// At most this many signatures are evaluated per message; the rest are `neutral`
+    /// (RFC 6376 §6.1 lets verifiers limit the work one message can cause).
+    public static let maximumSignatures = 8
+    /// Smallest RSA key accepted (RFC 8301 §3.2): smaller keys are a permerror.
+    public static let minimumRSABits = 1024
+    /// Longest RSA key accepted (RFC 8301 §3.2 requires 4096; larger are refused as a DoS guard).
+    public static let maximumRSABits = 8192
+
+    public var resolver: any DNSResolver
+    /// Overall time allowed for all key lookups of one message.
+    public var timeout: Duration
+
+    public init(resolver: any DNSResolver, timeout: Duration = .seconds(10)) {
+        self.resolver = resolver
+        self.timeout = timeout
+    }
+
+    /// Evaluates each DKIM-Signature field of `message`, first to last.
+    ///
+    /// - Parameter now: the time `x=` is checked against (injected so results are reproducible).
+    /// - Returns: one result per DKIM-Signature field; empty when the message has none.
+    public func verify(_ message: MailMessage, now: Date) async -> [DKIMResult] {
+        let resolver = DeadlineResolver(self.resolver, timeout: timeout)
+        var results: [DKIMResult] = []
+        var bodyHashes: [BodyHashKey: (hash: [UInt8], length: Int)] = [:]
+        var evaluated = 0
+        for (index, field) in message.header.enumerated() where field.hasName("DKIM-Signature") {
+            guard evaluated < Self.maximumSignatures else {
+                results.append(DKIMResult(
+                    status: .neutral,
+                    reason: "not evaluated: more than \(Self.maximumSignatures) signatures in one message",
+                    fieldIndex: index))
+                continue
+            }
+            evaluated += 1
+            results.append(await verifyOne(field, at: index, in: message, now: now, resolver: resolver,
+                                           bodyHashes: &bodyHashes))
+        }
+        return results
+    }
+
+    private struct BodyHashKey: Hashable {
+        var canonicalization: Canonicalization
+        var limit: Int?
+    }
+
+    private func verifyOne(
+        _ field: HeaderField, at index: Int, in message: MailMessage, now: Date, resolver: DeadlineResolver,
+        bodyHashes: inout [BodyHashKey: (hash: [UInt8], length: Int)]
+    ) async -> DKIMResult {
+        var result = DKIMResult(status: .permerror, reason: "", fieldIndex: index)
+        func finish(_ status: DKIMResult.Status, _ reason: String) -> DKIMResult {
+            result.status = status
+            result.reason = reason
+            return result
+        }
+
+        let signature: DKIMSignature
+        do { signature = try DKIMSignature.parse(field.valueText) } catch {
+            // Report what can be read even from a broken field.
+            if let list = try? TagList.parse(field.valueText) {
+                result.domain = list["d"]?.value
+                result.selector = list["s"]?.value
+                result.algorithm = list["a"]?.value
+            }
+            return finish(.permerror, "malformed signature: \(error.message)")
+        }
+        result.signature = signature
+        result.domain = signature.domain
+        result.selector = signature.selector
+        result.algorithm = signature.algorithmName
+        result.identity = signature.identity
+
+        guard let algorithm = signature.algorithm else {
+            return finish(.permerror, "unknown algorithm a=\(signature.algorithmName)")
+        }
+        if algorithm == .rsaSHA1 {
+            return finish(.fail, "rsa-sha1 is not accepted (RFC 8301 §3.1)")
+        }
+        if let expiration = signature.expiration, Double(expiration) < now.timeIntervalSince1970 {
+            return finish(.permerror, "signature expired (x=\(expiration))")
+        }
+        let fromCount = message.fields(named: "From").count
+        guard fromCount == 1 else {
+            return finish(.permerror, "the message has \(fromCount) From fields; exactly one is required (RFC 5322 §3.6)")
+        }
+
+        // The key (RFC 6376 §3.6.2).
+        let name: DomainName
+        do { name = try DomainName("\(signature.selector)._domainkey.\(signature.domain)") } catch {
+            return finish(.permerror, "s= and d= do not form a valid key name: \(error)")
+        }
+        let response: DNSResponse
+        do { response = try await resolver.query(name, .txt) } catch {
+            return finish(.temperror, "key lookup for \(name) failed: \(error)")
+        }
+        guard response.outcome == .answer, let txt = response.txt.first else {
+            let what = response.outcome == .nxdomain ? "NXDOMAIN" : "no TXT record"
+            return finish(.permerror, "no key for \(name) (\(what))")
+        }
+        let record: DKIMKeyRecord
+        do { record = try DKIMKeyRecord.parse(txt.joined) } catch {
+            return finish(.permerror, "key record at \(name) is malformed: \(error)")
+        }
+        result.keyRecord = record
+        result.testing = record.isTesting
+        guard !record.isRevoked else { return finish(.permerror, "key revoked (empty p=)") }
+        guard record.allowsEmail else {
+            return finish(.permerror, "key is not for email (s=\(record.serviceTypes.joined(separator: ":")))")
+        }
+        guard record.allowsSHA256 else {
+            return finish(.permerror, "key does not allow sha256 (h=\(record.hashAlgorithms!.joined(separator: ":")))")
+        }
+        guard let keyAlgorithm = record.keyAlgorithm else {
+            return finish(.permerror, "unknown key type k=\(record.keyType)")
+        }
+        guard keyAlgorithm == algorithm.keyAlgorithm else {
+            return finish(.permerror, "key type k=\(record.keyType) does not match a=\(signature.algorithmName)")
+        }
+        if record.isStrict, signature.identityDomain.lowercased() != signature.domain.lowercased() {
+            return finish(.permerror, "key has t=s but i= domain \(signature.identityDomain) is not d=")
+        }
+        let key: DKIMPublicKey
+        do { key = try DKIMPublicKey(algorithm: keyAlgorithm, data: record.publicKeyData) } catch {
+            return finish(.permerror, "key record at \(name): \(error)")
+        }
+        result.keyBits = key.bits
+        if keyAlgorithm == .rsa {
+            if key.bits < Self.minimumRSABits {
+                return finish(.permerror, "RSA key of \(key.bits) bits is under \(Self.minimumRSABits) (RFC 8301 §3.2)")
+            }
+            if key.bits > Self.maximumRSABits {
+                return finish(.permerror, "RSA key of \(key.bits) bits is over \(Self.maximumRSABits)")
+            }
+        }
+
+        // The body (RFC 6376 §3.7).
+        let hashKey = BodyHashKey(canonicalization: signature.canonicalization.body, limit: signature.bodyLength)
+        let body: (hash: [UInt8], length: Int)
+        if let cached = bodyHashes[hashKey] {
+            body = cached
+        } else {
+            let hasher = BodyHasher(signature.canonicalization.body, limit: signature.bodyLength)
+            hasher.update(message.body)
+            body = (hasher.finish(), hasher.canonicalLength)
+            bodyHashes[hashKey] = body
+        }
+        if let limit = signature.bodyLength {
+            result.bodyLength = DKIMResult.BodyLength(signed: limit, canonical: body.length)
+            if limit > body.length {
+                return finish(.permerror, "l=\(limit) is longer than the canonical body (\(body.length) bytes)")
+            }
+        }
+        guard body.hash == signature.bodyHash else { return finish(.fail, "body hash mismatch") }
+
+        // The header and the signature.
+        let input = HeaderHashInput.build(
+            header: message.header, signedHeaders: signature.signedHeaders, signatureField: field,
+            canonicalization: signature.canonicalization.header)
+        let signedBytes = algorithm == .ed25519SHA256 ? SHA256Stream.hash(input) : input
+        guard key.verify(signature.signature, over: signedBytes) else {
+            return finish(.fail, "signature did not verify")
+        }
+        var reason = "signature verified"
+        if let length = result.bodyLength, length.unsigned > 0 {
+            reason += "; \(length.unsigned) body bytes after l=\(length.signed) are not covered by the signature"
+        }
+        if record.isTesting { reason += " (key in testing mode, t=y)" }
+        return finish(.pass, reason)
+    }
+}
