@@ -7,8 +7,8 @@ public struct DNSAuditCommand: AsyncParsableCommand {
         commandName: "dnsaudit",
         abstract: "Check that a domain's mail will authenticate (SPF, DKIM, DMARC), and sign and gate messages.",
         version: "0.1.0",
-        subcommands: [QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self],
-        defaultSubcommand: nil
+        subcommands: [AuditCommand.self, QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self],
+        defaultSubcommand: AuditCommand.self
     )
 
     public init() {}

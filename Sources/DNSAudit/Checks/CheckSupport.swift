@@ -1,0 +1,57 @@
+import DNSCore
+import MailAuthCore
+
+/// Something went wrong with DNS while a check ran: the check cannot finish.
+struct Incomplete: Error {
+    var error: DNSError
+}
+
+extension Finding {
+    /// The finding every area gives when DNS failures kept it from finishing.
+    static func incomplete(_ area: AuditArea, _ error: DNSError) -> Finding {
+        Finding(
+            id: "\(area.rawValue).incomplete", severity: .warning,
+            title: "\(area.title) could not be checked: DNS failure",
+            detail: "\(error). This is not a missing record: the answer never arrived, so nothing is known.",
+            evidence: nil, rfc: "RFC 2308 §2",
+            fix: "Check the domain's nameservers (they must answer for this name), or retry with --nameserver.")
+    }
+}
+
+/// TXT records at a name whose text starts with `prefix` (ASCII case-insensitive), joined.
+func txtRecords(_ response: DNSResponse, prefix: String) -> [String] {
+    response.txt.map(\.joined).filter { $0.lowercased().hasPrefix(prefix.lowercased()) }
+}
+
+/// Asks, turning a DNS failure into ``Incomplete``.
+func ask(_ resolver: any DNSResolver, _ name: DomainName, _ type: RecordType) async throws(Incomplete) -> DNSResponse {
+    do { return try await resolver.query(name, type) } catch { throw Incomplete(error: error) }
+}
+
+/// `key=value` pairs separated by `;` as MTA-STS, TLS-RPT and BIMI records write them
+/// (RFC 8461 §3.1, RFC 8460 §3, BIMI draft §4.2): names are case-sensitive, whitespace around
+/// separators is allowed.
+func semicolonFields(_ text: String) -> [(name: String, value: String)]? {
+    var fields: [(String, String)] = []
+    for part in text.split(separator: ";", omittingEmptySubsequences: false) {
+        let trimmed = part.trimmingWhitespace()
+        if trimmed.isEmpty { continue }
+        guard let equals = trimmed.firstIndex(of: "=") else { return nil }
+        fields.append((String(trimmed[..<equals]).trimmingWhitespace(), String(trimmed[trimmed.index(after: equals)...]).trimmingWhitespace()))
+    }
+    return fields
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}
+
+/// Runs a DNS call and captures its outcome as a value (for `async let`).
+func captureDNS(_ body: () async throws(DNSError) -> DNSResponse) async -> Swift.Result<DNSResponse, DNSError> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}

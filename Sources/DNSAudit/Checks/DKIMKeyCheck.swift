@@ -1,0 +1,218 @@
+import DKIM
+import DNSCore
+import MailAuthCore
+
+/// The DKIM area: keys at the selectors given, at selectors inferred from the domain's mail
+/// providers, and at common selectors; plus the RFC 8020 probe of `_domainkey.<domain>`.
+///
+/// DKIM selectors cannot be listed from DNS. A key that was not found is therefore "unknown",
+/// not "missing" — unless `_domainkey.<domain>` answers NXDOMAIN, which under RFC 8020 §2 proves
+/// that no name below it, hence no key, exists.
+struct DKIMKeyCheck {
+    /// Selectors tried on every domain (the most common ones in published keys).
+    static let commonSelectors = [
+        "default", "dkim", "mail", "selector1", "selector2", "google", "k1", "k2", "s1", "s2", "mx", "smtp", "email",
+        "key1", "dkim1", "sig1", "mandrill", "fm1", "protonmail", "zoho", "pm", "s1024", "s2048",
+    ]
+
+    /// Selectors implied by a provider in the MX set or the SPF include tree.
+    static let providers: [(name: String, mx: [String], spf: [String], selectors: [String])] = [
+        ("Google Workspace", ["google.com", "googlemail.com"], ["_spf.google.com"], ["google"]),
+        ("Microsoft 365", ["mail.protection.outlook.com"], ["spf.protection.outlook.com"], ["selector1", "selector2"]),
+        ("SendGrid", [], ["sendgrid.net"], ["s1", "s2", "smtpapi"]),
+        ("Mailchimp / Mandrill", [], ["servers.mcsv.net", "spf.mandrillapp.com"], ["k1", "k2", "k3", "mandrill"]),
+        ("Mailgun", ["mailgun.org"], ["mailgun.org"], ["mx", "smtp", "k1", "krs"]),
+        ("Zoho", ["zoho.com", "zoho.eu"], ["zoho.com", "zoho.eu", "zohomail.com"], ["zoho", "zmail"]),
+        ("Fastmail", ["messagingengine.com"], ["spf.messagingengine.com"], ["fm1", "fm2", "fm3"]),
+        ("Proton Mail", ["protonmail.ch"], ["_spf.protonmail.ch"], ["protonmail", "protonmail2", "protonmail3"]),
+        ("Postmark", [], ["spf.mtasv.net"], ["pm"]),
+        ("Amazon SES", [], ["amazonses.com"], []),
+    ]
+
+    let domain: DomainName
+    let resolver: any DNSResolver
+    let selectors: [String]
+    let mxHosts: [DomainName]
+    let spfDomains: [String]
+
+    struct Result {
+        var report: AreaReport
+        /// At least one usable key was found (`nil`: none found, none proven absent).
+        var keyFound: Bool?
+    }
+
+    struct Candidate: Hashable {
+        var selector: String
+        var source: String
+    }
+
+    func candidates() -> (selectors: [Candidate], providers: [String]) {
+        var list: [Candidate] = selectors.map { Candidate(selector: $0, source: "--selector") }
+        var found: [String] = []
+        for provider in Self.providers {
+            let viaMX = mxHosts.contains { host in provider.mx.contains { host.isSubdomain(of: try! DomainName(dnsName: $0)) } }
+            let viaSPF = spfDomains.contains { spf in
+                provider.spf.contains { suffix in
+                    (try? DomainName(dnsName: spf)).map { $0.isSubdomain(of: try! DomainName(dnsName: suffix)) } ?? false
+                }
+            }
+            guard viaMX || viaSPF else { continue }
+            found.append(provider.name)
+            list += provider.selectors.map { Candidate(selector: $0, source: provider.name) }
+        }
+        list += Self.commonSelectors.map { Candidate(selector: $0, source: "common selector") }
+        var seen: Set<String> = []
+        return (list.filter { seen.insert($0.selector.lowercased()).inserted }, found)
+    }
+
+    struct Probe: Sendable {
+        var candidate: String
+        var source: String
+        var outcome: Swift.Result<DNSResponse, DNSError>
+    }
+
+    func run() async -> Result {
+        let (candidates, providers) = candidates()
+        let base = try! domain.prepending("_domainkey")
+        // The RFC 8020 probe and every selector, concurrently.
+        async let probe = captureDNS { () async throws(DNSError) in try await resolver.query(base, .txt) }
+        let probes = await withTaskGroup(of: (Int, Probe).self) { group in
+            for (index, candidate) in candidates.enumerated() {
+                group.addTask {
+                    guard let name = try? base.prepending(candidate.selector) else {
+                        return (index, Probe(candidate: candidate.selector, source: candidate.source, outcome: .failure(
+                            DNSError(.malformed, question: DNSQuestion(base, .txt), detail: "bad selector"))))
+                    }
+                    let outcome = await captureDNS { () async throws(DNSError) in try await resolver.query(name, .txt) }
+                    return (index, Probe(candidate: candidate.selector, source: candidate.source, outcome: outcome))
+                }
+            }
+            var results: [(Int, Probe)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        var findings: [Finding] = []
+        var records: [String] = []
+        var failures: [DNSError] = []
+        var usable: [(selector: String, algorithm: DKIMKeyAlgorithm)] = []
+        for probe in probes {
+            switch probe.outcome {
+            case .failure(let error):
+                if error.kind != .malformed || error.detail != "bad selector" { failures.append(error) }
+            case .success(let response):
+                let texts = response.txt.map(\.joined).filter { Self.looksLikeKey($0) }
+                for text in texts {
+                    let name = "\(probe.candidate)._domainkey.\(domain)"
+                    records.append("\(name) TXT \"\(text)\" (\(probe.source))")
+                    findings += lint(text, selector: probe.candidate, name: name, usable: &usable)
+                }
+            }
+        }
+        let probeResult = await probe
+        var provenAbsent = false
+        if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
+        let providerNote = providers.isEmpty ? "" : " (providers seen: \(providers.joined(separator: ", ")))"
+        if usable.isEmpty && records.isEmpty {
+            if provenAbsent {
+                findings.append(Finding(
+                    id: "dkim.no-keys", severity: .error, title: "No DKIM keys are published",
+                    detail: "_domainkey.\(domain) does not exist (NXDOMAIN), so no selector below it can hold a key (RFC 8020 §2). Mail from \(domain) cannot carry a DKIM signature that aligns with it.",
+                    evidence: "_domainkey.\(domain) TXT → NXDOMAIN", rfc: "RFC 6376 §3.6.2.1; RFC 8020 §2",
+                    fix: "Generate a key (`dnsaudit dkim keygen`), publish its TXT record at <selector>._domainkey.\(domain), and sign with it."))
+            } else {
+                findings.append(Finding(
+                    id: "dkim.selector-unknown", severity: .warning, title: "No DKIM key found at the selectors tried",
+                    detail: "No key at the \(candidates.count) selectors tried\(providerNote). Selectors cannot be listed from DNS, so a key may exist elsewhere: this is unknown, not missing.",
+                    evidence: "tried: " + candidates.prefix(12).map(\.selector).joined(separator: ", ") + (candidates.count > 12 ? ", …" : ""),
+                    rfc: "RFC 6376 §3.6.2.1",
+                    fix: "Re-run with --selector SELECTOR (the s= of a DKIM-Signature header in mail you sent)."))
+            }
+        }
+        if !usable.isEmpty && usable.allSatisfy({ $0.algorithm == .ed25519 }) {
+            findings.append(Finding(
+                id: "dkim.ed25519-only", severity: .warning, title: "Only Ed25519 keys found",
+                detail: "Gmail and several other receivers do not verify ed25519-sha256 signatures (RFC 8463); mail signed only with Ed25519 has no DKIM pass there.",
+                evidence: usable.map(\.selector).joined(separator: ", "), rfc: "RFC 8463 §4; RFC 6376 §3.3",
+                fix: "Also sign with an RSA-2048 key (dual signing), published at a second selector."))
+        }
+        if !failures.isEmpty {
+            findings.append(.incomplete(.dkim, failures[0]))
+        }
+        let summary: String
+        if !usable.isEmpty {
+            summary = "\(usable.count) key\(usable.count == 1 ? "" : "s") found: " + usable.map { "\($0.selector) (\($0.algorithm.rawValue))" }.joined(separator: ", ")
+        } else if provenAbsent {
+            summary = "no keys (_domainkey does not exist)"
+        } else if !records.isEmpty {
+            summary = "keys found, none usable"
+        } else {
+            summary = "no key at \(candidates.count) selectors tried (unknown)"
+        }
+        let incomplete = !failures.isEmpty && usable.isEmpty && !provenAbsent
+        let report = AreaReport(area: .dkim, status: incomplete ? .incomplete : nil, summary: summary, records: records, findings: findings)
+        let keyFound: Bool? = !usable.isEmpty ? true : (provenAbsent || !records.isEmpty ? false : nil)
+        return Result(report: report, keyFound: keyFound)
+    }
+
+    /// A TXT record that is meant as a DKIM key (RFC 6376 §3.6.1: `v=DKIM1` first, or a `p=` tag).
+    static func looksLikeKey(_ text: String) -> Bool {
+        let trimmed = text.trimmingWhitespace().lowercased()
+        return trimmed.hasPrefix("v=dkim1") || trimmed.hasPrefix("p=") || trimmed.contains("; p=") || trimmed.contains(";p=")
+            || trimmed.hasPrefix("k=")
+    }
+
+    /// The findings of one published key record: the DKIM module's key lints (``DKIMKeyLint``),
+    /// as audit findings with a fix. A key with no error-level lint counts as usable.
+    func lint(_ text: String, selector: String, name: String, usable: inout [(selector: String, algorithm: DKIMKeyAlgorithm)]) -> [Finding] {
+        let evidence = "\(name) TXT \"\(text)\""
+        let record: DKIMKeyRecord
+        do {
+            record = try DKIMKeyRecord.parse(text)
+        } catch {
+            return [Finding(
+                id: "dkim.key.syntax", severity: .error, title: "DKIM key at \(selector) is malformed",
+                detail: "\(error.pointer)\nVerifiers treat this as no key: signatures with s=\(selector) fail (permerror).",
+                evidence: evidence, rfc: "RFC 6376 §3.6.1", fix: "Republish the record exactly as the key tool printed it.")]
+        }
+        var findings: [Finding] = []
+        for lint in DKIMKeyLint.lint(record) where lint.id != "dkim.key.ed25519-only" {
+            let (severity, fix) = Self.auditView(of: lint)
+            findings.append(Finding(
+                id: lint.id, severity: severity, title: "DKIM key at \(selector): \(lint.message)",
+                detail: "Published at \(name).", evidence: evidence, rfc: lint.rfc, fix: fix))
+        }
+        if let algorithm = record.keyAlgorithm, !record.isRevoked, !findings.contains(where: { $0.severity == .error }) {
+            usable.append((selector, algorithm))
+        }
+        return findings
+    }
+
+    /// How the audit weighs a key lint, and what to do about it.
+    static func auditView(of lint: DKIMKeyLint) -> (Severity, String?) {
+        switch lint.id {
+        case "dkim.key.revoked":
+            // A retired selector is normal; it only matters if mail is still signed with it.
+            return (.info, "Remove the record once no mail signed with this selector is in flight.")
+        case "dkim.key.testing":
+            return (.warning, "Remove t=y once signing works: receivers may treat signed mail as unsigned.")
+        case "dkim.key.rsa-under-1024":
+            return (.error, "Generate an RSA-2048 key (`dnsaudit dkim keygen`) and publish it at a new selector.")
+        case "dkim.key.rsa-under-2048":
+            return (.warning, "Rotate to an RSA-2048 key at a new selector.")
+        case "dkim.key.no-sha256":
+            return (.error, "Remove h= or set h=sha256 (RFC 8301 forbids sha1).")
+        case "dkim.key.not-for-email":
+            return (.error, "Remove s= or set s=email.")
+        case "dkim.key.unknown-type":
+            return (.error, "Publish k=rsa or k=ed25519.")
+        case "dkim.key.undecodable":
+            return (.error, "Republish p= as the base64 of the public key, with no quotes or spaces inside.")
+        default:
+            switch lint.level {
+            case .error: return (.error, nil)
+            case .warning: return (.warning, nil)
+            case .info: return (.info, nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import DMARC
+import DNSCore
+import MailAuthCore
+
+/// The DMARC area: both generations of policy discovery (RFC 9989 tree walk, RFC 7489 Public
+/// Suffix List), report destinations and the lints.
+struct DMARCAreaCheck {
+    let domain: DomainName
+    let resolver: any DNSResolver
+    let publicSuffixList: PublicSuffixList
+    let timeout: Duration
+
+    struct Result {
+        var report: AreaReport
+        var inspection: DMARCDomainReport
+    }
+
+    func run() async -> Result {
+        let inspection = await DMARCInspector(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
+            .inspect(domain)
+        let modern = inspection.rfc9989
+        var records: [String] = []
+        for step in modern.steps {
+            records.append("RFC 9989 walk: " + String(describing: step))
+        }
+        if let record = modern.record { records.append("record: \(record.text)") }
+        let summary: String
+        if let record = modern.record, let policyDomain = modern.policyDomain {
+            let policy = modern.policy.map { "p=\($0.rawValue)" } ?? "p=none (absent)"
+            summary = "\(policy) from _dmarc.\(policyDomain)\(policyDomain == domain ? "" : " (inherited)")"
+                + (record.testing ? ", t=y" : "") + "; organizational domain \(modern.organizationalDomain)"
+        } else {
+            summary = inspection.isComplete ? "no DMARC record applies" : "DNS failure"
+        }
+        let report = AreaReport(
+            area: .dmarc, status: inspection.isComplete ? nil : .incomplete, summary: summary, records: records,
+            findings: inspection.findings.map(\.finding))
+        return Result(report: report, inspection: inspection)
+    }
+}

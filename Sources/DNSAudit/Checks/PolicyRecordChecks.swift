@@ -1,0 +1,213 @@
+import DNSCore
+import MailAuthCore
+
+/// MTA-STS discovery record (`_mta-sts.<domain>` TXT, RFC 8461 §3.1). The HTTPS policy file is
+/// not fetched: this audit reads DNS only, and says so.
+struct MTASTSCheck {
+    let domain: DomainName
+    let resolver: any DNSResolver
+
+    func run() async -> AreaReport {
+        let name = try! domain.prepending("_mta-sts")
+        let response: DNSResponse
+        do { response = try await ask(resolver, name, .txt) } catch {
+            return AreaReport(area: .mtaSts, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.mtaSts, error.error)])
+        }
+        let all = response.txt.map(\.joined)
+        let records = txtRecords(response, prefix: "v=STSv1")
+        var findings: [Finding] = []
+        let notFetched = Finding(
+            id: "mta-sts.policy-not-fetched", severity: .info, title: "MTA-STS policy file not checked",
+            detail: "The policy at https://mta-sts.\(domain)/.well-known/mta-sts.txt is fetched over HTTPS, which this DNS audit does not do.",
+            rfc: "RFC 8461 §3.2", fix: nil)
+        if records.isEmpty {
+            findings.append(Finding(
+                id: "mta-sts.none", severity: .info, title: "No MTA-STS",
+                detail: "Without MTA-STS, senders deliver to \(domain) over TLS only opportunistically; an attacker on the path can strip it.",
+                evidence: all.isEmpty ? nil : all.joined(separator: "\n"), rfc: "RFC 8461 §3",
+                fix: "Publish `_mta-sts.\(domain) TXT \"v=STSv1; id=20260101\"` and a policy file at https://mta-sts.\(domain)/.well-known/mta-sts.txt."))
+            return AreaReport(area: .mtaSts, summary: "not published", records: all, findings: findings)
+        }
+        if records.count > 1 {
+            findings.append(Finding(
+                id: "mta-sts.multiple", severity: .error, title: "Several MTA-STS records",
+                detail: "\(records.count) TXT records start with v=STSv1; senders treat that as no MTA-STS (RFC 8461 §3.1).",
+                evidence: records.joined(separator: "\n"), rfc: "RFC 8461 §3.1", fix: "Keep exactly one v=STSv1 record."))
+            return AreaReport(area: .mtaSts, summary: "several records", records: records, findings: findings + [notFetched])
+        }
+        let record = records[0]
+        // sts-text-record = sts-version 1*(sts-sep sts-field) [sts-sep]; sts-id = 1*32(ALPHA / DIGIT)
+        if let fields = semicolonFields(record), fields.first?.name == "v", fields.first?.value == "STSv1" {
+            let ids = fields.filter { $0.name == "id" }
+            if ids.count != 1 {
+                findings.append(Finding(
+                    id: "mta-sts.syntax", severity: .error, title: "MTA-STS record needs exactly one id",
+                    detail: "The record has \(ids.count) id fields; senders ignore it.", evidence: record, rfc: "RFC 8461 §3.1",
+                    fix: "Write `v=STSv1; id=<1 to 32 letters or digits>`, changing id whenever the policy changes."))
+            } else if !(1...32).contains(ids[0].value.count) || !ids[0].value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+                findings.append(Finding(
+                    id: "mta-sts.syntax", severity: .error, title: "MTA-STS id is not 1–32 letters or digits",
+                    detail: "id=\(ids[0].value) is invalid; senders ignore the record.", evidence: record, rfc: "RFC 8461 §3.1",
+                    fix: "Use an id of 1 to 32 letters and digits, such as a date: id=20260101."))
+            }
+        } else {
+            findings.append(Finding(
+                id: "mta-sts.syntax", severity: .error, title: "MTA-STS record is malformed",
+                detail: "The record must start with `v=STSv1;` followed by `id=…` fields.", evidence: record, rfc: "RFC 8461 §3.1",
+                fix: "Write `v=STSv1; id=20260101`."))
+        }
+        // The policy host must exist for the policy to be fetched.
+        if let host = try? domain.prepending("mta-sts") {
+            async let v4 = captureDNS { () async throws(DNSError) in try await resolver.query(host, .a) }
+            async let v6 = captureDNS { () async throws(DNSError) in try await resolver.query(host, .aaaa) }
+            if case .success(let a) = await v4, case .success(let aaaa) = await v6, a.addresses.isEmpty, aaaa.addresses.isEmpty {
+                findings.append(Finding(
+                    id: "mta-sts.policy-host-missing", severity: .error, title: "mta-sts.\(domain) has no address",
+                    detail: "The record announces a policy, but the host that serves it, mta-sts.\(domain), has no A or AAAA record; senders cannot fetch it.",
+                    evidence: record, rfc: "RFC 8461 §3.3", fix: "Publish mta-sts.\(domain) pointing at an HTTPS server with the policy file."))
+            }
+        }
+        findings.append(notFetched)
+        return AreaReport(area: .mtaSts, summary: "published", records: records, findings: findings)
+    }
+}
+
+/// SMTP TLS Reporting record (`_smtp._tls.<domain>` TXT, RFC 8460 §3).
+struct TLSRPTCheck {
+    let domain: DomainName
+    let resolver: any DNSResolver
+
+    func run() async -> AreaReport {
+        let name = try! domain.prepending("_smtp._tls")
+        let response: DNSResponse
+        do { response = try await ask(resolver, name, .txt) } catch {
+            return AreaReport(area: .tlsRpt, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.tlsRpt, error.error)])
+        }
+        let records = txtRecords(response, prefix: "v=TLSRPTv1")
+        if records.isEmpty {
+            return AreaReport(area: .tlsRpt, summary: "not published", findings: [Finding(
+                id: "tls-rpt.none", severity: .info, title: "No TLS-RPT",
+                detail: "Senders have nowhere to report TLS failures delivering to \(domain).", rfc: "RFC 8460 §3",
+                fix: "Publish `_smtp._tls.\(domain) TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@\(domain)\"`.")])
+        }
+        if records.count > 1 {
+            return AreaReport(area: .tlsRpt, summary: "several records", records: records, findings: [Finding(
+                id: "tls-rpt.multiple", severity: .error, title: "Several TLS-RPT records",
+                detail: "\(records.count) records start with v=TLSRPTv1; senders ignore them all (RFC 8460 §3).",
+                evidence: records.joined(separator: "\n"), rfc: "RFC 8460 §3", fix: "Keep exactly one.")])
+        }
+        let record = records[0]
+        var findings: [Finding] = []
+        let fields = semicolonFields(record)
+        let rua = fields?.filter { $0.name == "rua" } ?? []
+        if fields == nil || fields?.first?.name != "v" || rua.count != 1 {
+            findings.append(Finding(
+                id: "tls-rpt.syntax", severity: .error, title: "TLS-RPT record is malformed",
+                detail: "It must be `v=TLSRPTv1;` followed by exactly one rua= field.", evidence: record, rfc: "RFC 8460 §3",
+                fix: "Write `v=TLSRPTv1; rua=mailto:tlsrpt@\(domain)`."))
+        } else {
+            let uris = rua[0].value.split(separator: ",").map { $0.trimmingWhitespace() }
+            let bad = uris.filter { !($0.lowercased().hasPrefix("mailto:") || $0.lowercased().hasPrefix("https://")) }
+            if uris.isEmpty || !bad.isEmpty {
+                findings.append(Finding(
+                    id: "tls-rpt.bad-uri", severity: .error, title: "TLS-RPT rua must be mailto: or https: URIs",
+                    detail: "Not usable: \(bad.joined(separator: ", ")).", evidence: record, rfc: "RFC 8460 §3",
+                    fix: "Use rua=mailto:address or rua=https://endpoint."))
+            }
+        }
+        return AreaReport(area: .tlsRpt, summary: "published", records: records, findings: findings)
+    }
+}
+
+/// BIMI assertion record (`default._bimi.<domain>` TXT, draft-brand-indicators-for-message-identification
+/// §4). The SVG logo and the mark certificate are not fetched.
+struct BIMICheck {
+    let domain: DomainName
+    let resolver: any DNSResolver
+
+    func run(dmarcEnforced: Bool?) async -> AreaReport {
+        let name = try! domain.prepending("default._bimi")
+        let response: DNSResponse
+        do { response = try await ask(resolver, name, .txt) } catch {
+            return AreaReport(area: .bimi, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.bimi, error.error)])
+        }
+        let records = txtRecords(response, prefix: "v=BIMI1")
+        if records.isEmpty {
+            return AreaReport(area: .bimi, summary: "not published", findings: [Finding(
+                id: "bimi.none", severity: .info, title: "No BIMI record",
+                detail: "No brand logo is shown beside \(domain)'s mail in supporting inboxes. Optional.",
+                rfc: "draft-brand-indicators-for-message-identification §4", fix: nil)])
+        }
+        var findings: [Finding] = []
+        if records.count > 1 {
+            findings.append(Finding(
+                id: "bimi.multiple", severity: .error, title: "Several BIMI records",
+                detail: "Receivers ignore BIMI when there is more than one record.", evidence: records.joined(separator: "\n"),
+                rfc: "draft-brand-indicators-for-message-identification §4.2", fix: "Keep exactly one."))
+        }
+        let record = records[0]
+        if let fields = semicolonFields(record) {
+            let location = fields.first { $0.name == "l" }?.value ?? ""
+            let authority = fields.first { $0.name == "a" }?.value ?? ""
+            if !location.isEmpty && !(location.lowercased().hasPrefix("https://") && location.lowercased().hasSuffix(".svg")) {
+                findings.append(Finding(
+                    id: "bimi.bad-logo-uri", severity: .error, title: "BIMI l= must be an https: URL of an SVG file",
+                    detail: "l=\(location)", evidence: record, rfc: "draft-brand-indicators-for-message-identification §4.2",
+                    fix: "Point l= at an https:// URL of an SVG Tiny PS file."))
+            }
+            if !authority.isEmpty && !authority.lowercased().hasPrefix("https://") {
+                findings.append(Finding(
+                    id: "bimi.bad-authority-uri", severity: .error, title: "BIMI a= must be an https: URL",
+                    detail: "a=\(authority)", evidence: record, rfc: "draft-brand-indicators-for-message-identification §4.2",
+                    fix: "Point a= at the https:// URL of the mark certificate (VMC/CMC) PEM file."))
+            }
+            if authority.isEmpty {
+                findings.append(Finding(
+                    id: "bimi.no-certificate", severity: .info, title: "BIMI without a mark certificate",
+                    detail: "Gmail and Apple Mail show BIMI logos only with a Verified or Common Mark Certificate (a=).",
+                    evidence: record, rfc: "draft-brand-indicators-for-message-identification §4.2",
+                    fix: "Obtain a VMC or CMC and add a=https://…/certificate.pem."))
+            }
+        } else {
+            findings.append(Finding(
+                id: "bimi.syntax", severity: .error, title: "BIMI record is malformed", detail: "Expected `v=BIMI1; l=…; a=…`.",
+                evidence: record, rfc: "draft-brand-indicators-for-message-identification §4.2", fix: "Rewrite it as `v=BIMI1; l=https://…/logo.svg; a=https://…/vmc.pem`."))
+        }
+        if dmarcEnforced == false {
+            findings.append(Finding(
+                id: "bimi.dmarc-not-enforced", severity: .warning, title: "BIMI needs DMARC enforcement",
+                detail: "Receivers show BIMI logos only when the domain's DMARC policy is quarantine or reject (at full coverage).",
+                evidence: record, rfc: "draft-brand-indicators-for-message-identification §3",
+                fix: "Move DMARC to p=quarantine or p=reject."))
+        }
+        findings.append(Finding(
+            id: "bimi.logo-not-fetched", severity: .info, title: "BIMI logo and certificate not checked",
+            detail: "They are fetched over HTTPS, which this DNS audit does not do.", rfc: nil, fix: nil))
+        return AreaReport(area: .bimi, summary: "published", records: records, findings: findings)
+    }
+}
+
+/// DNSSEC status as the resolver reports it: the AD flag of a validating resolver
+/// (RFC 4035 §3.2.3). A resolver that does not validate says nothing either way.
+struct DNSSECCheck {
+    let domain: DomainName
+    let resolver: any DNSResolver
+
+    func run() async -> AreaReport {
+        let response: DNSResponse
+        do { response = try await ask(resolver, domain, .soa) } catch {
+            return AreaReport(area: .dnssec, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.dnssec, error.error)])
+        }
+        if response.authenticatedData {
+            return AreaReport(area: .dnssec, summary: "validated (AD flag set by \(response.server))", findings: [])
+        }
+        let why = response.transport == .zone
+            ? "answers come from a zone file, which nothing validates"
+            : "the resolver \(response.server) did not set the AD flag: the zone is unsigned, or the resolver does not validate"
+        return AreaReport(area: .dnssec, summary: "not validated", findings: [Finding(
+            id: "dnssec.not-validated", severity: .info, title: "DNSSEC not validated",
+            detail: "Not validated: \(why). DNSSEC protects MX, MTA-STS and DANE answers from forgery.",
+            rfc: "RFC 4035 §3.2.3",
+            fix: "Sign the zone at your DNS host; to see validation here, audit with a validating resolver (--nameserver) and --dnssec.")])
+    }
+}

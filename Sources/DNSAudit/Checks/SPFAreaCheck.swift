@@ -1,0 +1,37 @@
+import DNSCore
+import MailAuthCore
+import SPF
+
+/// The SPF area: the static analysis of the include/redirect tree (RFC 7208, no client IP).
+struct SPFAreaCheck {
+    let domain: DomainName
+    let resolver: any DNSResolver
+    let timeout: Duration
+
+    struct Result {
+        var report: AreaReport
+        var analysis: SPFAnalysis
+    }
+
+    func run() async -> Result {
+        let analysis = await SPFAnalyzer(resolver: resolver, timeout: timeout).analyze(domain: domain)
+        let limit = SPFLimits.maximumDNSMechanisms
+        let summary: String
+        if let record = analysis.record {
+            summary = "\(record.count > 70 ? String(record.prefix(67)) + "…" : record) — "
+                + "\(analysis.ipv4.dnsLookups)/\(limit) lookups (IPv4), \(analysis.ipv6.dnsLookups)/\(limit) (IPv6)"
+        } else {
+            summary = analysis.incomplete ? "DNS failure" : "no SPF record"
+        }
+        let records = analysis.tree.rendered().split(separator: "\n").map(String.init)
+        let report = AreaReport(
+            area: .spf, status: analysis.incomplete ? .incomplete : nil, summary: summary, records: records,
+            findings: analysis.findings)
+        return Result(report: report, analysis: analysis)
+    }
+
+    /// Every domain in the tree (for inferring DKIM selectors from providers).
+    static func domains(_ node: SPFTreeNode) -> [String] {
+        [node.domain] + node.children.flatMap(domains)
+    }
+}

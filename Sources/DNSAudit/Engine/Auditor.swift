@@ -1,0 +1,112 @@
+import DMARC
+import DNSCore
+import Foundation
+import MailAuthCore
+import SPF
+
+/// Runs the audit of a domain: every area's checks concurrently, through one cache, under one
+/// deadline.
+///
+/// ```swift
+/// let auditor = Auditor(resolver: LDNSResolver())
+/// let report = await auditor.audit(try DomainName("example.com"))
+/// print(report.status, report.findings.map(\.id))
+/// ```
+public struct Auditor: Sendable {
+    /// What to check and how long to take.
+    public struct Options: Sendable {
+        /// DKIM selectors to check besides those discovered.
+        public var selectors: [String]
+        /// The deadline of one domain's whole audit.
+        public var deadline: Duration
+        /// The Public Suffix List for the RFC 7489 view.
+        public var publicSuffixList: PublicSuffixList
+
+        public init(selectors: [String] = [], deadline: Duration = .seconds(30), publicSuffixList: PublicSuffixList = .bundled) {
+            self.selectors = selectors
+            self.deadline = deadline
+            self.publicSuffixList = publicSuffixList
+        }
+    }
+
+    /// The cache shared by every audit this auditor runs (bulk audits share provider records).
+    public let cache: CachingResolver
+    public let options: Options
+
+    public init(resolver: any DNSResolver, options: Options = Options()) {
+        self.cache = resolver as? CachingResolver ?? CachingResolver(resolver)
+        self.options = options
+    }
+
+    /// Audits one domain. Never throws: DNS failures make areas `incomplete`.
+    public func audit(_ domain: DomainName) async -> AuditReport {
+        let started = ContinuousClock.now
+        let timestamp = Date()
+        let counter = QueryCounter(DeadlineResolver(cache, timeout: options.deadline))
+        let resolver: any DNSResolver = counter
+        let timeout = options.deadline
+        async let mx = MXCheck(domain: domain, resolver: resolver).run()
+        async let spf = SPFAreaCheck(domain: domain, resolver: resolver, timeout: timeout).run()
+        async let dmarc = DMARCAreaCheck(
+            domain: domain, resolver: resolver, publicSuffixList: options.publicSuffixList, timeout: timeout
+        ).run()
+        async let mtaSts = MTASTSCheck(domain: domain, resolver: resolver).run()
+        async let tlsRpt = TLSRPTCheck(domain: domain, resolver: resolver).run()
+        async let dnssec = DNSSECCheck(domain: domain, resolver: resolver).run()
+        let mxResult = await mx
+        let spfResult = await spf
+        async let dkim = DKIMKeyCheck(
+            domain: domain, resolver: resolver, selectors: options.selectors, mxHosts: mxResult.exchanges,
+            spfDomains: SPFAreaCheck.domains(spfResult.analysis.tree)
+        ).run()
+        let dmarcResult = await dmarc
+        let modern = dmarcResult.inspection.rfc9989
+        let enforced: Bool? = modern.record == nil ? false : modern.policy.map { $0 == .quarantine || $0 == .reject }
+        async let bimi = BIMICheck(domain: domain, resolver: resolver).run(dmarcEnforced: enforced)
+        let dkimResult = await dkim
+        let areas = [
+            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, await mtaSts, await tlsRpt,
+            await bimi, await dnssec,
+        ]
+        let readiness = BulkSenderReadiness.assess(
+            spf: spfResult.analysis.incomplete && spfResult.analysis.record == nil ? nil : spfResult.analysis.record != nil,
+            dkim: dkimResult.keyFound,
+            dmarcPolicy: modern.record == nil ? nil : (modern.policy?.rawValue ?? "none"),
+            dmarcKnown: dmarcResult.inspection.isComplete)
+        let elapsed = ContinuousClock.now - started
+        let (seconds, attoseconds) = elapsed.components
+        return AuditReport(
+            domain: domain.description, timestamp: Self.rfc3339(timestamp), resolver: cache.resolverDescription,
+            durationMilliseconds: Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000), areas: areas,
+            readiness: readiness, dnsQueries: counter.queries, dnsCacheHits: counter.cacheHits)
+    }
+
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+/// Counts the questions one audit asks and how many the cache answered.
+final class QueryCounter: DNSResolver, @unchecked Sendable {
+    let base: any DNSResolver
+    private let lock = NSLock()
+    private var asked = 0
+    private var hits = 0
+
+    init(_ base: any DNSResolver) { self.base = base }
+
+    var resolverDescription: String { base.resolverDescription }
+    var queries: Int { lock.withLock { asked } }
+    var cacheHits: Int { lock.withLock { hits } }
+
+    func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        let response = try await base.query(question)
+        lock.withLock {
+            asked += 1
+            if response.fromCache { hits += 1 }
+        }
+        return response
+    }
+}

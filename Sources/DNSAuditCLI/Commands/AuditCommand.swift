@@ -1,0 +1,196 @@
+import ArgumentParser
+import DNSAudit
+import DNSCore
+import Foundation
+import MailAuthCore
+
+/// `dnsaudit DOMAIN…`: the full audit. The default command.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Audit a domain's mail DNS: SPF, DKIM keys, DMARC, MX, MTA-STS, TLS-RPT, BIMI, DNSSEC.",
+        discussion: """
+            Exit status: 0 when no finding is at or above --fail-on; 1 when some are; 2 when DNS failures \
+            (SERVFAIL, timeouts) kept a check from finishing (this wins over 1: the result is not complete); \
+            64 on a usage error.
+            """
+    )
+
+    @Argument(help: "Domains to audit.")
+    var domains: [String] = []
+
+    @Option(name: .customLong("domains-file"), help: ArgumentHelp("Read domains from a file, one a line (- for stdin).", valueName: "file"))
+    var domainsFile: String?
+
+    @Option(name: .customLong("selector"), help: "A DKIM selector to check, besides those discovered (repeatable).")
+    var selectors: [String] = []
+
+    @Option(help: "Output format: text, json (one report, or an array for several domains) or jsonl (one report a line).")
+    var format: OutputFormat = .text
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity: error, warning or info.")
+    var failOn: SeverityOption = .error
+
+    @Option(help: "How many domains to audit at once.")
+    var concurrency: Int = 8
+
+    @Option(help: "Seconds allowed for each domain's whole audit.")
+    var deadline: Double = 30
+
+    @Flag(name: .shortAndLong, help: "Show the DNS records read and every finding's evidence.")
+    var verbose: Bool = false
+
+    @OptionGroup var resolver: ResolverOptions
+
+    func validate() throws {
+        if domains.isEmpty && domainsFile == nil {
+            throw ValidationError("give at least one domain, or --domains-file FILE")
+        }
+        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024") }
+        guard deadline > 0, deadline <= 600 else { throw ValidationError("--deadline must be between 0 and 600 seconds") }
+        for domain in domains { _ = try Self.parseDomain(domain) }
+        for selector in selectors {
+            guard (try? DomainName(selector)) != nil else {
+                throw ValidationError("--selector \(selector.debugDescription) is not a valid DNS label sequence")
+            }
+        }
+    }
+
+    static func parseDomain(_ text: String) throws -> DomainName {
+        do { return try DomainName(text) } catch { throw ValidationError("\(error)") }
+    }
+
+    func readDomains() throws -> [DomainName] {
+        var names = try domains.map(Self.parseDomain)
+        if let domainsFile {
+            let data: Data
+            if domainsFile == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: domainsFile) else {
+                    throw ValidationError("--domains-file \(domainsFile): cannot read the file")
+                }
+                data = contents
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("--domains-file \(domainsFile): not UTF-8 text")
+            }
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                do { names.append(try DomainName(trimmed)) } catch {
+                    throw ValidationError("--domains-file \(domainsFile) line \(number + 1): \(error)")
+                }
+            }
+        }
+        if names.isEmpty { throw ValidationError("no domains to audit") }
+        return names
+    }
+
+    func run() async throws {
+        let names = try readDomains()
+        let base = try resolver.makeBaseResolver()
+        let options = Auditor.Options(
+            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)))
+        let auditor = Auditor(resolver: base, options: options)
+        let terminal = Terminal.forStandardOutput()
+        let renderer = AuditTextRenderer(terminal: terminal, verbose: verbose)
+        let progress = Progress(total: names.count, enabled: names.count > 1 && Terminal.standardErrorIsTTY)
+        var worstExit: Int32 = ExitStatus.clean
+        var collected: [AuditReport] = []
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = format == .json ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+
+        // Audit up to `concurrency` domains at once; print each report as it completes, in input order.
+        var pending: [Int: AuditReport] = [:]
+        var nextToPrint = 0
+        var output = StandardOutput()
+        await withTaskGroup(of: (Int, AuditReport).self) { group in
+            var started = 0
+            func startNext() {
+                guard started < names.count else { return }
+                let index = started
+                let name = names[index]
+                group.addTask { (index, await auditor.audit(name)) }
+                started += 1
+            }
+            for _ in 0..<min(concurrency, names.count) { startNext() }
+            while let (index, report) = await group.next() {
+                startNext()
+                progress.advance()
+                pending[index] = report
+                while let ready = pending.removeValue(forKey: nextToPrint) {
+                    nextToPrint += 1
+                    worstExit = max(worstExit, exitStatus(for: ready))
+                    switch format {
+                    case .text:
+                        progress.clear()
+                        output.write(renderer.render(ready) + (nextToPrint < names.count ? "\n\n" : "\n"))
+                    case .jsonl:
+                        if let data = try? encoder.encode(ready) { output.write(String(decoding: data, as: UTF8.self) + "\n") }
+                    case .json:
+                        collected.append(ready)
+                    }
+                }
+            }
+        }
+        progress.clear()
+        if format == .json {
+            let data = collected.count == 1 ? try encoder.encode(collected[0]) : try encoder.encode(collected)
+            output.write(String(decoding: data, as: UTF8.self) + "\n")
+        }
+        if worstExit != ExitStatus.clean { throw ExitCode(worstExit) }
+    }
+
+    func exitStatus(for report: AuditReport) -> Int32 {
+        if report.isIncomplete { return ExitStatus.incomplete }
+        let threshold = failOn.severity
+        let counted = report.findings.filter { !$0.id.hasSuffix(".incomplete") }
+        return counted.contains { $0.severity >= threshold } ? ExitStatus.findings : ExitStatus.clean
+    }
+}
+
+/// `--fail-on`.
+enum SeverityOption: String, ExpressibleByArgument, CaseIterable {
+    case error, warning, info
+    var severity: Severity {
+        switch self {
+        case .error: .error
+        case .warning: .warning
+        case .info: .info
+        }
+    }
+}
+
+/// Unbuffered-enough writes to standard output (a pipe reader sees each report as it is done).
+struct StandardOutput {
+    mutating func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class Progress: @unchecked Sendable {
+    let total: Int
+    let enabled: Bool
+    private var done = 0
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func advance() {
+        done += 1
+        guard enabled else { return }
+        let width = 30
+        let filled = total == 0 ? width : done * width / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(bar) \(done)/\(total) domains".utf8))
+    }
+
+    func clear() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
