@@ -107,6 +107,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PreSendTests",
+            dependencies: ["DNSAudit", "DKIM", "SPF", "DMARC", "DNSCore", "DNSLDNS", "MailAuthCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
+                "DNSAudit", "DNSAuditCLI", "DKIM", "SPF", "DMARC", "DNSCore", "DNSLDNS", "MailAuthCore", "TestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DNSAuditCLITests",
             dependencies: ["DNSAuditCLI", "DNSCore", "DNSLDNS", "TestSupport"],
             swiftSettings: swiftSettings
