@@ -34,6 +34,8 @@ struct DKIMKeyCheck {
     let selectors: [String]
     let mxHosts: [DomainName]
     let spfDomains: [String]
+    /// The domain says it sends no mail (`v=spf1 -all`): missing keys are then expected.
+    var sendsNoMail = false
 
     struct Result {
         var report: AreaReport
@@ -101,6 +103,14 @@ struct DKIMKeyCheck {
                 if error.kind != .malformed || error.detail != "bad selector" { failures.append(error) }
             case .success(let response):
                 let texts = response.txt.map(\.joined).filter { Self.looksLikeKey($0) }
+                if texts.count > 1 {
+                    findings.append(Finding(
+                        id: "dkim.key.multiple-records", severity: .error,
+                        title: "Several DKIM key records at selector \(probe.candidate)",
+                        detail: "Verifiers may pick any of them (RFC 6376 §3.6.2.2), so signatures verify only some of the time.",
+                        evidence: texts.joined(separator: "\n"), rfc: "RFC 6376 §3.6.2.2",
+                        fix: "Keep exactly one key record per selector; publish a new key at a new selector."))
+                }
                 for text in texts {
                     let name = "\(probe.candidate)._domainkey.\(domain)"
                     records.append("\(name) TXT \"\(text)\" (\(probe.source))")
@@ -112,7 +122,14 @@ struct DKIMKeyCheck {
         var provenAbsent = false
         if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
         let providerNote = providers.isEmpty ? "" : " (providers seen: \(providers.joined(separator: ", ")))"
-        if usable.isEmpty && records.isEmpty {
+        if usable.isEmpty && records.isEmpty && sendsNoMail && failures.isEmpty {
+            findings.append(Finding(
+                id: "dkim.none-for-parked-domain", severity: .info, title: "No DKIM keys: the domain sends no mail",
+                detail: "\(domain) publishes `v=spf1 -all`, declaring that it sends no mail, so no DKIM key is expected.",
+                rfc: "RFC 7208 §5.1; M3AAWG parked domains best practice", fix: nil))
+        } else if usable.isEmpty && records.isEmpty && !failures.isEmpty {
+            // Nothing found, and some lookups failed: unknown; the incomplete finding below says why.
+        } else if usable.isEmpty && records.isEmpty {
             if provenAbsent {
                 findings.append(Finding(
                     id: "dkim.no-keys", severity: .error, title: "No DKIM keys are published",

@@ -90,7 +90,10 @@ struct MXCheck {
         // Resolve every host concurrently.
         let resolutions = await withTaskGroup(of: (Int, Resolution).self) { group in
             for (index, host) in hosts.enumerated() {
+                // An IP literal is reported below, not resolved: asking for it only produces noise.
+            if IPAddress(host.exchange.description) == nil {
                 group.addTask { (index, await resolve(host.exchange)) }
+            }
             }
             var results: [Int: Resolution] = [:]
             for await (index, resolution) in group { results[index] = resolution }
@@ -99,7 +102,6 @@ struct MXCheck {
         var addresses: [(DomainName, IPAddress)] = []
         var incomplete: DNSError? = nil
         for (index, host) in hosts.enumerated() {
-            guard let resolution = resolutions[index] else { continue }
             let name = host.exchange
             if IPAddress(name.description) != nil {
                 findings.append(Finding(
@@ -107,7 +109,9 @@ struct MXCheck {
                     detail: "An MX record must name a host, not an address (RFC 7505 §3 / RFC 5321 §5.1); many senders will not deliver to it.",
                     evidence: "MX \(host.preference) \(name)", rfc: "RFC 5321 §5.1",
                     fix: "Point the MX at a host name that has an A/AAAA record."))
+                continue
             }
+            guard let resolution = resolutions[index] else { continue }
             if let error = resolution.failure {
                 incomplete = incomplete ?? error
                 continue

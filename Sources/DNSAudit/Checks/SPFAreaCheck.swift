@@ -30,6 +30,12 @@ struct SPFAreaCheck {
         return Result(report: report, analysis: analysis)
     }
 
+    /// Whether the record is exactly `v=spf1 -all`: no host may send mail for the domain.
+    static func sendsNoMail(_ analysis: SPFAnalysis) -> Bool {
+        guard let record = analysis.record else { return false }
+        return record.lowercased().split(separator: " ") == ["v=spf1", "-all"]
+    }
+
     /// Every domain in the tree (for inferring DKIM selectors from providers).
     static func domains(_ node: SPFTreeNode) -> [String] {
         [node.domain] + node.children.flatMap(domains)

@@ -57,7 +57,8 @@ public struct Auditor: Sendable {
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
             domain: domain, resolver: resolver, selectors: options.selectors, mxHosts: mxResult.exchanges,
-            spfDomains: SPFAreaCheck.domains(spfResult.analysis.tree)
+            spfDomains: SPFAreaCheck.domains(spfResult.analysis.tree),
+            sendsNoMail: SPFAreaCheck.sendsNoMail(spfResult.analysis)
         ).run()
         let dmarcResult = await dmarc
         let modern = dmarcResult.inspection.rfc9989

@@ -30,6 +30,15 @@ import MailAuthCore
 /// | `spf.mx-limit` | error | §4.6.4 |
 /// | `spf.dns-failure` | warning | §2.6.6 |
 public enum SPFLint {
+    /// Every id in the table above.
+    public static let ids: [String] = [
+        "spf.no-record", "spf.multiple-records", "spf.rr-type-spf", "spf.record-too-long", "spf.string-too-long",
+        "spf.syntax", "spf.misspelt-mechanism", "spf.all-pass", "spf.all-neutral", "spf.no-all", "spf.ptr",
+        "spf.redirect-ignored", "spf.unknown-modifier", "spf.include-self", "spf.loop", "spf.include-no-record",
+        "spf.redirect-no-record", "spf.macro-unchecked", "spf.ip-overlap", "spf.lookup-limit", "spf.void-limit",
+        "spf.mx-limit", "spf.dns-failure",
+    ]
+
     static func rfc(_ section: String) -> String { "RFC 7208 §\(section)" }
 
     static func noRecord(domain: DomainName) -> Finding {
