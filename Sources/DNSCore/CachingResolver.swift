@@ -14,10 +14,16 @@ public final class CachingResolver: DNSResolver {
     private struct Entry {
         var response: DNSResponse
         var expires: ContinuousClock.Instant
+        var sequence: UInt64
     }
 
     private struct State {
         var entries: [DNSQuestion: Entry] = [:]
+        /// Questions in the order they were stored, for first-in-first-out eviction; an item whose
+        /// sequence no longer matches its entry is stale and skipped.
+        var order: [(question: DNSQuestion, sequence: UInt64)] = []
+        var orderStart = 0
+        var nextSequence: UInt64 = 0
         var inFlight: [DNSQuestion: Task<Result<DNSResponse, DNSError>, Never>] = [:]
         var hits = 0
         var misses = 0
@@ -27,10 +33,14 @@ public final class CachingResolver: DNSResolver {
     public let maximumEntries: Int
     private let state = Mutex(State())
 
+    /// - Parameter maximumEntries: the cache holds at most this many answers; the oldest go first.
     public init(_ base: any DNSResolver, maximumEntries: Int = 100_000) {
         self.base = base
-        self.maximumEntries = maximumEntries
+        self.maximumEntries = max(1, maximumEntries)
     }
+
+    /// How many answers the cache holds now.
+    public var count: Int { state.withLock { $0.entries.count } }
 
     public var resolverDescription: String { base.resolverDescription }
 
@@ -83,13 +93,22 @@ public final class CachingResolver: DNSResolver {
             case .nodata, .nxdomain: ttl = response.negativeTTL ?? Self.defaultNegativeTTL
             }
             guard ttl > 0 else { return }
-            if state.entries.count >= maximumEntries {
-                let now = ContinuousClock.now
-                state.entries = state.entries.filter { $0.value.expires > now }
-                if state.entries.count >= maximumEntries { state.entries.removeAll(keepingCapacity: true) }
+            while state.entries.count >= maximumEntries, state.orderStart < state.order.count {
+                let oldest = state.order[state.orderStart]
+                state.orderStart += 1
+                if state.entries[oldest.question]?.sequence == oldest.sequence {
+                    state.entries[oldest.question] = nil
+                }
+            }
+            if state.orderStart > 1024 && state.orderStart * 2 > state.order.count {
+                state.order.removeFirst(state.orderStart)
+                state.orderStart = 0
             }
             let seconds = min(ttl, Self.maximumTTL)
-            state.entries[question] = Entry(response: response, expires: .now + .seconds(Int(seconds)))
+            state.nextSequence += 1
+            state.entries[question] = Entry(
+                response: response, expires: .now + .seconds(Int(seconds)), sequence: state.nextSequence)
+            state.order.append((question, state.nextSequence))
         }
     }
 }

@@ -124,3 +124,17 @@ final class CountingResolver: DNSResolver {
         #expect(try await fine.query(name("example.com"), .a).outcome == .answer)
     }
 }
+
+@Suite struct CachingResolverEvictionTests {
+    @Test func evictsTheOldestAnswersWhenFull() async throws {
+        let records = (0..<10).map { ResourceRecord(name: name("h\($0).example"), ttl: 300, data: .a(IPv4Address(UInt32($0)))) }
+        let counting = CountingResolver(ZoneResolver(records: records))
+        let cache = CachingResolver(counting, maximumEntries: 4)
+        for index in 0..<10 { _ = try await cache.query(name("h\(index).example"), .a) }
+        #expect(cache.count == 4)
+        _ = try await cache.query(name("h9.example"), .a)
+        #expect(counting.count.withLock { $0 } == 10, "the newest stays cached")
+        _ = try await cache.query(name("h0.example"), .a)
+        #expect(counting.count.withLock { $0 } == 11, "the oldest was evicted")
+    }
+}

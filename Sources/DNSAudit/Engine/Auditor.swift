@@ -21,11 +21,17 @@ public struct Auditor: Sendable {
         public var deadline: Duration
         /// The Public Suffix List for the RFC 7489 view.
         public var publicSuffixList: PublicSuffixList
+        /// Most answers the shared cache keeps; bulk audits stay within a fixed memory budget.
+        public var cacheSize: Int
 
-        public init(selectors: [String] = [], deadline: Duration = .seconds(30), publicSuffixList: PublicSuffixList = .bundled) {
+        public init(
+            selectors: [String] = [], deadline: Duration = .seconds(30), publicSuffixList: PublicSuffixList = .bundled,
+            cacheSize: Int = 4_096
+        ) {
             self.selectors = selectors
             self.deadline = deadline
             self.publicSuffixList = publicSuffixList
+            self.cacheSize = cacheSize
         }
     }
 
@@ -34,7 +40,7 @@ public struct Auditor: Sendable {
     public let options: Options
 
     public init(resolver: any DNSResolver, options: Options = Options()) {
-        self.cache = resolver as? CachingResolver ?? CachingResolver(resolver)
+        self.cache = resolver as? CachingResolver ?? CachingResolver(resolver, maximumEntries: options.cacheSize)
         self.options = options
     }
 
