@@ -77,9 +77,14 @@ struct DKIMKeyCheck {
         let (candidates, providers) = candidates()
         let base = try! domain.prepending("_domainkey")
         // The RFC 8020 probe and every selector, concurrently.
-        async let probe = captureDNS { () async throws(DNSError) in try await resolver.query(base, .txt) }
+        // The RFC 8020 probe first: NXDOMAIN at _domainkey proves no selector exists, so only the
+        // selectors the user named are still asked (to show what they answer).
+        let probeResult = await captureDNS { () async throws(DNSError) in try await resolver.query(base, .txt) }
+        var provenAbsent = false
+        if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
+        let asked = provenAbsent ? candidates.filter { $0.source == "--selector" } : candidates
         let probes = await withTaskGroup(of: (Int, Probe).self) { group in
-            for (index, candidate) in candidates.enumerated() {
+            for (index, candidate) in asked.enumerated() {
                 group.addTask {
                     guard let name = try? base.prepending(candidate.selector) else {
                         return (index, Probe(candidate: candidate.selector, source: candidate.source, outcome: .failure(
@@ -118,9 +123,6 @@ struct DKIMKeyCheck {
                 }
             }
         }
-        let probeResult = await probe
-        var provenAbsent = false
-        if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
         let providerNote = providers.isEmpty ? "" : " (providers seen: \(providers.joined(separator: ", ")))"
         if usable.isEmpty && records.isEmpty && sendsNoMail && failures.isEmpty {
             findings.append(Finding(
