@@ -197,7 +197,7 @@ enum SPFChecks {
             return PreSendCheck(
                 id: id, status: .fail, subject: ip.description,
                 summary: "HELO \(helo): SPF \(evaluation.result.rawValue) for \(ip)",
-                detail: "Receivers that check the HELO identity (RFC 7208 §2.3) reject on fail. " + (evaluation.problem ?? ""),
+                detail: "Receivers that check the HELO identity (RFC 7208 §2.3) reject on fail." + (evaluation.problem.map { " \($0)." } ?? ""),
                 evidence: evidence, rfc: rfc,
                 fix: "Fix \(helo)'s SPF record: \(helo). IN TXT \"\(SPFChecks.suggestedRecord(evaluation, ip: ip))\", or give the HELO name your MTA really uses.")
         case .temperror:
