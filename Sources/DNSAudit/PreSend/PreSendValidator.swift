@@ -168,7 +168,7 @@ public struct PreSendValidator: Sendable {
         }
 
         // 5. DMARC, once per distinct SPF outcome.
-        if let fromDomain, signed != nil || message != nil {
+        if let fromDomain {
             let evaluator = DMARCEvaluator(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
             let dkimIdentities = dkim.compactMap { result -> DMARCInput.Identity? in
                 guard let domain = result.domain.flatMap({ try? DomainName(dnsName: $0) }) else { return nil }
