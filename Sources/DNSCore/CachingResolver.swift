@@ -17,14 +17,21 @@ public final class CachingResolver: DNSResolver {
         var sequence: UInt64
     }
 
+    /// One lookup in progress and the callers waiting for it.
+    private struct Flight {
+        var task: Task<Result<DNSResponse, DNSError>, Never>
+        var waiters = 1
+        var cancelled = 0
+    }
+
     private struct State {
         var entries: [DNSQuestion: Entry] = [:]
+        var inFlight: [DNSQuestion: Flight] = [:]
         /// Questions in the order they were stored, for first-in-first-out eviction; an item whose
         /// sequence no longer matches its entry is stale and skipped.
         var order: [(question: DNSQuestion, sequence: UInt64)] = []
         var orderStart = 0
         var nextSequence: UInt64 = 0
-        var inFlight: [DNSQuestion: Task<Result<DNSResponse, DNSError>, Never>] = [:]
         var hits = 0
         var misses = 0
     }
@@ -62,30 +69,46 @@ public final class CachingResolver: DNSResolver {
             }
             if let running = state.inFlight[question] {
                 state.hits += 1
-                return running
+                state.inFlight[question]!.waiters += 1
+                return running.task
             }
             state.misses += 1
             let task = Task<Result<DNSResponse, DNSError>, Never> {
                 do throws(DNSError) { return .success(try await base.query(question)) } catch { return .failure(error) }
             }
-            state.inFlight[question] = task
+            state.inFlight[question] = Flight(task: task)
             return task
         }
         let result = await withTaskCancellationHandler {
             await task.value
         } onCancel: {
-            // Shared lookups keep running for the other waiters; a lone waiter cancels its lookup.
+            // Shared lookups keep running for the other waiters; once every waiter is cancelled,
+            // the lookup is cancelled too (else a cancelled caller, e.g. a DeadlineResolver, would
+            // wait out the base resolver's whole timeout), and later askers start a fresh one.
+            let cancelLookup = state.withLock { state -> Bool in
+                guard var flight = state.inFlight[question], flight.task == task else { return false }
+                flight.cancelled += 1
+                guard flight.cancelled >= flight.waiters else {
+                    state.inFlight[question] = flight
+                    return false
+                }
+                state.inFlight[question] = nil
+                return true
+            }
+            if cancelLookup { task.cancel() }
         }
-        store(question, result)
+        store(question, result, task: task)
         switch result {
         case .success(let response): return response
         case .failure(let error): throw error
         }
     }
 
-    private func store(_ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>) {
+    private func store(
+        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, task: Task<Result<DNSResponse, DNSError>, Never>
+    ) {
         state.withLock { state in
-            state.inFlight[question] = nil
+            if state.inFlight[question]?.task == task { state.inFlight[question] = nil }
             guard case .success(let response) = result, !response.fromCache, state.entries[question] == nil else { return }
             let ttl: UInt32
             switch response.outcome {

@@ -1,7 +1,166 @@
 import ArgumentParser
+import DKIM
+import DNSAudit
+import DNSCore
+import Foundation
 
-/// Placeholder until the pre-send gate lands; replaced by that work.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--report`: the pre-send report for people or for programs.
+enum PresendReportFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case text
+    case json
+}
+
+/// `dnsaudit presend`: the pre-send gate. Reads a message on stdin; on pass writes it, signed, to
+/// stdout; otherwise writes nothing to stdout and the report to stderr.
 struct PresendCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "presend", abstract: "Pre-send gate (not yet available).")
-    func run() async throws { throw ExitCode(ExitStatus.usage) }
+    static let configuration = CommandConfiguration(
+        commandName: "presend",
+        abstract: "Sign a message, then prove it will pass SPF, DKIM and DMARC before it is sent.",
+        discussion: """
+            Reads the message on stdin. Checks it (one From, a Date, a Message-ID, not a free-mail \
+            From domain), signs it with each --domain/--selector/--key, verifies each new signature \
+            against the key published in DNS, runs SPF for each --ip with --mail-from and --helo, \
+            evaluates DMARC for the From domain with alignment (RFC 9989, and RFC 7489 where it \
+            differs), checks RFC 8058 one-click unsubscribe, flags Ed25519-only signing, and checks \
+            the forward-confirmed reverse DNS of each --ip.
+
+            Pass: the signed message on stdout (CRLF line endings), exit 0. Fail or incomplete: \
+            nothing on stdout, the report on stderr, exit 1 (fail) or 2 (incomplete: DNS failures, \
+            retry). Usage errors exit 64. In a pipeline:
+
+              dnsaudit presend --mail-from bounces@example.com --ip 192.0.2.25 \\
+                --helo mail.example.com --domain example.com --selector mail --key mail.key \\
+                < message.eml | sendmail -t
+
+            (with `set -o pipefail`, sendmail is not run on an empty message when presend fails: \
+            use `signed=$(dnsaudit presend …) && printf '%s' "$signed" | sendmail -t`, or a file).
+
+            --no-sign checks a message that is already signed. --report json writes the report as \
+            JSON to stderr (always, also on pass): {"verdict", "checks": [{"id", "status", \
+            "subject", "summary", "detail", "evidence", "rfc", "fix"}], "fromDomain", "mailFrom", \
+            "helo", "egressIPs", "time"}.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The envelope sender (SMTP MAIL FROM); '' or '<>' for a bounce.", valueName: "address"))
+    var mailFrom: String
+
+    @Option(help: ArgumentHelp("An IP address the mail leaves from (repeatable: every egress IPv4 and IPv6).", valueName: "ip"))
+    var ip: [String] = []
+
+    @Option(help: ArgumentHelp("The name the sending MTA gives in HELO/EHLO.", valueName: "name"))
+    var helo: String?
+
+    @Option(help: "d=: the signing domain (once, or once per --key).")
+    var domain: [String] = []
+
+    @Option(help: "s=: the selector (once, or once per --key).")
+    var selector: [String] = []
+
+    @Option(help: ArgumentHelp("Private key: PEM (PKCS#1 or PKCS#8) or a base64 Ed25519 seed (repeatable).",
+                               valueName: "file"))
+    var key: [String] = []
+
+    @Option(help: ArgumentHelp("h=: header fields to sign, colon-separated (default: the RFC 6376 §5.4.1 set plus List-Unsubscribe(-Post), over-signed).",
+                               valueName: "a:b:c"))
+    var headers: [String] = []
+
+    @Flag(help: "Do not sign: check the DKIM signatures the message already carries.")
+    var noSign = false
+
+    @Option(help: "Report format on stderr: text or json.")
+    var report: PresendReportFormat = .text
+
+    @Option(help: ArgumentHelp("t=: the signing time, seconds since 1970 (default: now), for reproducible signatures.",
+                               valueName: "unix"))
+    var time: Int64?
+
+    @Option(help: ArgumentHelp("Overall deadline for every DNS question of the check, in seconds.", valueName: "seconds"))
+    var deadline: Double = 30
+
+    @Flag(name: .shortAndLong, help: "Show every check's detail and evidence, also on pass.")
+    var verbose = false
+
+    @OptionGroup var resolver: ResolverOptions
+
+    func validate() throws {
+        guard !ip.isEmpty else { throw ValidationError("give at least one --ip: the address the mail leaves from") }
+        for value in ip where IPAddress(value) == nil {
+            throw ValidationError("--ip \(value.debugDescription) is not an IPv4 or IPv6 address")
+        }
+        guard deadline > 0, deadline <= 300 else { throw ValidationError("--deadline must be between 0 and 300 seconds") }
+        if noSign {
+            guard key.isEmpty, domain.isEmpty, selector.isEmpty, headers.isEmpty else {
+                throw ValidationError("--no-sign takes no --domain, --selector, --key or --headers")
+            }
+            return
+        }
+        guard !key.isEmpty else {
+            throw ValidationError("give --domain, --selector and --key to sign (repeat for several keys), or --no-sign")
+        }
+        let count = key.count
+        for (name, values) in [("--domain", domain), ("--selector", selector)] where values.count != 1 && values.count != count {
+            throw ValidationError("give \(name) once, or once per --key (\(count))")
+        }
+        if headers.count > 1 && headers.count != count {
+            throw ValidationError("give --headers once, or once per --key (\(count))")
+        }
+    }
+
+    static func pick<T>(_ values: [T], _ index: Int) -> T? {
+        values.isEmpty ? nil : values.count == 1 ? values[0] : values[index]
+    }
+
+    func configurations() throws -> [DKIMSigningConfiguration] {
+        try key.indices.map { index in
+            let privateKey: DKIMPrivateKey
+            do { privateKey = try DKIMPrivateKey(contentsOfFile: key[index]) } catch {
+                throw ValidationError("--key \(key[index]): \(error)")
+            }
+            return DKIMSigningConfiguration(
+                domain: Self.pick(domain, index)!, selector: Self.pick(selector, index)!, key: privateKey,
+                headers: Self.pick(headers, index).map {
+                    $0.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+                })
+        }
+    }
+
+    func run() async throws {
+        let signing = noSign ? [] : try configurations()
+        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
+        let request = PreSendRequest(
+            message: Array(input), mailFrom: mailFrom, egressIPs: ip.compactMap { IPAddress($0) }, helo: helo,
+            signing: signing, now: now)
+        let validator = PreSendValidator(
+            resolver: try resolver.makeResolver(), timeout: .milliseconds(Int(deadline * 1000)))
+        let result: PreSendReport
+        do { result = try await validator.validate(request) } catch { throw ValidationError(error.message) }
+
+        switch report {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandle.standardError.write(try encoder.encode(result) + Data("\n".utf8))
+        case .text:
+            if result.verdict != .pass || verbose || !result.checks(.warning).isEmpty {
+                let colour = Terminal.standardErrorIsTTY && (ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
+                let terminal = Terminal(colour: colour)
+                printError(result.renderedText(verbose: verbose, paint: { terminal.paint($0, $1) }))
+            }
+        }
+        switch result.verdict {
+        case .pass:
+            // Only now, with every check run and passed, does anything go to stdout.
+            if let message = result.message { FileHandle.standardOutput.write(Data(message)) }
+        case .fail:
+            throw ExitCode(ExitStatus.findings)
+        case .incomplete:
+            throw ExitCode(ExitStatus.incomplete)
+        }
+    }
 }

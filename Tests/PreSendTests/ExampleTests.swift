@@ -1,0 +1,67 @@
+import DKIM
+import DNSAudit
+import DNSCore
+import DNSLDNS
+import Foundation
+import TestSupport
+import Testing
+
+/// The runnable examples of docs/presend.md, run offline against `Examples/presend/zones`.
+@Suite struct ExampleTests {
+    static let examples = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Examples/presend").path
+    static let python = "/usr/bin/python3"
+    static var environment: [String: String] { ["DNSAUDIT": CLIRunner.executable] }
+
+    static func exampleResolver() throws -> ZoneResolver {
+        try ZoneResolver(zoneFiles: ["shop.example.zone", "2.0.192.in-addr.arpa.zone"].map { examples + "/zones/" + $0 })
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: python), "python3 is not installed"))
+    func thePythonScriptSignsAndWouldSend() async throws {
+        let run = try Subprocess.run(
+            Self.python, [Self.examples + "/send_newsletter.py", "--zone", Self.examples + "/zones", "--dry-run"],
+            environment: Self.environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=shop.example; s=mail;"))
+        // What it would send verifies with the key in the example zone.
+        let results = await DKIMVerifier(resolver: try Self.exampleResolver()).verify(
+            try MailMessage(parsing: Array(run.stdout.utf8)), now: Date())
+        #expect(results.map(\.status) == [.pass])
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: python), "python3 is not installed"))
+    func thePythonScriptRefusesAGmailFromAndSendsNothing() throws {
+        let run = try Subprocess.run(
+            Self.python,
+            [Self.examples + "/send_newsletter.py", "--zone", Self.examples + "/zones", "--dry-run", "--from", "me@gmail.com"],
+            environment: Self.environment)
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("FAIL presend.from.free-mail"))
+        #expect(run.stderr.contains("not sent"))
+    }
+
+    @Test func theShellPipelineExampleRunsOffline() throws {
+        let run = try Subprocess.run("/bin/sh", [Self.examples + "/pipeline.sh"], environment: Self.environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("DKIM-Signature: "))
+        #expect(run.stdout.hasSuffix("Order 1042 left our warehouse today.\r\n\r\n-- \r\nShop\r\n"))
+    }
+
+    /// The Swift snippet of docs/presend.md (and Examples/presend/SwiftAPI), with the example zone.
+    @Test func theSwiftAPIExample() async throws {
+        let resolver = try Self.exampleResolver()
+        let messageBytes = try Data(contentsOf: URL(fileURLWithPath: Self.examples + "/message.eml"))
+        let request = PreSendRequest(
+            message: Array(messageBytes), mailFrom: "bounces@shop.example",
+            egressIPs: [IPAddress("192.0.2.25")!], helo: "mail.shop.example",
+            signing: [DKIMSigningConfiguration(domain: "shop.example", selector: "mail",
+                                               key: try DKIMPrivateKey(contentsOfFile: Self.examples + "/keys/mail.key"))],
+            now: Date())
+        let report = try await PreSendValidator(resolver: resolver, timeout: .seconds(20)).validate(request)
+        #expect(report.verdict == .pass, "\(report.renderedText())")
+        #expect(report.message != nil)
+        #expect(report.failures.map(\.id).isEmpty)
+    }
+}
