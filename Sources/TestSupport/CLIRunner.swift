@@ -22,46 +22,15 @@ public enum CLIRunner {
         return directory.appendingPathComponent("dnsaudit").path
     }
 
-    /// Runs `dnsaudit arguments…` with `stdin` as its standard input; waits at most `timeout`.
+    /// Runs `dnsaudit arguments…` with `stdin` as its standard input; ends it after `timeout`.
     public static func run(
         _ arguments: [String], stdin: [UInt8] = [], environment: [String: String] = [:], timeout: TimeInterval = 60
-    ) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+    ) async throws -> Result {
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let input = Pipe()
-        let output = Pipe()
-        let error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        // Read both pipes while the process runs, so a large output cannot block it.
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            outData = output.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            errData = error.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        input.fileHandleForWriting.write(Data(stdin))
-        try? input.fileHandleForWriting.close()
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-        }
-        process.waitUntilExit()
+        let output = try await ProcessRunner.run(executable, arguments, input: Data(stdin), environment: env, timeout: timeout)
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: Array(outData))
+            status: output.status, stdout: output.stdoutText, stderr: output.stderrText, stdoutBytes: Array(output.stdout))
     }
 }

@@ -9,18 +9,18 @@ import Testing
     static let zone = Fixtures.url("zones/interop.test.zone").path
     static func keyPath(_ file: String) -> String { Fixtures.url("dkimpy/data/" + file).path }
 
-    static func signSample(_ extra: [String] = []) throws -> CLIRunner.Result {
-        try CLIRunner.run(
+    static func signSample(_ extra: [String] = []) async throws -> CLIRunner.Result {
+        try await CLIRunner.run(
             ["dkim", "sign", "--domain", "interop.test", "--selector", "rsa2048", "--key", keyPath("2048_testkey.key"),
              "--selector", "ed", "--key", keyPath("ed25519test.key"), "--time", "1700000000"] + extra,
             stdin: Array(Sample.message.utf8))
     }
 
-    @Test func signThenVerifyPassesWithExitZeroAndJSON() throws {
-        let signed = try Self.signSample()
+    @Test func signThenVerifyPassesWithExitZeroAndJSON() async throws {
+        let signed = try await Self.signSample()
         #expect(signed.status == 0, "\(signed.stderr)")
         #expect(signed.stdoutBytes.suffix(Sample.message.utf8.count).elementsEqual(Sample.message.utf8))
-        let verified = try CLIRunner.run(
+        let verified = try await CLIRunner.run(
             ["dkim", "verify", "--zone", Self.zone, "--format", "json", "--time", "1700000100"], stdin: signed.stdoutBytes)
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as! [String: Any]
@@ -31,19 +31,19 @@ import Testing
         #expect(signatures.allSatisfy { $0["domain"] as? String == "interop.test" && $0["reason"] is String })
         #expect(json["pass"] as? Bool == true)
         // Signing is reproducible with --time.
-        #expect(try Self.signSample().stdoutBytes == signed.stdoutBytes)
+        #expect(try await Self.signSample().stdoutBytes == signed.stdoutBytes)
     }
 
-    @Test func aTamperedMessageExitsOne() throws {
-        let signed = try Self.signSample()
+    @Test func aTamperedMessageExitsOne() async throws {
+        let signed = try await Self.signSample()
         let tampered = signed.stdoutBytes.replacingFirst("numbers", with: "numbebs")
-        let verified = try CLIRunner.run(["dkim", "verify", "--zone", Self.zone], stdin: tampered)
+        let verified = try await CLIRunner.run(["dkim", "verify", "--zone", Self.zone], stdin: tampered)
         #expect(verified.status == 1)
         #expect(verified.stdout.contains("fail") && verified.stdout.contains("body hash mismatch"))
     }
 
-    @Test func aMessageWithoutFromIsNotSigned() throws {
-        let result = try CLIRunner.run(
+    @Test func aMessageWithoutFromIsNotSigned() async throws {
+        let result = try await CLIRunner.run(
             ["dkim", "sign", "--domain", "interop.test", "--selector", "ed", "--key", Self.keyPath("ed25519test.key")],
             stdin: try Fixtures.bytes("dkimpy/data/test_nofrom.message"))
         #expect(result.status == 1)
@@ -51,7 +51,7 @@ import Testing
         #expect(result.stderr.contains("no From"))
     }
 
-    @Test func usageErrorsExit64() throws {
+    @Test func usageErrorsExit64() async throws {
         for arguments in [
             ["dkim", "sign", "--domain", "a.test", "--selector", "s"],
             ["dkim", "sign", "--domain", "a.test", "--selector", "s", "--key", Self.keyPath("ed25519test.key"),
@@ -61,17 +61,17 @@ import Testing
              "--canonicalization", "fancy"],
             ["dkim", "keygen", "--domain", "a.test", "--selector", "s", "--bits", "512"],
         ] {
-            let result = try CLIRunner.run(arguments, stdin: Array(Sample.message.utf8))
+            let result = try await CLIRunner.run(arguments, stdin: Array(Sample.message.utf8))
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
         }
     }
 
-    @Test func keygenWritesA0600KeyAndTestkeyComparesIt() throws {
+    @Test func keygenWritesA0600KeyAndTestkeyComparesIt() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dkim-cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/new.pem"
-        let keygen = try CLIRunner.run(
+        let keygen = try await CLIRunner.run(
             ["dkim", "keygen", "--domain", "interop.test", "--selector", "new", "--algorithm", "ed25519", "--out", path,
              "--format", "json"])
         #expect(keygen.status == 0, "\(keygen.stderr)")
@@ -80,15 +80,15 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         // Published: the dkimpy key, not the new one.
-        let mismatch = try CLIRunner.run(
+        let mismatch = try await CLIRunner.run(
             ["dkim", "testkey", "--zone", Self.zone, "--domain", "interop.test", "--selector", "ed", "--key", path])
         #expect(mismatch.status == 1)
         #expect(mismatch.stdout.contains("mismatch"))
-        let match = try CLIRunner.run(
+        let match = try await CLIRunner.run(
             ["dkim", "testkey", "--zone", Self.zone, "--domain", "interop.test", "--selector", "ed", "--key",
              Self.keyPath("ed25519test.key")])
         #expect(match.status == 0, "\(match.stdout)")
-        let missing = try CLIRunner.run(["dkim", "testkey", "--zone", Self.zone, "--domain", "interop.test", "--selector", "nope"])
+        let missing = try await CLIRunner.run(["dkim", "testkey", "--zone", Self.zone, "--domain", "interop.test", "--selector", "nope"])
         #expect(missing.status == 1)
         #expect(missing.stdout.contains("noKey"))
     }

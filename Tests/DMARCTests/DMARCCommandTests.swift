@@ -6,8 +6,8 @@ import Testing
 @Suite struct DMARCCommandTests {
     static let zoneFile = Fixtures.url("dmarc/zones/test.zone").path
 
-    @Test func printsTheWalkTheOrganizationalDomainThePolicyAndTheFindings() throws {
-        let result = try CLIRunner.run(["dmarc", "deep.mail.org.test", "--zone", Self.zoneFile])
+    @Test func printsTheWalkTheOrganizationalDomainThePolicyAndTheFindings() async throws {
+        let result = try await CLIRunner.run(["dmarc", "deep.mail.org.test", "--zone", Self.zoneFile])
         #expect(result.status == 0, "\(result.stderr)")
         for expected in [
             "_dmarc.deep.mail.org.test", "_dmarc.test", "Organizational Domain: org.test",
@@ -18,8 +18,8 @@ import Testing
         }
     }
 
-    @Test func writesJSON() throws {
-        let result = try CLIRunner.run(["dmarc", "ghost.org.test", "--zone", Self.zoneFile, "--format", "json"])
+    @Test func writesJSON() async throws {
+        let result = try await CLIRunner.run(["dmarc", "ghost.org.test", "--zone", Self.zoneFile, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let modern = try #require(object["rfc9989"] as? [String: Any])
@@ -31,14 +31,14 @@ import Testing
     @Test func exitsTwoWhenDNSFailuresMakeItIncomplete() async throws {
         guard KnotServer.knotd != nil else { return }
         try await KnotServer.with(zoneDirectory: KnotServer.fixtures("dmarc/zones"), brokenZones: ["broken.test"]) { server in
-            let result = try CLIRunner.run(["dmarc", "mail.broken.test", "--nameserver", "127.0.0.1:\(server.port)"])
+            let result = try await CLIRunner.run(["dmarc", "mail.broken.test", "--nameserver", "127.0.0.1:\(server.port)"])
             #expect(result.status == 2)
             #expect(result.stdout.contains("INCOMPLETE"))
         }
     }
 
     @Test(arguments: [["dmarc", "bad..name"], ["dmarc"], ["dmarc", "example.com", "--format", "xml"]])
-    func usageErrorsExitSixtyFour(_ arguments: [String]) throws {
-        #expect(try CLIRunner.run(arguments).status == 64)
+    func usageErrorsExitSixtyFour(_ arguments: [String]) async throws {
+        #expect(try await CLIRunner.run(arguments).status == 64)
     }
 }

@@ -82,8 +82,8 @@ struct AuditCommandTests {
         "spf.string-too-long": "a DNS character-string cannot exceed 255 bytes on the wire; the lint guards text given directly",
     ]
 
-    static func audit(_ server: KnotServer, _ testCase: Case) throws -> (CLIRunner.Result, [String: Any]) {
-        let result = try CLIRunner.run(
+    static func audit(_ server: KnotServer, _ testCase: Case) async throws -> (CLIRunner.Result, [String: Any]) {
+        let result = try await CLIRunner.run(
             [testCase.domain, "--nameserver", "127.0.0.1:\(server.port)", "--format", "json", "--timeout", "2"] + testCase.arguments)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
         return (result, object)
@@ -98,7 +98,7 @@ struct AuditCommandTests {
         try await KnotServer.with(zoneDirectory: Self.zones, brokenZones: ["broken.test"]) { server in
             var seen: Set<String> = []
             for testCase in Self.cases {
-                let (result, report) = try Self.audit(server, testCase)
+                let (result, report) = try await Self.audit(server, testCase)
                 let found = Self.ids(report)
                 seen.formUnion(found)
                 #expect(result.status == testCase.exit, "\(testCase.domain): exit \(result.status), ids \(found.sorted())")
@@ -115,7 +115,7 @@ struct AuditCommandTests {
 
     @Test func aServerFailureIsIncompleteNeverMissing() async throws {
         try await KnotServer.with(zoneDirectory: Self.zones, brokenZones: ["broken.test"]) { server in
-            let (result, report) = try Self.audit(server, Case(domain: "broken.test", ids: [], exit: 2))
+            let (result, report) = try await Self.audit(server, Case(domain: "broken.test", ids: [], exit: 2))
             #expect(result.status == 2)
             #expect(report["status"] as? String == "incomplete")
             let found = Self.ids(report)
@@ -129,7 +129,7 @@ struct AuditCommandTests {
 
     @Test func printsAGroupedTextReportWithASummaryLine() async throws {
         try await KnotServer.with(zoneDirectory: Self.zones) { server in
-            let result = try CLIRunner.run(["weak.test", "--nameserver", "127.0.0.1:\(server.port)"])
+            let result = try await CLIRunner.run(["weak.test", "--nameserver", "127.0.0.1:\(server.port)"])
             #expect(result.status == 1, "weak.test has two errors (MTA-STS host, TLS-RPT URI)")
             for heading in ["SPF", "DKIM", "DMARC", "MX", "MTA-STS", "TLS-RPT", "BIMI", "DNSSEC", "Bulk-sender readiness"] {
                 #expect(result.stdout.contains(heading))
@@ -146,7 +146,7 @@ struct AuditCommandTests {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("domains-\(UUID()).txt")
             try "# a comment\ngood.test\n\nbare.test\nweak.test\n".write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
-            let result = try CLIRunner.run([
+            let result = try await CLIRunner.run([
                 "--domains-file", file.path, "hidden.test", "--nameserver", "127.0.0.1:\(server.port)", "--format", "jsonl",
                 "--concurrency", "2",
             ])
@@ -165,8 +165,8 @@ struct AuditCommandTests {
         (["example.com", "--selector", "bad selector"], "--selector"),
         ([String](), "give at least one domain"),
     ])
-    func rejectsBadInputAsAUsageError(arguments: [String], message: String) throws {
-        let result = try CLIRunner.run(["audit"] + arguments)
+    func rejectsBadInputAsAUsageError(arguments: [String], message: String) async throws {
+        let result = try await CLIRunner.run(["audit"] + arguments)
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stdout.isEmpty)

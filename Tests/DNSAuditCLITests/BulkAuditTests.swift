@@ -8,22 +8,17 @@ import Testing
     @Test func auditsAThousandGeneratedDomains() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dnsaudit-bulk-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", KnotServer.fixtures("../../scripts/generate-zones"), "1000", directory]
-        let names = Pipe()
-        generator.standardOutput = names
-        try generator.run()
-        let listing = names.fileHandleForReading.readDataToEndOfFile()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0)
+        let generated = try await ProcessRunner.run(
+            "/usr/bin/env", ["python3", KnotServer.fixtures("../../scripts/generate-zones"), "1000", directory])
+        try #require(generated.status == 0, "\(generated.stderrText)")
+        let listing = generated.stdout
         let domains = String(decoding: listing, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(domains.count == 1000)
         let list = directory + "/domains.txt"
         try (domains.joined(separator: "\n") + "\n").write(toFile: list, atomically: true, encoding: .utf8)
 
         try await KnotServer.with(zoneDirectory: directory) { server in
-            let result = try CLIRunner.run(
+            let result = try await CLIRunner.run(
                 ["--domains-file", list, "--nameserver", "127.0.0.1:\(server.port)", "--format", "jsonl"], timeout: 300)
             var reports: [[String: Any]] = []
             for line in result.stdout.split(separator: "\n") {

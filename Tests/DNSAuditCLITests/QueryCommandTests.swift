@@ -8,7 +8,7 @@ import Testing
 
     @Test func printsEveryRecordOfAnRRsetThatNeededTCP() async throws {
         try await KnotServer.with(zoneDirectory: Self.zones) { server in
-            let result = try CLIRunner.run(["query", "big.example.test", "TXT", "--nameserver", "127.0.0.1:\(server.port)"])
+            let result = try await CLIRunner.run(["query", "big.example.test", "TXT", "--nameserver", "127.0.0.1:\(server.port)"])
             #expect(result.status == 0, "\(result.stderr)")
             let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("big.example.test.") }
             #expect(lines.count == 40)
@@ -19,7 +19,7 @@ import Testing
 
     @Test func givesJSONWithTheOutcome() async throws {
         try await KnotServer.with(zoneDirectory: Self.zones) { server in
-            let result = try CLIRunner.run([
+            let result = try await CLIRunner.run([
                 "query", "nothing.example.test", "A", "--nameserver", "127.0.0.1:\(server.port)", "--format", "json",
             ])
             #expect(result.status == 0)
@@ -31,7 +31,7 @@ import Testing
 
     @Test func exitsWith2WhenTheServerFails() async throws {
         try await KnotServer.with(zoneDirectory: Self.zones, brokenZones: ["broken.test"]) { server in
-            let result = try CLIRunner.run(["query", "broken.test", "TXT", "--nameserver", "127.0.0.1:\(server.port)"])
+            let result = try await CLIRunner.run(["query", "broken.test", "TXT", "--nameserver", "127.0.0.1:\(server.port)"])
             #expect(result.status == 2)
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.contains("SERVFAIL"))
@@ -44,8 +44,8 @@ import Testing
         (["query", "example.com", "--nameserver", "300.1.1.1"], "is not an IP address"),
         (["query", "example.com", "--zone", "/nonexistent"], "no such file"),
     ])
-    func rejectsBadInputAsAUsageError(arguments: [String], message: String) throws {
-        let result = try CLIRunner.run(arguments)
+    func rejectsBadInputAsAUsageError(arguments: [String], message: String) async throws {
+        let result = try await CLIRunner.run(arguments)
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }

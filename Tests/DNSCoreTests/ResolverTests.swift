@@ -120,7 +120,7 @@ final class CountingResolver: DNSResolver {
         let expired = DeadlineResolver(zone, deadline: .now - .seconds(1))
         let again = await #expect(throws: DNSError.self) { try await expired.query(name("example.com"), .a) }
         #expect(again?.kind == .deadlineExceeded)
-        let fine = DeadlineResolver(zone, timeout: .seconds(5))
+        let fine = DeadlineResolver(zone, timeout: .seconds(60))
         #expect(try await fine.query(name("example.com"), .a).outcome == .answer)
     }
 }

@@ -19,7 +19,7 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: python), "python3 is not installed"))
     func thePythonScriptSignsAndWouldSend() async throws {
-        let run = try Subprocess.run(
+        let run = try await Subprocess.run(
             Self.python, [Self.examples + "/send_newsletter.py", "--zone", Self.examples + "/zones", "--dry-run"],
             environment: Self.environment)
         #expect(run.status == 0, "\(run.stderr)")
@@ -31,8 +31,8 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: python), "python3 is not installed"))
-    func thePythonScriptRefusesAGmailFromAndSendsNothing() throws {
-        let run = try Subprocess.run(
+    func thePythonScriptRefusesAGmailFromAndSendsNothing() async throws {
+        let run = try await Subprocess.run(
             Self.python,
             [Self.examples + "/send_newsletter.py", "--zone", Self.examples + "/zones", "--dry-run", "--from", "me@gmail.com"],
             environment: Self.environment)
@@ -42,8 +42,8 @@ import Testing
         #expect(run.stderr.contains("not sent"))
     }
 
-    @Test func theShellPipelineExampleRunsOffline() throws {
-        let run = try Subprocess.run("/bin/sh", [Self.examples + "/pipeline.sh"], environment: Self.environment)
+    @Test func theShellPipelineExampleRunsOffline() async throws {
+        let run = try await Subprocess.run("/bin/sh", [Self.examples + "/pipeline.sh"], environment: Self.environment)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.hasPrefix("DKIM-Signature: "))
         #expect(run.stdout.hasSuffix("Order 1042 left our warehouse today.\r\n\r\n-- \r\nShop\r\n"))

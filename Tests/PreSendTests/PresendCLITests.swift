@@ -24,8 +24,8 @@ struct PresendCLITests {
     static let mta = ["--mail-from", "bounces@sender.test", "--ip", "192.0.2.25", "--ip", "2001:db8:25::25",
                       "--helo", "mail.sender.test"]
 
-    static func presend(_ arguments: [String], message: [UInt8]? = nil, server: KnotServer) throws -> Run {
-        let result = try CLIRunner.run(
+    static func presend(_ arguments: [String], message: [UInt8]? = nil, server: KnotServer) async throws -> Run {
+        let result = try await CLIRunner.run(
             ["presend", "--nameserver", "127.0.0.1:\(server.port)", "--report", "json", "--time", "\(Fixtures.time)"]
                 + arguments,
             stdin: try message ?? Fixtures.newsletter())
@@ -47,7 +47,7 @@ struct PresendCLITests {
 
     @Test func everythingPassesAndTheSignedMessageVerifiesWithDkimpy() async throws {
         try await Self.withServer { server in
-            let run = try Self.presend(Self.mta + Self.signing, server: server)
+            let run = try await Self.presend(Self.mta + Self.signing, server: server)
             #expect(run.result.status == 0, "\(run.result.stderr)")
             #expect(run.verdict == "pass")
             #expect(run.ids("fail").isEmpty && run.ids("incomplete").isEmpty)
@@ -66,10 +66,10 @@ struct PresendCLITests {
             #expect(run.result.stdout.contains("t=\(Fixtures.time);"))
             #expect(run.result.stdout.contains("Subject: Our November news\r\n"))
             // Reproducible with --time.
-            #expect(try Self.presend(Self.mta + Self.signing, server: server).result.stdoutBytes == signed)
+            #expect(try await Self.presend(Self.mta + Self.signing, server: server).result.stdoutBytes == signed)
             // An independent verifier agrees, with the key from the same loopback DNS.
             if Dkimpy.available {
-                #expect(try Dkimpy.verify(signed, port: server.port) == [true])
+                #expect(try await Dkimpy.verify(signed, port: server.port) == [true])
             }
         }
     }
@@ -77,19 +77,19 @@ struct PresendCLITests {
     @Test(.enabled(if: Dkimpy.available, "dkimpy (python3-dkim, python3-dnspython) is not installed"))
     func rsaAndEd25519SignaturesBothVerifyWithDkimpy() async throws {
         try await Self.withServer { server in
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 Self.mta + Self.signing + ["--selector", "ed", "--key", Fixtures.key("ed25519.key"), "--domain", "sender.test"],
                 server: server)
             #expect(run.result.status == 0, "\(run.result.stderr)")
             #expect(run.checks.filter { $0["id"] as? String == "presend.dkim.verify" }.count == 2)
-            #expect(try Dkimpy.verify(run.result.stdoutBytes, port: server.port) == [true, true])
+            #expect(try await Dkimpy.verify(run.result.stdoutBytes, port: server.port) == [true, true])
         }
     }
 
     @Test func spfFailsForTheEgressIP() async throws {
         try await Self.withServer { server in
             // 198.51.100.7 has forward-confirmed reverse DNS but is not in sender.test's SPF record.
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 ["--mail-from", "bounces@sender.test", "--ip", "198.51.100.7", "--helo", "relay.sender.test"] + Self.signing,
                 server: server)
             Self.expectFailure(run, failing: ["presend.spf"])
@@ -103,7 +103,7 @@ struct PresendCLITests {
 
     @Test func thePublishedKeyDoesNotMatchThePrivateKey() async throws {
         try await Self.withServer { server in
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 Self.mta + ["--domain", "sender.test", "--selector", "rotated", "--key", Fixtures.key("rsa.key")], server: server)
             Self.expectFailure(run, failing: ["presend.dkim.verify"])
             let check = try #require(run.check("presend.dkim.verify"))
@@ -115,7 +115,7 @@ struct PresendCLITests {
 
     @Test func thereIsNoDKIMRecordAtTheSelector() async throws {
         try await Self.withServer { server in
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 Self.mta + ["--domain", "sender.test", "--selector", "missing", "--key", Fixtures.key("rsa.key")], server: server)
             Self.expectFailure(run, failing: ["presend.dkim.verify"])
             let check = try #require(run.check("presend.dkim.verify"))
@@ -127,7 +127,7 @@ struct PresendCLITests {
     @Test func theFromDomainIsAlignedWithNeitherDNorMailFrom() async throws {
         try await Self.withServer { server in
             // SPF and DKIM both pass, for other.test; From is sender.test (p=reject).
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 ["--mail-from", "bounces@other.test", "--ip", "192.0.2.25", "--helo", "mail.sender.test",
                  "--domain", "other.test", "--selector", "rsa", "--key", Fixtures.key("other.key")], server: server)
             Self.expectFailure(run, failing: ["presend.dmarc"])
@@ -141,7 +141,7 @@ struct PresendCLITests {
 
     @Test func listUnsubscribePostIsNotSigned() async throws {
         try await Self.withServer { server in
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 Self.mta + Self.signing + ["--headers", "from:to:subject:date:message-id:list-unsubscribe"], server: server)
             Self.expectFailure(run, failing: ["presend.list-unsubscribe"])
             let check = try #require(run.check("presend.list-unsubscribe"))
@@ -151,18 +151,18 @@ struct PresendCLITests {
 
     @Test func listUnsubscribePostIsNotSignedInAnAlreadySignedMessage() async throws {
         try await Self.withServer { server in
-            let signed = try CLIRunner.run(
+            let signed = try await CLIRunner.run(
                 ["dkim", "sign", "--domain", "sender.test", "--selector", "rsa", "--key", Fixtures.key("rsa.key"),
                  "--headers", "from:to:subject:date:message-id:list-unsubscribe"],
                 stdin: try Fixtures.newsletter())
             #expect(signed.status == 0)
-            let run = try Self.presend(Self.mta + ["--no-sign"], message: signed.stdoutBytes, server: server)
+            let run = try await Self.presend(Self.mta + ["--no-sign"], message: signed.stdoutBytes, server: server)
             Self.expectFailure(run, failing: ["presend.list-unsubscribe"])
             // Correctly signed, --no-sign passes and hands the message on unchanged.
-            let good = try CLIRunner.run(
+            let good = try await CLIRunner.run(
                 ["dkim", "sign", "--domain", "sender.test", "--selector", "rsa", "--key", Fixtures.key("rsa.key")],
                 stdin: try Fixtures.newsletter())
-            let pass = try Self.presend(Self.mta + ["--no-sign"], message: good.stdoutBytes, server: server)
+            let pass = try await Self.presend(Self.mta + ["--no-sign"], message: good.stdoutBytes, server: server)
             #expect(pass.result.status == 0, "\(pass.result.stderr)")
             #expect(pass.result.stdoutBytes == good.stdoutBytes)
         }
@@ -171,7 +171,7 @@ struct PresendCLITests {
     @Test func aDNSFailureGivesIncompleteAndExitTwo() async throws {
         try await Self.withServer { server in
             // broken.test answers SERVFAIL: SPF for the MAIL FROM is a temperror, not "no record".
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 ["--mail-from", "bounces@broken.test", "--ip", "192.0.2.25", "--helo", "mail.sender.test"] + Self.signing,
                 server: server)
             #expect(run.result.status == 2, "\(run.result.stderr)")
@@ -185,8 +185,8 @@ struct PresendCLITests {
 
     @Test func aFreeMailFromDomainFailsAndExplainsWhy() async throws {
         try await Self.withServer { server in
-            let message = try Fixtures.newsletter().replacing("news@sender.test", with: "me@gmail.com")
-            let run = try Self.presend(Self.mta + Self.signing, message: message, server: server)
+            let message = try await Fixtures.newsletter().replacing("news@sender.test", with: "me@gmail.com")
+            let run = try await Self.presend(Self.mta + Self.signing, message: message, server: server)
             // gmail.com is not served here, so DMARC cannot be evaluated; a failure still outranks that.
             #expect(run.result.status == 1)
             #expect(run.verdict == "fail")
@@ -200,7 +200,7 @@ struct PresendCLITests {
 
     @Test func aNullMailFromIsCheckedAsPostmasterAtTheHeloName() async throws {
         try await Self.withServer { server in
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 ["--mail-from", "<>", "--ip", "192.0.2.25", "--helo", "mail.sender.test"] + Self.signing, server: server)
             #expect(run.result.status == 0, "\(run.result.stderr)")
             #expect((run.check("presend.spf")?["summary"] as? String)?.contains("mail.sender.test authorizes 192.0.2.25") == true)
@@ -209,7 +209,7 @@ struct PresendCLITests {
 
     @Test func anEgressIPWithoutForwardConfirmedReverseDNSFails() async throws {
         try await Self.withServer { server in
-            let run = try Self.presend(
+            let run = try await Self.presend(
                 ["--mail-from", "bounces@sender.test", "--ip", "192.0.2.26"] + Self.signing, server: server)
             Self.expectFailure(run, failing: ["presend.ptr"])
             #expect(run.check("presend.spf.helo")?["status"] as? String == "skipped")
@@ -218,7 +218,7 @@ struct PresendCLITests {
 
     @Test func textReportOnStderrAndUsageErrors() async throws {
         try await Self.withServer { server in
-            let result = try CLIRunner.run(
+            let result = try await CLIRunner.run(
                 ["presend", "--nameserver", "127.0.0.1:\(server.port)", "--mail-from", "bounces@sender.test",
                  "--ip", "198.51.100.7"] + Self.signing,
                 stdin: try Fixtures.newsletter())
@@ -236,7 +236,7 @@ struct PresendCLITests {
             ["presend", "--mail-from", "a@sender.test", "--ip", "192.0.2.25", "--domain", "sender.test",
              "--selector", "rsa", "--key", "/nonexistent"],
         ] {
-            let result = try CLIRunner.run(arguments + ["--zone", Fixtures.zones], stdin: try Fixtures.newsletter())
+            let result = try await CLIRunner.run(arguments + ["--zone", Fixtures.zones], stdin: try Fixtures.newsletter())
             #expect(result.status == 64, "\(arguments): \(result.stderr)")
             #expect(result.stdout.isEmpty)
         }

@@ -46,13 +46,21 @@ enum Dkimpy {
 
     static let available: Bool = {
         guard KnotServer.knotd != nil, FileManager.default.isExecutableFile(atPath: python) else { return false }
-        return (try? Subprocess.run(python, ["-c", "import dkim, dns.resolver"]).status) == 0
+        // Evaluated once, when tests are planned: a plain blocking check is fine here.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", "import dkim, dns.resolver"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }()
 
     /// dkimpy's verdict for each DKIM-Signature of `message`.
-    static func verify(_ message: [UInt8], port: UInt16) throws -> [Bool] {
+    static func verify(_ message: [UInt8], port: UInt16) async throws -> [Bool] {
         let request: [String: Any] = ["mode": "verify", "port": Int(port), "messages": [Data(message).base64EncodedString()]]
-        let result = try Subprocess.run(python, [driver], input: try JSONSerialization.data(withJSONObject: request))
+        let result = try await Subprocess.run(python, [driver], input: try JSONSerialization.data(withJSONObject: request))
         guard result.status == 0, let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
               let results = json["results"] as? [[Bool]], let first = results.first
         else { throw Subprocess.Failure(message: "dkimpy driver exited \(result.status): \(result.stderr)") }
@@ -70,30 +78,11 @@ enum Subprocess {
     static func run(
         _ executable: String, _ arguments: [String], input: Data = Data(), environment: [String: String] = [:],
         currentDirectory: String? = nil
-    ) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        nonisolated(unsafe) var out = Data()
-        nonisolated(unsafe) var err = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { out = stdout.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { err = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        stdin.fileHandleForWriting.write(input)
-        try? stdin.fileHandleForWriting.close()
-        if group.wait(timeout: .now() + 120) == .timedOut { process.terminate() }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let output = try await ProcessRunner.run(
+            executable, arguments, input: input, environment: env, currentDirectory: currentDirectory)
+        return (output.status, output.stdoutText, output.stderrText)
     }
 }

@@ -6,7 +6,7 @@ import Testing
     static let v4 = IPAddress("192.0.2.10")!
     static let v6 = IPAddress("2001:db8::10")!
 
-    func check(_ zone: some DNSResolver, ip: IPAddress, domain: String = "example.com", timeout: Duration = .seconds(5)) async -> SPFEvaluation {
+    func check(_ zone: some DNSResolver, ip: IPAddress, domain: String = "example.com", timeout: Duration = .seconds(60)) async -> SPFEvaluation {
         await SPFEvaluator(resolver: zone, timeout: timeout, clock: { 0 })
             .checkMailFrom(ip: ip, mailFrom: "alice@\(domain)", helo: "mail.\(domain)")
     }

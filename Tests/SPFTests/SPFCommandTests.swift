@@ -10,8 +10,8 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
-    @Test func checkHostAsJSON() throws {
-        let result = try CLIRunner.run(["spf", "spf.test", "--zone", Self.zones, "--ip", "192.0.2.130", "--format", "json"])
+    @Test func checkHostAsJSON() async throws {
+        let result = try await CLIRunner.run(["spf", "spf.test", "--zone", Self.zones, "--ip", "192.0.2.130", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try json(result)
         #expect(object["result"] as? String == "pass")
@@ -23,15 +23,15 @@ import Testing
         #expect((object["trace"] as? [String: Any])?["domain"] as? String == "spf.test")
     }
 
-    @Test func aFailIsStillExitZero() throws {
-        let result = try CLIRunner.run(["spf", "spf.test", "--zone", Self.zones, "--ip", "2001:db8:99::1", "--trace"])
+    @Test func aFailIsStillExitZero() async throws {
+        let result = try await CLIRunner.run(["spf", "spf.test", "--zone", Self.zones, "--ip", "2001:db8:99::1", "--trace"])
         #expect(result.status == 0)
         #expect(result.stdout.contains(": fail"))
         #expect(result.stdout.contains("mail.spf.test. AAAA → nodata (void)"))
     }
 
-    @Test func staticAnalysisReportsBothFamilies() throws {
-        let result = try CLIRunner.run(["spf", "spf.test", "--zone", Self.zones, "--format", "json"])
+    @Test func staticAnalysisReportsBothFamilies() async throws {
+        let result = try await CLIRunner.run(["spf", "spf.test", "--zone", Self.zones, "--format", "json"])
         #expect(result.status == 0)
         let object = try json(result)
         #expect((object["ipv4"] as? [String: Any])?["voidLookups"] as? Int == 0)
@@ -41,7 +41,7 @@ import Testing
 
     @Test(.enabled(if: KnotServer.knotd != nil)) func temperrorExitsWith2() async throws {
         try await KnotServer.with(zoneDirectory: Self.zones, brokenZones: ["broken.test"]) { server in
-            let result = try CLIRunner.run([
+            let result = try await CLIRunner.run([
                 "spf", "temp.spf.test", "--ip", "192.0.2.1", "--nameserver", "127.0.0.1:\(server.port)", "--timeout", "2",
             ])
             #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
@@ -54,8 +54,8 @@ import Testing
         (["spf", "example.com", "--ip", "192.0.2.300"], "not an IPv4 or IPv6 address"),
         (["spf", "example.com", "--helo", "mail.example.com"], "need --ip"),
     ])
-    func badInputIsAUsageError(arguments: [String], message: String) throws {
-        let result = try CLIRunner.run(arguments)
+    func badInputIsAUsageError(arguments: [String], message: String) async throws {
+        let result = try await CLIRunner.run(arguments)
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }

@@ -13,7 +13,7 @@ struct SPFIntegrationTests {
 
     func withEvaluator<T>(_ body: (SPFEvaluator, KnotServer) async throws -> T) async throws -> T {
         try await KnotServer.with(zoneDirectory: Self.zones, brokenZones: ["broken.test"]) { server in
-            try await body(SPFEvaluator(resolver: server.resolver(), timeout: .seconds(10)), server)
+            try await body(SPFEvaluator(resolver: server.resolver(), timeout: .seconds(60)), server)
         }
     }
 
