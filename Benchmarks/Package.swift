@@ -48,5 +48,14 @@ let package = Package(
             path: "Benchmarks/DMARCBenchmarks",
             plugins: benchmarkPlugins
         ),
+        .executableTarget(
+            name: "AuditBenchmarks",
+            dependencies: benchmarkDependencies + [
+                .product(name: "DNSCore", package: "dnsaudit"), .product(name: "DNSLDNS", package: "dnsaudit"),
+                .product(name: "DNSAudit", package: "dnsaudit"),
+            ],
+            path: "Benchmarks/AuditBenchmarks",
+            plugins: benchmarkPlugins
+        ),
     ]
 )
