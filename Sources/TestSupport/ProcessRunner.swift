@@ -70,6 +70,19 @@ public enum ProcessRunner {
         }
     }
 
+    /// Whether `executable arguments…` runs and exits 0. Blocking: only for checks made once,
+    /// when tests are planned (`.enabled(if:)`), never inside a running test.
+    public static func succeeds(_ executable: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
     private final class Collector: @unchecked Sendable {
         private let lock = NSLock()
         private var out = Data()

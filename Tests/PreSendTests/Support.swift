@@ -46,15 +46,7 @@ enum Dkimpy {
 
     static let available: Bool = {
         guard KnotServer.knotd != nil, FileManager.default.isExecutableFile(atPath: python) else { return false }
-        // Evaluated once, when tests are planned: a plain blocking check is fine here.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import dkim, dns.resolver"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        return ProcessRunner.succeeds(python, ["-c", "import dkim, dns.resolver"])
     }()
 
     /// dkimpy's verdict for each DKIM-Signature of `message`.
