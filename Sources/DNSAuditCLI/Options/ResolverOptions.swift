@@ -18,8 +18,9 @@ public struct ResolverOptions: ParsableArguments, Sendable {
     @Flag(help: "Set the DNSSEC OK bit and report the AD flag of a validating resolver.")
     public var dnssec: Bool = false
 
-    @Option(help: ArgumentHelp("Answer from a zone file instead of the network (an offline, pre-deploy check).",
-                               valueName: "file"))
+    @Option(help: ArgumentHelp(
+        "Answer from zone files instead of the network (an offline, pre-deploy check): a file, or a directory of *.zone files (repeatable).",
+        valueName: "file|dir"))
     public var zone: [String] = []
 
     public init() {}
