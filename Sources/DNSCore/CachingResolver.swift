@@ -57,27 +57,36 @@ public final class CachingResolver: DNSResolver {
     public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
         let now = ContinuousClock.now
         let base = self.base
-        let task: Task<Result<DNSResponse, DNSError>, Never> = state.withLock { state in
+        enum Lookup {
+            case cached(DNSResponse)
+            case wait(Task<Result<DNSResponse, DNSError>, Never>)
+        }
+        let lookup: Lookup = state.withLock { state in
             if let entry = state.entries[question] {
                 if entry.expires > now {
                     state.hits += 1
                     var cached = entry.response
                     cached.fromCache = true
-                    return Task { .success(cached) }
+                    return .cached(cached)
                 }
                 state.entries[question] = nil
             }
             if let running = state.inFlight[question] {
                 state.hits += 1
                 state.inFlight[question]!.waiters += 1
-                return running.task
+                return .wait(running.task)
             }
             state.misses += 1
             let task = Task<Result<DNSResponse, DNSError>, Never> {
                 do throws(DNSError) { return .success(try await base.query(question)) } catch { return .failure(error) }
             }
             state.inFlight[question] = Flight(task: task)
-            return task
+            return .wait(task)
+        }
+        let task: Task<Result<DNSResponse, DNSError>, Never>
+        switch lookup {
+        case .cached(let response): return response
+        case .wait(let running): task = running
         }
         let result = await withTaskCancellationHandler {
             await task.value
