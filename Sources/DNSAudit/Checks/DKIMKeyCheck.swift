@@ -48,16 +48,20 @@ struct DKIMKeyCheck {
         var source: String
     }
 
+    /// ``providers`` with their names parsed once.
+    static let providerNames: [(name: String, mx: [DomainName], spf: [DomainName], selectors: [String])] =
+        providers.map { provider in
+            (provider.name, provider.mx.map { try! DomainName($0) }, provider.spf.map { try! DomainName($0) },
+             provider.selectors)
+        }
+
     func candidates() -> (selectors: [Candidate], providers: [String]) {
         var list: [Candidate] = selectors.map { Candidate(selector: $0, source: "--selector") }
         var found: [String] = []
-        for provider in Self.providers {
-            let viaMX = mxHosts.contains { host in provider.mx.contains { host.isSubdomain(of: try! DomainName(dnsName: $0)) } }
-            let viaSPF = spfDomains.contains { spf in
-                provider.spf.contains { suffix in
-                    (try? DomainName(dnsName: spf)).map { $0.isSubdomain(of: try! DomainName(dnsName: suffix)) } ?? false
-                }
-            }
+        let spfNames = spfDomains.compactMap { try? DomainName(dnsName: $0) }
+        for provider in Self.providerNames {
+            let viaMX = mxHosts.contains { host in provider.mx.contains { host.isSubdomain(of: $0) } }
+            let viaSPF = spfNames.contains { spf in provider.spf.contains { spf.isSubdomain(of: $0) } }
             guard viaMX || viaSPF else { continue }
             found.append(provider.name)
             list += provider.selectors.map { Candidate(selector: $0, source: provider.name) }
