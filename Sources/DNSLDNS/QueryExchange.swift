@@ -129,7 +129,11 @@ final class QueryExchange: @unchecked Sendable {
     private func readable() {
         guard !finished else { return }
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while !finished {
+        // At most this many datagrams per event: under a flood of bad replies the timeout, which
+        // runs on the same queue, still gets its turn (the source fires again for the rest).
+        var budget = 64
+        while !finished && budget > 0 {
+            budget -= 1
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count < 0 {
                 let code = errno
