@@ -39,7 +39,13 @@ extension ZoneResolver {
         defer { fclose(file) }
         let fileName = String(path.split(separator: "/").last ?? Substring(path))
         let guessed = fileName.hasSuffix(".zone") ? try? DomainName(dnsName: String(fileName.dropLast(5))) : nil
-        let originName = origin ?? guessed
+        return try readZone(file, path: path, origin: origin ?? guessed)
+    }
+
+    /// The records of the zone read from an open stream (a file, or `fmemopen` memory).
+    static func readZone(
+        _ file: UnsafeMutablePointer<FILE>, path: String, origin originName: DomainName?
+    ) throws(ZoneFileError) -> [ResourceRecord] {
         var originRDF: UnsafeMutablePointer<ldns_rdf>? = nil
         if let originName {
             let wire = LDNSWire.wireName(originName)
