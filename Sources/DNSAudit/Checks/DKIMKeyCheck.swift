@@ -73,7 +73,10 @@ struct DKIMKeyCheck {
 
     func run() async -> Result {
         let (candidates, providers) = candidates()
-        let base = try! domain.prepending("_domainkey")
+        guard let base = try? domain.prepending("_domainkey") else {
+            let finding = Finding.nameTooLong(.dkim, prefix: "selector._domainkey", domain: domain)
+            return Result(report: AreaReport(area: .dkim, summary: "name too long", findings: [finding]), keyFound: nil)
+        }
         // The RFC 8020 probe and every selector, concurrently.
         async let probe = captureDNS { () async throws(DNSError) in try await resolver.query(base, .txt) }
         let probes = await withTaskGroup(of: (Int, Probe).self) { group in
