@@ -55,8 +55,10 @@ import Testing
             #expect(error.kind == kind, "\(fault): \(error)")
             #expect(error.description.contains(words), "\(fault): \(error)")
         }
-        // One exchange, or UDP then TCP: at most two timeouts plus scheduling slack.
-        #expect(elapsed < .milliseconds(1_300), "\(fault) took \(elapsed)")
+        // One exchange, or UDP then TCP: two 400 ms timeouts. The bound is loose on purpose (tests
+        // run in parallel on a 2-thread pool, and timings belong in Benchmarks/): it catches a
+        // hang, not a slow machine.
+        #expect(elapsed < .seconds(10), "\(fault) took \(elapsed)")
         #expect(seen >= 1)
     }
 
@@ -72,8 +74,8 @@ import Testing
     @Test func retriesAskAgainAndStillFail() async throws {
         let (result, elapsed, seen) = try await Self.ask(.garbage, timeout: .milliseconds(200), attempts: 3)
         #expect((try? result.get()) == nil)
-        #expect(seen == 3)
-        #expect(elapsed < .seconds(2))
+        #expect(seen >= 3)  // a garbage reply that parses with TC=1 adds a TCP query
+        #expect(elapsed < .seconds(10))
     }
 
     @Test func aMisbehavingServerIsSkippedForAGoodOne() async throws {
@@ -103,6 +105,6 @@ import Testing
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(failures == 200)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(15))
     }
 }
