@@ -44,6 +44,8 @@ public final class FaultyServer: @unchecked Sendable {
         case silent
         /// A 64 KB flood of wrong-ID datagrams for every query, then silence.
         case flood
+        /// Wrong-ID datagrams sent back without pause from the first query until the server stops.
+        case endlessFlood
     }
 
     public let fault: Fault
@@ -136,9 +138,22 @@ public final class FaultyServer: @unchecked Sendable {
             lock.withLock { thread = nil }
         }
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        var floodTarget: (address: sockaddr_storage, length: socklen_t, datagram: [UInt8])?
         while isRunning {
+            if var target = floodTarget {
+                // Keep the client's socket busy: a burst of 256 datagrams between polls.
+                for _ in 0..<256 {
+                    _ = target.datagram.withUnsafeBytes { raw in
+                        withUnsafePointer(to: &target.address) {
+                            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                                sendto(udp, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, target.length)
+                            }
+                        }
+                    }
+                }
+            }
             var fds = [pollfd(fd: udp, events: Int16(POLLIN), revents: 0), pollfd(fd: tcp, events: Int16(POLLIN), revents: 0)]
-            guard poll(&fds, 2, 20) > 0 else { continue }
+            guard poll(&fds, 2, floodTarget == nil ? 20 : 0) > 0 else { continue }
             if fds[0].revents & Int16(POLLIN) != 0 {
                 var from = sockaddr_storage()
                 var fromLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -151,6 +166,9 @@ public final class FaultyServer: @unchecked Sendable {
                 }
                 if count > 0 {
                     lock.withLock { queriesSeen += 1 }
+                    if fault == .endlessFlood, let datagram = udpReplies(to: Array(buffer[..<count])).first {
+                        floodTarget = (from, fromLength, datagram)
+                    }
                     for datagram in udpReplies(to: Array(buffer[..<count])) {
                         _ = datagram.withUnsafeBytes { raw in
                             withUnsafePointer(to: &from) {
@@ -187,7 +205,7 @@ public final class FaultyServer: @unchecked Sendable {
         guard fault != .silent else { return true }
         let reply: [UInt8]
         switch fault {
-        case .correct, .wrongID, .wrongQuestion, .notAResponse, .oversized, .silent, .flood:
+        case .correct, .wrongID, .wrongQuestion, .notAResponse, .oversized, .silent, .flood, .endlessFlood:
             let message = udpReplies(to: query, overTCP: true).first ?? []
             reply = Self.lengthPrefixed(message)
         case .truncatedPacket:
@@ -239,6 +257,10 @@ public final class FaultyServer: @unchecked Sendable {
             return [Array(query.prefix(2)) + randomBytes(0...600)]
         case .truncationThenGarbage:
             return [Self.answer(to: query, truncated: true)].compactMap { $0 }
+        case .endlessFlood:
+            guard var message = Self.answer(to: query) else { return [] }
+            message[0] ^= 0xFF
+            return [message]
         case .flood:
             guard let message = Self.answer(to: query) else { return [] }
             return (0..<400).map { index in

@@ -35,8 +35,8 @@ import Glibc
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var garbage = SeededRandom(seed: 8)
         let bytes = (0..<512).map { _ in UInt8(truncatingIfNeeded: garbage.next()) }
-        FileManager.default.createFile(atPath: directory + "/garbage.bin", contents: Data(bytes))
-        FileManager.default.createFile(atPath: directory + "/not-a-key.pem", contents: Data("hello, I am not a key\n".utf8))
+        _ = FileManager.default.createFile(atPath: directory + "/garbage.bin", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: directory + "/not-a-key.pem", contents: Data("hello, I am not a key\n".utf8))
         // The fixture key is 0644 in git; the cases use a private copy so no warning comes first.
         try? FileManager.default.removeItem(atPath: directory + "/rsa.pem")
         try? FileManager.default.copyItem(atPath: rsaKey, toPath: directory + "/rsa.pem")

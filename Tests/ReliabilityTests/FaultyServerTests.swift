@@ -62,6 +62,18 @@ import Testing
         #expect(seen >= 1)
     }
 
+    /// A server that floods the client's port faster than replies can be parsed must not keep the
+    /// exchange reading forever: the timeout still ends it.
+    @Test func anEndlessFloodOfBadRepliesStillTimesOut() async throws {
+        let (result, elapsed, _) = try await Self.ask(.endlessFlood, timeout: .milliseconds(300))
+        guard case .failure(let error) = result else {
+            Issue.record("an answer from a flood")
+            return
+        }
+        #expect(error.kind == .malformed, "\(error)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+    }
+
     @Test func oversizedRepliesAreReadWhole() async throws {
         // 60 KB in one UDP datagram (far over the advertised 1232) and over TCP: accepted, not cut.
         for tcpOnly in [false, true] {
