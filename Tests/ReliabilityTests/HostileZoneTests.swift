@@ -194,3 +194,32 @@ import Glibc
         #expect(report[.spf]?.status == .pass)
     }
 }
+
+/// Regressions found by the fuzzers (Fuzz/Regressions).
+@Suite struct FuzzRegressionTests {
+    /// ldns 1.8.3's ldns_zone_new_frm_fp_l frees a second SOA and reads it again (use after free):
+    /// `--zone` on a file with two SOAs crashed (FuzzZoneFile). DNSLDNS now runs its own loop.
+    @Test func aZoneFileWithSeveralSOAsIsReadNotCrashed() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("two-soa-\(getpid()).zone").path
+        try """
+            $ORIGIN two-soa.test.
+             SOA . h 1 0 0 8 0
+             SOA e . 1 6 6 0 6
+             SOA s h 1 3 6 8 0
+            @ TXT "v=spf1 -all"
+            @ TXT "second"
+            www 600 A 192.0.2.1
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let records = try ZoneResolver.readZoneFile(path)
+        #expect(records.filter { $0.type == .soa }.count == 1)
+        #expect(records.filter { $0.type == .txt }.count == 2)
+        #expect(records.first { $0.type == .a }?.ttl == 600)
+        // Every crash input kept in Fuzz/Regressions reads without crashing.
+        let directory = KnotServer.fixtures("../../Fuzz/Regressions/FuzzZoneFile")
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            _ = try? ZoneResolver.readZoneFile(directory + "/" + file)
+        }
+    }
+}
