@@ -39,28 +39,60 @@ extension ZoneResolver {
         defer { fclose(file) }
         let fileName = String(path.split(separator: "/").last ?? Substring(path))
         let guessed = fileName.hasSuffix(".zone") ? try? DomainName(dnsName: String(fileName.dropLast(5))) : nil
-        let originName = origin ?? guessed
-        var originRDF: UnsafeMutablePointer<ldns_rdf>? = nil
+        return try readZone(file, path: path, origin: origin ?? guessed)
+    }
+
+    /// The records of the zone read from an open stream (a file, or `fmemopen` memory).
+    ///
+    /// The loop over `ldns_rr_new_frm_fp_l` is ours, not `ldns_zone_new_frm_fp_l`: in ldns 1.8.3
+    /// that function frees a second SOA record and then reads it again as the previous record
+    /// (use after free; found by Fuzz/FuzzZoneFile: a zone with two SOAs crashed `--zone`). It
+    /// keeps the first SOA, skips later ones, and gives records of one RRset the TTL of the
+    /// first (RFC 2181 §5.2), as ldns does.
+    static func readZone(
+        _ file: UnsafeMutablePointer<FILE>, path: String, origin originName: DomainName?
+    ) throws(ZoneFileError) -> [ResourceRecord] {
+        // ldns_rr_new_frm_fp_l replaces *origin ($ORIGIN) and *prev (the last owner) as it goes;
+        // both are ours to free.
+        var origin: UnsafeMutablePointer<ldns_rdf>? = nil
+        var previousOwner: UnsafeMutablePointer<ldns_rdf>? = nil
         if let originName {
             let wire = LDNSWire.wireName(originName)
-            originRDF = wire.withUnsafeBytes { ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, $0.count, $0.baseAddress) }
+            origin = wire.withUnsafeBytes { ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, $0.count, $0.baseAddress) }
+            previousOwner = origin.map { ldns_rdf_clone($0) }
         }
-        defer { if let originRDF { ldns_rdf_deep_free(originRDF) } }
-        var zone: OpaquePointer? = nil
+        defer {
+            if let origin { ldns_rdf_deep_free(origin) }
+            if let previousOwner { ldns_rdf_deep_free(previousOwner) }
+        }
+        var defaultTTL: UInt32 = 3600
         var line: Int32 = 0
-        let status = withUnsafeMutablePointer(to: &zone) { zonePointer in
-            zonePointer.withMemoryRebound(to: UnsafeMutablePointer<ldns_zone>?.self, capacity: 1) {
-                ldns_zone_new_frm_fp_l($0, file, originRDF, 3600, LDNS_RR_CLASS_IN, &line)
+        var soa: ResourceRecord?
+        var records: [ResourceRecord] = []
+        var previous: ResourceRecord?
+        while feof(file) == 0 {
+            var rr: UnsafeMutablePointer<ldns_rr>? = nil
+            let status = ldns_rr_new_frm_fp_l(&rr, file, &defaultTTL, &origin, &previousOwner, &line)
+            switch status {
+            case LDNS_STATUS_OK:
+                guard let rr else { continue }
+                defer { ldns_rr_free(rr) }
+                guard var record = LDNSWire.record(rr) else { continue }
+                if let previous, previous.type == record.type, previous.name == record.name { record.ttl = previous.ttl }
+                previous = record
+                if record.type == .soa {
+                    if soa == nil { soa = record }
+                    continue
+                }
+                records.append(record)
+            case LDNS_STATUS_SYNTAX_EMPTY, LDNS_STATUS_SYNTAX_TTL, LDNS_STATUS_SYNTAX_ORIGIN:
+                continue
+            case LDNS_STATUS_SYNTAX_INCLUDE:
+                throw ZoneFileError(path: path, line: Int(line), message: "$INCLUDE is not supported")
+            default:
+                throw ZoneFileError(path: path, line: Int(line), message: String(cString: ldns_get_errorstr_by_id(status)))
             }
         }
-        guard status == LDNS_STATUS_OK, let zone else {
-            throw ZoneFileError(path: path, line: Int(line), message: String(cString: ldns_get_errorstr_by_id(status)))
-        }
-        let typed = UnsafeMutablePointer<ldns_zone>(zone)
-        defer { ldns_zone_deep_free(typed) }
-        var records: [ResourceRecord] = []
-        if let soa = ldns_zone_soa(typed), let record = LDNSWire.record(soa) { records.append(record) }
-        records += LDNSWire.records(ldns_zone_rrs(typed), question: false)
-        return records
+        return (soa.map { [$0] } ?? []) + records
     }
 }

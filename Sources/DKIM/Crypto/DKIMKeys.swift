@@ -60,8 +60,15 @@ public struct DKIMPrivateKey: Sendable {
     public init(pem text: String) throws(DKIMKeyError) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("-----BEGIN") else {
-            try self.init(ed25519Seed: trimmed)
+            do { try self.init(ed25519Seed: trimmed) } catch {
+                throw DKIMKeyError("not a private key: neither PEM (-----BEGIN …) nor a base64 32-byte Ed25519 seed")
+            }
             return
+        }
+        // A public key or a certificate where the private key belongs: say so, not "unsupported".
+        for kind in ["PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE", "CERTIFICATE REQUEST"]
+        where trimmed.hasPrefix("-----BEGIN \(kind)-----") {
+            throw DKIMKeyError("this is a PEM \(kind.lowercased()), not a private key")
         }
         let loaded: EVPKey
         do {
@@ -84,12 +91,54 @@ public struct DKIMPrivateKey: Sendable {
     }
 
     /// Reads a key file (PEM or base64 seed).
+    ///
+    /// Only a regular file of at most ``maximumKeyFileSize`` bytes is read (a device such as
+    /// `/dev/zero` would never end); errors name the file and the system's reason. The key's text
+    /// never appears in an error.
     public init(contentsOfFile path: String) throws(DKIMKeyError) {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DKIMKeyError("cannot read key file \(path): \(error.localizedDescription)")
+        try self.init(pem: String(decoding: try Self.readKeyFile(path), as: UTF8.self))
+    }
+
+    /// Largest key file read: a 4096-bit RSA PEM is about 3.3 KB.
+    public static let maximumKeyFileSize = 64 * 1024
+
+    static func readKeyFile(_ path: String) throws(DKIMKeyError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw DKIMKeyError("cannot read key file \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw DKIMKeyError("cannot read key file \(path): \(String(cString: strerror(errno)))")
         }
-        try self.init(pem: String(decoding: data, as: UTF8.self))
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            let what = info.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file"
+            throw DKIMKeyError("cannot read key file \(path): it is \(what)")
+        }
+        guard Int(info.st_size) <= maximumKeyFileSize else {
+            throw DKIMKeyError("key file \(path) is \(info.st_size) bytes: too large to be a DKIM private key")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw DKIMKeyError("cannot read key file \(path): \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            filled += count
+        }
+        return Array(bytes[..<filled])
+    }
+
+    /// A warning when the key file at `path` can be read by its group or by others (issue 8: a
+    /// private key belongs to its owner alone), or `nil`.
+    public static func permissionWarning(path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o044 != 0 else { return nil }
+        let who = [mode & 0o040 != 0 ? "its group" : nil, mode & 0o004 != 0 ? "others" : nil].compactMap { $0 }
+        return "key file \(path) is readable by \(who.joined(separator: " and ")) (mode 0\(String(mode, radix: 8))); "
+            + "run: chmod 600 \(path)"
     }
 
     /// Generates a key: RSA of `bits` (default 2048; 1024 to 4096) or Ed25519.

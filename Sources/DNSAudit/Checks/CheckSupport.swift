@@ -16,6 +16,16 @@ extension Finding {
             evidence: nil, rfc: "RFC 2308 §2",
             fix: "Check the domain's nameservers (they must answer for this name), or retry with --nameserver.")
     }
+
+    /// The finding an area gives when its record's name (`prefix.<domain>`) would be longer than
+    /// DNS allows (253 octets, RFC 1035 §2.3.4), so no such record can be published.
+    static func nameTooLong(_ area: AuditArea, prefix: String, domain: DomainName) -> Finding {
+        Finding(
+            id: "\(area.rawValue).name-too-long", severity: .info,
+            title: "\(area.title) record name would be too long",
+            detail: "\(prefix).\(domain) is longer than 253 octets, so no \(area.title) record can be published for \(domain).",
+            evidence: nil, rfc: "RFC 1035 §2.3.4", fix: nil)
+    }
 }
 
 /// TXT records at a name whose text starts with `prefix` (ASCII case-insensitive), joined.

@@ -79,7 +79,10 @@ struct DKIMKeyCheck {
 
     func run() async -> Result {
         let (candidates, providers) = candidates()
-        let base = try! domain.prepending("_domainkey")
+        guard let base = try? domain.prepending("_domainkey") else {
+            let finding = Finding.nameTooLong(.dkim, prefix: "selector._domainkey", domain: domain)
+            return Result(report: AreaReport(area: .dkim, summary: "name too long", findings: [finding]), keyFound: nil)
+        }
         // The RFC 8020 probe and every selector, concurrently.
         // The RFC 8020 probe first: NXDOMAIN at _domainkey proves no selector exists, so only the
         // selectors the user named are still asked (to show what they answer).

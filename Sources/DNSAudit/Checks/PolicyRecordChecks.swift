@@ -8,7 +8,10 @@ struct MTASTSCheck {
     let resolver: any DNSResolver
 
     func run() async -> AreaReport {
-        let name = try! domain.prepending("_mta-sts")
+        guard let name = try? domain.prepending("_mta-sts") else {
+            return AreaReport(
+                area: .mtaSts, summary: "name too long", findings: [.nameTooLong(.mtaSts, prefix: "_mta-sts", domain: domain)])
+        }
         let response: DNSResponse
         do { response = try await ask(resolver, name, .txt) } catch {
             return AreaReport(area: .mtaSts, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.mtaSts, error.error)])
@@ -78,7 +81,10 @@ struct TLSRPTCheck {
     let resolver: any DNSResolver
 
     func run() async -> AreaReport {
-        let name = try! domain.prepending("_smtp._tls")
+        guard let name = try? domain.prepending("_smtp._tls") else {
+            return AreaReport(
+                area: .tlsRpt, summary: "name too long", findings: [.nameTooLong(.tlsRpt, prefix: "_smtp._tls", domain: domain)])
+        }
         let response: DNSResponse
         do { response = try await ask(resolver, name, .txt) } catch {
             return AreaReport(area: .tlsRpt, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.tlsRpt, error.error)])
@@ -126,7 +132,10 @@ struct BIMICheck {
     let resolver: any DNSResolver
 
     func run(dmarcEnforced: Bool?) async -> AreaReport {
-        let name = try! domain.prepending("default._bimi")
+        guard let name = try? domain.prepending("default._bimi") else {
+            return AreaReport(
+                area: .bimi, summary: "name too long", findings: [.nameTooLong(.bimi, prefix: "default._bimi", domain: domain)])
+        }
         let response: DNSResponse
         do { response = try await ask(resolver, name, .txt) } catch {
             return AreaReport(area: .bimi, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.bimi, error.error)])

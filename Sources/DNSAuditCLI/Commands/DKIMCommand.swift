@@ -96,6 +96,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
             do { privateKey = try DKIMPrivateKey(contentsOfFile: key[index]) } catch {
                 throw ValidationError("--key \(key[index]): \(error)")
             }
+            if let warning = DKIMPrivateKey.permissionWarning(path: key[index]) { standardError("dnsaudit: warning: \(warning)") }
             if let name = Self.pick(algorithm, index), DKIMSignatureAlgorithm(rawValue: name)?.keyAlgorithm != privateKey.algorithm {
                 throw ValidationError("--algorithm \(name) does not fit the \(privateKey.algorithm.rawValue) key \(key[index])")
             }
@@ -323,6 +324,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
             do { privateKey = try DKIMPrivateKey(contentsOfFile: key) } catch {
                 throw ValidationError("--key \(key): \(error)")
             }
+            if let warning = DKIMPrivateKey.permissionWarning(path: key) { standardError("dnsaudit: warning: \(warning)") }
         }
         let result = await DKIMKeyTester.test(
             domain: domain, selector: selector, privateKey: privateKey, resolver: try resolver.makeResolver(),

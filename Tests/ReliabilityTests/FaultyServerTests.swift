@@ -1,0 +1,122 @@
+import DNSCore
+import DNSLDNS
+import Foundation
+import TestSupport
+import Testing
+
+/// LDNSResolver against a responder that misbehaves on purpose: every fault ends in a typed
+/// DNSError (never a crash, a hang or a wrong answer), inside the configured timeout.
+@Suite struct FaultyServerTests {
+    static let question = DNSQuestion(try! DomainName("spf.example.test"), .txt)
+
+    /// Queries once and returns the outcome and how long it took.
+    static func ask(
+        _ fault: FaultyServer.Fault, timeout: Duration = .milliseconds(400), attempts: Int = 1, tcpOnly: Bool = false
+    ) async throws -> (Result<DNSResponse, DNSError>, Duration, Int) {
+        let server = try FaultyServer(fault)
+        defer { server.stop() }
+        let resolver = LDNSResolver(
+            LDNSResolver.Configuration(nameservers: [server.nameserver], timeout: timeout, attempts: attempts, tcpOnly: tcpOnly))
+        let started = ContinuousClock.now
+        let result: Result<DNSResponse, DNSError>
+        do { result = .success(try await resolver.query(question)) } catch { result = .failure(error) }
+        return (result, ContinuousClock.now - started, server.queryCount)
+    }
+
+    @Test(arguments: [false, true])
+    func aCorrectServerAnswers(tcpOnly: Bool) async throws {
+        let (result, _, _) = try await Self.ask(.correct, tcpOnly: tcpOnly)
+        let response = try result.get()
+        #expect(response.txt.map(\.joined) == ["v=spf1 -all"])
+        #expect(response.transport == (tcpOnly ? .tcp : .udp))
+    }
+
+    /// Each fault, the error kind it must give, and words its detail must contain.
+    static let cases: [(FaultyServer.Fault, DNSError.Kind, String)] = [
+        (.truncatedPacket, .malformed, "ignored"),
+        (.wrongID, .malformed, "ID"),
+        (.wrongQuestion, .malformed, "wrong.invalid"),
+        (.notAResponse, .malformed, "QR"),
+        (.garbage, .malformed, "ignored"),
+        (.truncationThenGarbage, .malformed, "TCP"),
+        (.stalledTCP, .timeout, "TCP"),
+        (.silent, .timeout, "no reply"),
+        (.flood, .malformed, "ID"),
+    ]
+
+    @Test(arguments: cases.indices)
+    func eachFaultIsATypedErrorInsideTheTimeout(_ index: Int) async throws {
+        let (fault, kind, words) = Self.cases[index]
+        let (result, elapsed, seen) = try await Self.ask(fault)
+        switch result {
+        case .success(let response):
+            Issue.record("\(fault): expected \(kind), got an answer \(response.records)")
+        case .failure(let error):
+            #expect(error.kind == kind, "\(fault): \(error)")
+            #expect(error.description.contains(words), "\(fault): \(error)")
+        }
+        // One exchange, or UDP then TCP: two 400 ms timeouts. The bound is loose on purpose (tests
+        // run in parallel on a 2-thread pool, and timings belong in Benchmarks/): it catches a
+        // hang, not a slow machine.
+        #expect(elapsed < .seconds(10), "\(fault) took \(elapsed)")
+        #expect(seen >= 1)
+    }
+
+    /// A server that floods the client's port faster than replies can be parsed must not keep the
+    /// exchange reading forever: the timeout still ends it.
+    @Test func anEndlessFloodOfBadRepliesStillTimesOut() async throws {
+        let (result, elapsed, _) = try await Self.ask(.endlessFlood, timeout: .milliseconds(300))
+        guard case .failure(let error) = result else {
+            Issue.record("an answer from a flood")
+            return
+        }
+        #expect(error.kind == .malformed, "\(error)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+    }
+
+    @Test func oversizedRepliesAreReadWhole() async throws {
+        // 60 KB in one UDP datagram (far over the advertised 1232) and over TCP: accepted, not cut.
+        for tcpOnly in [false, true] {
+            let (result, _, _) = try await Self.ask(.oversized, tcpOnly: tcpOnly)
+            let response = try result.get()
+            #expect(response.txt.first?.strings.count == 235)
+        }
+    }
+
+    @Test func retriesAskAgainAndStillFail() async throws {
+        let (result, elapsed, seen) = try await Self.ask(.garbage, timeout: .milliseconds(200), attempts: 3)
+        #expect((try? result.get()) == nil)
+        #expect(seen >= 3)  // a garbage reply that parses with TC=1 adds a TCP query
+        #expect(elapsed < .seconds(10))
+    }
+
+    @Test func aMisbehavingServerIsSkippedForAGoodOne() async throws {
+        let bad = try FaultyServer(.wrongQuestion)
+        let good = try FaultyServer(.correct)
+        defer {
+            bad.stop()
+            good.stop()
+        }
+        let resolver = LDNSResolver(nameservers: [bad.nameserver, good.nameserver], timeout: .milliseconds(300), attempts: 1)
+        let response = try await resolver.query(Self.question)
+        #expect(response.server == good.nameserver.description)
+    }
+
+    @Test func manyConcurrentQueriesToASilentServerAllEndOnTime() async throws {
+        let server = try FaultyServer(.silent)
+        defer { server.stop() }
+        let resolver = LDNSResolver(nameservers: [server.nameserver], timeout: .milliseconds(500), attempts: 1)
+        let started = ContinuousClock.now
+        let failures = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    let question = DNSQuestion(try! DomainName("q\(index).example.test"), .txt)
+                    return (try? await resolver.query(question)) == nil
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failures == 200)
+        #expect(ContinuousClock.now - started < .seconds(15))
+    }
+}
