@@ -10,18 +10,10 @@ import Glibc
 /// Issue 8 §4 and §5: bad input on every CLI command gets a short error that names the problem and
 /// the input, exit 64 (usage) or 1, never a stack trace; private keys are never printed; a key
 /// file readable by group or others draws a warning.
-///
-/// Serialized, and every run on a thread of its own (``run(_:stdin:)``): `CLIRunner.run` blocks
-/// while the process runs, and the cooperative pool has only two threads that the other suites'
-/// deadlines depend on.
 @Suite(.serialized) struct CLIBadInputTests {
-    /// `CLIRunner.run` off the cooperative pool.
+    /// Runs the binary (`CLIRunner.run` waits without blocking the cooperative pool).
     static func run(_ arguments: [String], stdin: [UInt8] = [], timeout: TimeInterval = 60) async throws -> CLIRunner.Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try CLIRunner.run(arguments, stdin: stdin, timeout: timeout) })
-            }.start()
-        }
+        try await CLIRunner.run(arguments, stdin: stdin, timeout: timeout)
     }
 
     static let zone = KnotServer.fixtures("dns/zones/example.test.zone")

@@ -34,6 +34,10 @@ public enum FindingCatalog {
         "dnssec.not-validated", "dnssec.incomplete",
     ]
 
+    /// A name under the domain (`_mta-sts.`, `default._bimi.`, `<selector>._domainkey.`) would
+    /// exceed 253 octets, so that area cannot be asked about.
+    public static let nameTooLong = ["dkim.name-too-long", "mta-sts.name-too-long", "tls-rpt.name-too-long", "bimi.name-too-long"]
+
     /// Every id.
-    public static var all: [String] { spf + dmarc + dkim + mx + policies }
+    public static var all: [String] { spf + dmarc + dkim + mx + policies + nameTooLong }
 }
