@@ -33,22 +33,10 @@ struct DKIMSignCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "d=: the signing domain (repeatable).")
-    var domain: [String] = []
-
-    @Option(help: "s=: the selector (repeatable).")
-    var selector: [String] = []
-
-    @Option(help: ArgumentHelp("Private key: PEM (PKCS#1 or PKCS#8) or a base64 Ed25519 seed (repeatable).",
-                               valueName: "file"))
-    var key: [String] = []
+    @OptionGroup var signing: SigningKeyOptions
 
     @Option(help: "a=: rsa-sha256 or ed25519-sha256; checked against the key (repeatable).")
     var algorithm: [String] = []
-
-    @Option(help: ArgumentHelp("h=: header fields to sign, colon-separated (default: the RFC 6376 §5.4.1 set, over-signed).",
-                               valueName: "a:b:c"))
-    var headers: [String] = []
 
     @Option(help: ArgumentHelp("c=: header/body canonicalization (default relaxed/relaxed).", valueName: "header/body"))
     var canonicalization: [String] = []
@@ -68,15 +56,8 @@ struct DKIMSignCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     func validate() throws {
-        guard !key.isEmpty else { throw ValidationError("give at least one --key") }
-        let count = key.count
-        for (name, values) in [("--domain", domain), ("--selector", selector)] where values.count != 1 && values.count != count {
-            throw ValidationError("give \(name) once, or once per --key (\(count))")
-        }
-        for (name, values) in [("--algorithm", algorithm), ("--headers", headers), ("--canonicalization", canonicalization)]
-        where values.count > 1 && values.count != count {
-            throw ValidationError("give \(name) once, or once per --key (\(count))")
-        }
+        guard !signing.key.isEmpty else { throw ValidationError("give at least one --key") }
+        try signing.validateCounts(extra: [("--algorithm", algorithm), ("--canonicalization", canonicalization)])
         for value in canonicalization where CanonicalizationPair(value) == nil {
             throw ValidationError("--canonicalization \(value.debugDescription): use simple or relaxed, as header/body")
         }
@@ -86,25 +67,19 @@ struct DKIMSignCommand: AsyncParsableCommand {
         if let expire, expire <= 0 { throw ValidationError("--expire must be positive") }
     }
 
-    static func pick<T>(_ values: [T], _ index: Int) -> T? {
-        values.isEmpty ? nil : values.count == 1 ? values[0] : values[index]
-    }
-
     func configurations() throws -> [DKIMSigningConfiguration] {
-        try key.indices.map { index in
-            let privateKey: DKIMPrivateKey
-            do { privateKey = try DKIMPrivateKey(contentsOfFile: key[index]) } catch {
-                throw ValidationError("--key \(key[index]): \(error)")
+        try signing.configurations { index, privateKey, configuration in
+            let path = signing.key[index]
+            if let name = SigningKeyOptions.pick(algorithm, index),
+                DKIMSignatureAlgorithm(rawValue: name)?.keyAlgorithm != privateKey.algorithm
+            {
+                throw ValidationError("--algorithm \(name) does not fit the \(privateKey.algorithm.rawValue) key \(path)")
             }
-            if let warning = DKIMPrivateKey.permissionWarning(path: key[index]) { standardError("dnsaudit: warning: \(warning)") }
-            if let name = Self.pick(algorithm, index), DKIMSignatureAlgorithm(rawValue: name)?.keyAlgorithm != privateKey.algorithm {
-                throw ValidationError("--algorithm \(name) does not fit the \(privateKey.algorithm.rawValue) key \(key[index])")
-            }
-            return DKIMSigningConfiguration(
-                domain: Self.pick(domain, index)!, selector: Self.pick(selector, index)!, key: privateKey,
-                canonicalization: Self.pick(canonicalization, index).flatMap(CanonicalizationPair.init) ?? .relaxed,
-                headers: Self.pick(headers, index).map { $0.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) } },
-                identity: identity, expiresAfter: expire.map { .seconds($0) }, bodyLength: bodyLength)
+            configuration.canonicalization =
+                SigningKeyOptions.pick(canonicalization, index).flatMap(CanonicalizationPair.init) ?? .relaxed
+            configuration.identity = identity
+            configuration.expiresAfter = expire.map { .seconds($0) }
+            configuration.bodyLength = bodyLength
         }
     }
 

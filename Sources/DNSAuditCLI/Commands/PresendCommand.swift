@@ -55,19 +55,7 @@ struct PresendCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The name the sending MTA gives in HELO/EHLO.", valueName: "name"))
     var helo: String?
 
-    @Option(help: "d=: the signing domain (once, or once per --key).")
-    var domain: [String] = []
-
-    @Option(help: "s=: the selector (once, or once per --key).")
-    var selector: [String] = []
-
-    @Option(help: ArgumentHelp("Private key: PEM (PKCS#1 or PKCS#8) or a base64 Ed25519 seed (repeatable).",
-                               valueName: "file"))
-    var key: [String] = []
-
-    @Option(help: ArgumentHelp("h=: header fields to sign, colon-separated (default: the RFC 6376 §5.4.1 set plus List-Unsubscribe(-Post), over-signed).",
-                               valueName: "a:b:c"))
-    var headers: [String] = []
+    @OptionGroup var signing: SigningKeyOptions
 
     @Flag(help: "Do not sign: check the DKIM signatures the message already carries.")
     var noSign = false
@@ -94,48 +82,24 @@ struct PresendCommand: AsyncParsableCommand {
         }
         guard deadline > 0, deadline <= 300 else { throw ValidationError("--deadline must be between 0 and 300 seconds") }
         if noSign {
-            guard key.isEmpty, domain.isEmpty, selector.isEmpty, headers.isEmpty else {
+            guard signing.isEmpty else {
                 throw ValidationError("--no-sign takes no --domain, --selector, --key or --headers")
             }
             return
         }
-        guard !key.isEmpty else {
+        guard !signing.key.isEmpty else {
             throw ValidationError("give --domain, --selector and --key to sign (repeat for several keys), or --no-sign")
         }
-        let count = key.count
-        for (name, values) in [("--domain", domain), ("--selector", selector)] where values.count != 1 && values.count != count {
-            throw ValidationError("give \(name) once, or once per --key (\(count))")
-        }
-        if headers.count > 1 && headers.count != count {
-            throw ValidationError("give --headers once, or once per --key (\(count))")
-        }
-    }
-
-    static func pick<T>(_ values: [T], _ index: Int) -> T? {
-        values.isEmpty ? nil : values.count == 1 ? values[0] : values[index]
-    }
-
-    func configurations() throws -> [DKIMSigningConfiguration] {
-        try key.indices.map { index in
-            let privateKey: DKIMPrivateKey
-            do { privateKey = try DKIMPrivateKey(contentsOfFile: key[index]) } catch {
-                throw ValidationError("--key \(key[index]): \(error)")
-            }
-            return DKIMSigningConfiguration(
-                domain: Self.pick(domain, index)!, selector: Self.pick(selector, index)!, key: privateKey,
-                headers: Self.pick(headers, index).map {
-                    $0.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
-                })
-        }
+        try signing.validateCounts()
     }
 
     func run() async throws {
-        let signing = noSign ? [] : try configurations()
+        let configurations = noSign ? [] : try signing.configurations()
         let input = FileHandle.standardInput.readDataToEndOfFile()
         let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
         let request = PreSendRequest(
             message: Array(input), mailFrom: mailFrom, egressIPs: ip.compactMap { IPAddress($0) }, helo: helo,
-            signing: signing, now: now)
+            signing: configurations, now: now)
         let validator = PreSendValidator(
             resolver: try resolver.makeResolver(), timeout: .milliseconds(Int(deadline * 1000)))
         let result: PreSendReport
