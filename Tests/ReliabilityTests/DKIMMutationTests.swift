@@ -1,6 +1,7 @@
 import DKIM
 import DNSCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 8 §3: sign a set of messages, apply random single-byte and header mutations, verify
@@ -258,18 +259,4 @@ import Testing
     }
 }
 
-/// SplitMix64: small, fast, and the same sequence on every machine for a given seed.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(upperBound: Int) -> Int { Int(next() % UInt64(upperBound)) }
-}

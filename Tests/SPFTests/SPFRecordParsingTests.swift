@@ -1,6 +1,7 @@
 import DNSCore
 import MailAuthCore
 import SPF
+import TestSupport
 import Testing
 
 @Suite struct SPFRecordParsingTests {
@@ -92,7 +93,7 @@ import Testing
 
     /// Random and mutated inputs: the parser must return or throw, never trap or hang.
     @Test func arbitraryBytesNeverCrash() {
-        var generator = SplitMix(seed: 7208)
+        var generator = SeededRandom(seed: 7208)
         let alphabet = Array("v=spf1 ipa4m6x:/%{}.-+~?_,=rlSDIPVH0123456789abcdef".utf8) + [0x00, 0x0D, 0x80, 0xFF]
         let seeds = ["v=spf1 ip6:2001:db8::/32 a:%{d}/24//64 -all", "v=spf1 exists:%{ir}.%{l1r+-}.%{d} ~all"]
         var parsed = 0
@@ -113,15 +114,4 @@ import Testing
     }
 }
 
-/// A small deterministic generator, so a failure can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+
