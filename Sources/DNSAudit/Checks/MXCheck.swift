@@ -135,23 +135,23 @@ struct MXCheck {
         }
         // Forward-confirmed reverse DNS of the exchange addresses.
         let checked = Array(addresses.prefix(Self.maximumFCrDNSAddresses))
-        let reverse = await withTaskGroup(of: (Int, FCrDNS).self) { group in
+        let reverse = await withTaskGroup(of: (Int, ForwardConfirmedReverseDNS).self) { group in
             for (index, entry) in checked.enumerated() {
-                group.addTask { (index, await fcrdns(entry.1)) }
+                group.addTask { (index, await ForwardConfirmedReverseDNS.check(entry.1, resolver: resolver)) }
             }
-            var results: [Int: FCrDNS] = [:]
+            var results: [Int: ForwardConfirmedReverseDNS] = [:]
             for await (index, result) in group { results[index] = result }
             return results
         }
         var noPTR: [String] = []
         var mismatched: [String] = []
         for (index, entry) in checked.enumerated() {
-            switch reverse[index] {
-            case .confirmed(let ptr)?: records.append("\(entry.1) PTR \(ptr)")
-            case .noPTR?: noPTR.append("\(entry.1) (\(entry.0))")
-            case .mismatch(let names)?: mismatched.append("\(entry.1) → \(names.map(\.description).joined(separator: ", "))")
-            case .failed(let error)?: incomplete = incomplete ?? error
-            case nil: break
+            guard let result = reverse[index] else { continue }
+            switch result.outcome {
+            case .confirmed(let ptr): records.append("\(entry.1) PTR \(ptr)")
+            case .noPTR: noPTR.append("\(entry.1) (\(entry.0))")
+            case .notConfirmed: mismatched.append("\(entry.1) → \(result.names.map(\.description).joined(separator: ", "))")
+            case .failed(let error): incomplete = incomplete ?? error
             }
         }
         if !noPTR.isEmpty {
@@ -199,28 +199,6 @@ struct MXCheck {
             resolution.failure = error
         }
         return resolution
-    }
-
-    enum FCrDNS: Sendable {
-        case confirmed(DomainName)
-        case noPTR
-        case mismatch([DomainName])
-        case failed(DNSError)
-    }
-
-    private func fcrdns(_ address: IPAddress) async -> FCrDNS {
-        do {
-            let ptr = try await resolver.query(address.reverseName, .ptr)
-            let names = Array(ptr.names.prefix(10))
-            if names.isEmpty { return .noPTR }
-            for name in names {
-                let forward = try await resolver.query(name, address.isV4 ? .a : .aaaa)
-                if forward.addresses.contains(address) { return .confirmed(name) }
-            }
-            return .mismatch(names)
-        } catch {
-            return .failed(error)
-        }
     }
 }
 
