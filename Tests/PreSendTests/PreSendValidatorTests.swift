@@ -127,6 +127,18 @@ import Testing
         #expect(withoutSPF.failures.map(\.id) == [PreSendCheckID.ed25519Only])
     }
 
+    @Test func ed25519OnlyStaysAWarningWhenTheMessageAlreadyCarriesAnAlignedRSASignature() async throws {
+        // Signed with RSA first (say, by the mail library), then the gate adds only Ed25519, and SPF
+        // does not align: DMARC still passes at Gmail through the existing RSA signature.
+        let rsa = DKIMSigningConfiguration(domain: "sender.test", selector: "rsa", key: try Fixtures.privateKey("rsa.key"))
+        let preSigned = try DKIMSigner([rsa]).sign(try MailMessage(parsing: try Fixtures.newsletter()), now: Fixtures.now).message
+        let report = try await Self.validate(
+            try Self.request(preSigned.bytes, mailFrom: "bounces@other.test", keys: [("sender.test", "ed", "ed25519.key")]))
+        #expect(report.checks.first { $0.id == PreSendCheckID.dmarc }?.status == .pass)
+        #expect(report.checks.first { $0.id == PreSendCheckID.ed25519Only }?.status == .warning)
+        #expect(!report.failures.map(\.id).contains(PreSendCheckID.ed25519Only))
+    }
+
     @Test func noSigningAndNoSignatureFails() async throws {
         let report = try await Self.validate(try Self.request(keys: []))
         #expect(report.checks.first { $0.id == PreSendCheckID.sign }?.status == .skipped)

@@ -59,7 +59,7 @@ public struct PreSendValidator: Sendable {
     ///   a malformed MAIL FROM or HELO). Everything about the message and DNS is in the report.
     public func validate(_ request: PreSendRequest) async throws(PreSendRequestError) -> PreSendReport {
         try request.validate()
-        let resolver = DeadlineResolver(CachingResolver(self.resolver), timeout: timeout)
+        let resolver = DeadlineResolver(self.resolver as? CachingResolver ?? CachingResolver(self.resolver), timeout: timeout)
         let now = request.now
         let mailFrom = request.bareMailFrom
         let helo = request.helo
@@ -85,8 +85,9 @@ public struct PreSendValidator: Sendable {
                 detail: "\(error)", rfc: "RFC 5322 §2.2",
                 fix: "Build the message with a mail library (Python: email.message.EmailMessage) instead of by hand."))
         }
-        let fromIsFreeMail = fromDomain.map { freeMailDomains.contains($0, publicSuffixList: publicSuffixList) } ?? false
-        if let fromDomain { checks.append(freeMailDomains.check(fromDomain, publicSuffixList: publicSuffixList)) }
+        let freeMailCheck = fromDomain.map { freeMailDomains.check($0, publicSuffixList: publicSuffixList) }
+        let fromIsFreeMail = freeMailCheck?.status == .fail
+        if let freeMailCheck { checks.append(freeMailCheck) }
 
         // 2. Sign.
         var signed: MailMessage?
@@ -174,6 +175,10 @@ public struct PreSendValidator: Sendable {
                 guard let domain = result.domain.flatMap({ try? DomainName(dnsName: $0) }) else { return nil }
                 return DMARCInput.Identity(domain: domain, result: AuthenticationResult(result.status))
             }
+            // Domains with a passing signature a receiver that ignores Ed25519 still verifies,
+            // whether made now or already on the message.
+            let verifiedWithoutEd25519 = Set(dkim.filter { $0.status == .pass && $0.algorithm != "ed25519-sha256" }
+                .compactMap { $0.domain.flatMap { try? DomainName(dnsName: $0) } })
             var cache: [DMARCInput: [DMARCEvaluation]] = [:]
             var ed25519Carries = false
             for (ip, result) in zip(ips, spf) {
@@ -194,7 +199,10 @@ public struct PreSendValidator: Sendable {
                 if legacy.result != current.result {
                     checks.append(DMARCChecks.check(legacy, ip: ip, signing: request.signing, mailFrom: mailFrom, freeMail: fromIsFreeMail))
                 }
-                if current.result == .pass, !current.alignedIdentifiers.contains(where: { $0.mechanism == .spf }) {
+                let alignedWithoutEd25519 = current.alignedIdentifiers.contains {
+                    $0.mechanism == .spf || ($0.mechanism == .dkim && verifiedWithoutEd25519.contains($0.domain))
+                }
+                if current.result == .pass, !alignedWithoutEd25519 {
                     ed25519Carries = true
                 }
             }
