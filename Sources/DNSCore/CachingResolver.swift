@@ -59,7 +59,8 @@ public final class CachingResolver: DNSResolver {
         let base = self.base
         enum Lookup {
             case cached(DNSResponse)
-            case wait(Task<Result<DNSResponse, DNSError>, Never>)
+            /// Wait for a lookup; `joined` when another caller started it (this one saves a query).
+            case wait(Task<Result<DNSResponse, DNSError>, Never>, joined: Bool)
         }
         let lookup: Lookup = state.withLock { state in
             if let entry = state.entries[question] {
@@ -74,19 +75,22 @@ public final class CachingResolver: DNSResolver {
             if let running = state.inFlight[question] {
                 state.hits += 1
                 state.inFlight[question]!.waiters += 1
-                return .wait(running.task)
+                return .wait(running.task, joined: true)
             }
             state.misses += 1
             let task = Task<Result<DNSResponse, DNSError>, Never> {
                 do throws(DNSError) { return .success(try await base.query(question)) } catch { return .failure(error) }
             }
             state.inFlight[question] = Flight(task: task)
-            return .wait(task)
+            return .wait(task, joined: false)
         }
         let task: Task<Result<DNSResponse, DNSError>, Never>
+        let joined: Bool
         switch lookup {
         case .cached(let response): return response
-        case .wait(let running): task = running
+        case .wait(let running, let isJoin):
+            task = running
+            joined = isJoin
         }
         let result = await withTaskCancellationHandler {
             await task.value
@@ -108,7 +112,10 @@ public final class CachingResolver: DNSResolver {
         }
         store(question, result, task: task)
         switch result {
-        case .success(let response): return response
+        case .success(var response):
+            // A caller that joined someone else's lookup got its answer without a query of its own.
+            if joined { response.fromCache = true }
+            return response
         case .failure(let error): throw error
         }
     }

@@ -14,7 +14,8 @@ public struct ZoneResolver: DNSResolver {
     private let existing: Set<DomainName>
     private let failures: [DomainName: DNSError.Kind]
     private let questionFailures: [DNSQuestion: DNSError.Kind]
-    private let soas: [DomainName: SOAData]
+    /// Each zone apex's SOA record TTL and data, for negative TTLs.
+    private let soas: [DomainName: (ttl: UInt32, data: SOAData)]
     /// What the reports call this resolver.
     public let resolverDescription: String
 
@@ -30,14 +31,14 @@ public struct ZoneResolver: DNSResolver {
     ) {
         var byName: [DomainName: [ResourceRecord]] = [:]
         var existing: Set<DomainName> = []
-        var soas: [DomainName: SOAData] = [:]
+        var soas: [DomainName: (ttl: UInt32, data: SOAData)] = [:]
         for record in records {
             byName[record.name, default: []].append(record)
             var name: DomainName? = record.name
             while let current = name, existing.insert(current).inserted {
                 name = current.parent
             }
-            if case .soa(let soa) = record.data { soas[record.name] = soa }
+            if case .soa(let soa) = record.data { soas[record.name] = (record.ttl, soa) }
         }
         self.byName = byName
         self.existing = existing
@@ -108,7 +109,8 @@ public struct ZoneResolver: DNSResolver {
         if outcome != .answer {
             var zone: DomainName? = name
             while let current = zone, soas[current] == nil { zone = current.parent }
-            negativeTTL = zone.flatMap { soas[$0]?.minimum } ?? 300
+            // RFC 2308 §5: the smaller of the SOA record's TTL and its MINIMUM field.
+            negativeTTL = zone.flatMap { soas[$0] }.map { min($0.ttl, $0.data.minimum) }
         }
         return DNSResponse(
             question: question, outcome: outcome, records: records, cnameChain: chain, transport: .zone,

@@ -83,8 +83,7 @@ public final class LDNSResolver: DNSResolver {
             // Walk the answer section from the name asked, through any CNAMEs.
             var name = current.name
             var records: [ResourceRecord] = []
-            var hops = 0
-            while hops <= configuration.maximumCNAMEChain {
+            while true {
                 records = reply.answers.filter { $0.name == name && $0.type == question.type }
                 if !records.isEmpty || question.type == .cname { break }
                 guard let alias = reply.answers.first(where: { $0.name == name && $0.type == .cname }),
@@ -97,7 +96,6 @@ public final class LDNSResolver: DNSResolver {
                 }
                 chain.append(target)
                 name = target
-                hops += 1
             }
             func response(_ outcome: DNSResponse.Outcome, _ records: [ResourceRecord] = []) -> DNSResponse {
                 let soa = reply.authority.first { $0.type == .soa }

@@ -138,3 +138,26 @@ final class CountingResolver: DNSResolver {
         #expect(counting.count.withLock { $0 } == 11, "the oldest was evicted")
     }
 }
+
+@Suite struct NegativeTTLTests {
+    @Test func aNegativeAnswerLastsTheSmallerOfTheSOATTLAndItsMinimum() async throws {
+        // RFC 2308 §5. Here the SOA record's TTL (30) is below its MINIMUM field (600).
+        let zone = ZoneResolver(records: [
+            ResourceRecord(name: name("example.org"), ttl: 30, data: .soa(SOAData(
+                primary: name("ns.example.org"), mailbox: name("h.example.org"), serial: 1, refresh: 1, retry: 1,
+                expire: 1, minimum: 600))),
+        ])
+        #expect(try await zone.query(name("missing.example.org"), .a).negativeTTL == 30)
+        #expect(try await ZoneResolver(records: []).query(name("x.example"), .a).negativeTTL == nil)
+    }
+
+    @Test func aCallerThatJoinsAnotherCallersLookupIsAnsweredFromTheCache() async throws {
+        let zone = ZoneResolver(records: [ResourceRecord(name: name("example.com"), ttl: 300, data: .a(IPv4Address(1)))])
+        let cache = CachingResolver(CountingResolver(zone, delay: .milliseconds(100)))
+        async let first = cache.query(name("example.com"), .a)
+        try await Task.sleep(for: .milliseconds(20))
+        let second = try await cache.query(name("example.com"), .a)
+        #expect(second.fromCache)
+        #expect(try await first.fromCache == false)
+    }
+}

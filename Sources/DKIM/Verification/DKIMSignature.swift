@@ -88,7 +88,7 @@ public struct DKIMSignature: Sendable, Hashable {
         var queryMethods = ["dns/txt"]
         if let q = list["q"] {
             queryMethods = q.value.split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
-            guard queryMethods.contains(where: { $0.lowercased() == "dns/txt" || $0.lowercased().hasPrefix("dns/txt") })
+            guard queryMethods.contains(where: { $0.lowercased() == "dns/txt" })
             else { throw Problem("q= does not offer dns/txt") }
         }
         let bodyLength = try number(list["l"], "l")

@@ -55,7 +55,8 @@ extension DMARCRecord {
                 }
                 seen[name] = tag.offset
                 record.tags.append(tag)
-                if index == 1, name == "p" { record.policyFollowsVersion = true }
+                // The first tag after v=, not the second spec: empty or invalid specs do not count.
+                if record.tags.count == 2, name == "p" { record.policyFollowsVersion = true }
                 if index > 0 { record.apply(tag, name: name) }
             }
         }
