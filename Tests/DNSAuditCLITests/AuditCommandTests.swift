@@ -163,6 +163,23 @@ struct AuditCommandTests {
         }
     }
 
+    /// The README's main command: shop.example is clean, the other two are broken on purpose.
+    @Test func theReadmeExampleAuditsTheBundledZones() async throws {
+        let result = try await CLIRunner.run([
+            "--zone", KnotServer.fixtures("../../Examples/zones"), "shop.example", "legacy.example", "nothing.example",
+            "--format", "jsonl",
+        ])
+        #expect(result.status == 1)
+        var statuses: [String: String] = [:]
+        for line in result.stdout.split(separator: "\n") {
+            let report = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+            statuses[report["domain"] as? String ?? "?"] = report["status"] as? String
+        }
+        #expect(statuses["shop.example"] == "pass")
+        #expect(statuses["legacy.example"] == "fail")
+        #expect(statuses["nothing.example"] == "fail")
+    }
+
     @Test(arguments: [
         (["exa mple.com"], "not allowed in a host name"),
         (["example.com", "--concurrency", "0"], "--concurrency"),

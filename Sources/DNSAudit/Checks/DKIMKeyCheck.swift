@@ -83,20 +83,17 @@ struct DKIMKeyCheck {
             let finding = Finding.nameTooLong(.dkim, prefix: "selector._domainkey", domain: domain)
             return Result(report: AreaReport(area: .dkim, summary: "name too long", findings: [finding]), keyFound: nil)
         }
-        // The RFC 8020 probe and every selector, concurrently.
         // The RFC 8020 probe first: NXDOMAIN at _domainkey proves no selector exists, so only the
         // selectors the user named are still asked (to show what they answer).
         let probeResult = await captureDNS { () async throws(DNSError) in try await resolver.query(base, .txt) }
         var provenAbsent = false
         if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
-        let asked = provenAbsent ? candidates.filter { $0.source == "--selector" } : candidates
+        // Every remaining selector concurrently; one whose name would be too long is not asked.
+        let asked = (provenAbsent ? candidates.filter { $0.source == "--selector" } : candidates)
+            .compactMap { candidate in (try? base.prepending(candidate.selector)).map { (candidate, $0) } }
         let probes = await withTaskGroup(of: (Int, Probe).self) { group in
-            for (index, candidate) in asked.enumerated() {
+            for (index, (candidate, name)) in asked.enumerated() {
                 group.addTask {
-                    guard let name = try? base.prepending(candidate.selector) else {
-                        return (index, Probe(candidate: candidate.selector, source: candidate.source, outcome: .failure(
-                            DNSError(.malformed, question: DNSQuestion(base, .txt), detail: "bad selector"))))
-                    }
                     let outcome = await captureDNS { () async throws(DNSError) in try await resolver.query(name, .txt) }
                     return (index, Probe(candidate: candidate.selector, source: candidate.source, outcome: outcome))
                 }
@@ -112,7 +109,7 @@ struct DKIMKeyCheck {
         for probe in probes {
             switch probe.outcome {
             case .failure(let error):
-                if error.kind != .malformed || error.detail != "bad selector" { failures.append(error) }
+                failures.append(error)
             case .success(let response):
                 let texts = response.txt.map(\.joined).filter { Self.looksLikeKey($0) }
                 if texts.count > 1 {

@@ -88,11 +88,10 @@ public struct Auditor: Sendable {
             readiness: readiness, dnsQueries: counter.queries, dnsCacheHits: counter.cacheHits)
     }
 
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    /// RFC 3339 UTC (`2026-11-27T12:00:00Z`); a value type, made once.
+    static let rfc3339Style = Date.ISO8601FormatStyle()
+
+    static func rfc3339(_ date: Date) -> String { date.formatted(rfc3339Style) }
 }
 
 /// Counts the questions one audit asks and how many the cache answered.

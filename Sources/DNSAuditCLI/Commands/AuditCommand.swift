@@ -98,8 +98,7 @@ struct AuditCommand: AsyncParsableCommand {
         let progress = Progress(total: names.count, enabled: names.count > 1 && Terminal.standardErrorIsTTY)
         var worstExit: Int32 = ExitStatus.clean
         var collected: [AuditReport] = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = format == .json ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.dnsaudit(pretty: format == .json)
 
         // Audit up to `concurrency` domains at once; print each report as it completes, in input order.
         var pending: [Int: AuditReport] = [:]

@@ -90,13 +90,13 @@ struct DKIMSignCommand: AsyncParsableCommand {
         do {
             let message = try MailMessage(parsing: input)
             let output = try DKIMSigner(configurations).sign(message, now: now)
-            for warning in output.warnings { standardError("dnsaudit: warning: \(warning.message)") }
+            for warning in output.warnings { printError("dnsaudit: warning: \(warning.message)") }
             FileHandle.standardOutput.write(Data(output.message.bytes))
         } catch let error as MessageError {
-            standardError("dnsaudit: cannot sign: \(error)")
+            printError("dnsaudit: cannot sign: \(error)")
             throw ExitCode(ExitStatus.findings)
         } catch let error as DKIMSigningError {
-            standardError("dnsaudit: \(error)")
+            printError("dnsaudit: \(error)")
             throw ExitCode(ExitStatus.findings)
         }
     }
@@ -133,7 +133,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
         let input = FileHandle.standardInput.readDataToEndOfFile()
         let message: MailMessage
         do { message = try MailMessage(parsing: input) } catch {
-            standardError("dnsaudit: not a message: \(error)")
+            printError("dnsaudit: not a message: \(error)")
             throw ExitCode(ExitStatus.findings)
         }
         let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
@@ -189,8 +189,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
                     testing: $0.testing,
                     bodyLength: $0.bodyLength.map { .init(signed: $0.signed, canonical: $0.canonical, unsigned: $0.unsigned) })
             }, pass: passed)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.dnsaudit(pretty: false)
         return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 }
@@ -248,7 +247,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
             bits: bits, testing: testing)
         let path = out ?? "\(selector).private"
         do { try generated.writePrivateKey(to: path) } catch {
-            standardError("dnsaudit: \(error)")
+            printError("dnsaudit: \(error)")
             throw ExitCode(ExitStatus.findings)
         }
         if format == .text {
@@ -299,7 +298,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
             do { privateKey = try DKIMPrivateKey(contentsOfFile: key) } catch {
                 throw ValidationError("--key \(key): \(error)")
             }
-            if let warning = DKIMPrivateKey.permissionWarning(path: key) { standardError("dnsaudit: warning: \(warning)") }
+            if let warning = DKIMPrivateKey.permissionWarning(path: key) { printError("dnsaudit: warning: \(warning)") }
         }
         let result = await DKIMKeyTester.test(
             domain: domain, selector: selector, privateKey: privateKey, resolver: try resolver.makeResolver(),
@@ -323,8 +322,4 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
         default: throw ExitCode(ExitStatus.findings)
         }
     }
-}
-
-private func standardError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

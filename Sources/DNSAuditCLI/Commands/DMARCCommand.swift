@@ -46,8 +46,7 @@ struct DMARCCommand: AsyncParsableCommand {
         let report = await inspector.inspect(try DomainName(domain))
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONEncoder.dnsaudit()
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         case .text, .jsonl:
             print(DMARCRendering.text(report))

@@ -107,13 +107,11 @@ struct PresendCommand: AsyncParsableCommand {
 
         switch report {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONEncoder.dnsaudit()
             FileHandle.standardError.write(try encoder.encode(result) + Data("\n".utf8))
         case .text:
             if result.verdict != .pass || verbose || !result.checks(.warning).isEmpty {
-                let colour = Terminal.standardErrorIsTTY && (ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
-                let terminal = Terminal(colour: colour)
+                let terminal = Terminal.forStandardError()
                 printError(result.renderedText(verbose: verbose, paint: { terminal.paint($0, $1) }))
             }
         }

@@ -129,8 +129,7 @@ enum QueryRendering {
                 rcode: error.rcode?.description, server: error.server, error: error.description,
                 errorKind: error.kind.rawValue)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONEncoder.dnsaudit()
         return String(decoding: try encoder.encode(output), as: UTF8.self)
     }
 }

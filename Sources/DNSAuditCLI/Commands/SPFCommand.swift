@@ -85,8 +85,7 @@ struct SPFCommand: AsyncParsableCommand {
         switch format {
         case .text: print(output.text(showTrace: trace))
         case .json, .jsonl:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONEncoder.dnsaudit()
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
         }
         let incomplete = output.result.map { $0 == .temperror } ?? analysis.incomplete

@@ -9,8 +9,13 @@ import Glibc
 struct Terminal: Sendable {
     let colour: Bool
 
-    static func forStandardOutput() -> Terminal {
-        Terminal(colour: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
+    static func forStandardOutput() -> Terminal { Terminal(colour: wantsColour(STDOUT_FILENO)) }
+
+    static func forStandardError() -> Terminal { Terminal(colour: wantsColour(STDERR_FILENO)) }
+
+    /// A TTY, and NO_COLOR unset or empty.
+    static func wantsColour(_ descriptor: Int32) -> Bool {
+        isatty(descriptor) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
     }
 
     static var standardErrorIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
@@ -27,4 +32,14 @@ struct Terminal: Sendable {
 /// Writes to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+extension JSONEncoder {
+    /// The encoder every `--format json` uses: sorted keys, slashes unescaped, pretty unless a
+    /// one-line form is wanted (JSON Lines).
+    static func dnsaudit(pretty: Bool = true) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
 }
