@@ -125,6 +125,7 @@ struct Walk {
     var ipv4 = SPFLookupCount()
     var ipv6 = SPFLookupCount()
     var findings: [Finding] = []
+    private var reported: Set<Finding> = []
     var incomplete = false
     var networks: [(network: IPNetwork, term: String, domain: String)] = []
     var mxLookups: [String: (v4: Bool, v6: Bool)] = [:]
@@ -138,7 +139,9 @@ struct Walk {
     }
 
     mutating func add(_ finding: Finding) {
-        if !findings.contains(finding) { findings.append(finding) }
+        // A set beside the array keeps insertion order and makes the check O(1): an analysis of a
+        // large tree adds many findings (one per overlapping range pair).
+        if reported.insert(finding).inserted { findings.append(finding) }
     }
 
     /// Fetches and checks one record; recurses into includes and the redirect.
