@@ -16,10 +16,17 @@ final class AsyncSemaphore: Sendable {
     }
 
     func acquire() async throws {
-        let id = state.withLock { state -> UInt64 in
+        if Task.isCancelled { throw CancellationError() }
+        // The common case, a free permit and nobody queued, takes no continuation.
+        let id = state.withLock { state -> UInt64? in
+            if state.available > 0 && state.waiters.isEmpty {
+                state.available -= 1
+                return nil
+            }
             state.nextID += 1
             return state.nextID
         }
+        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let resumeNow: Bool? = state.withLock { state in

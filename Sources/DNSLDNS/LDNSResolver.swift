@@ -10,8 +10,9 @@ import DNSCore
 ///   on to the next one.
 /// - CNAMEs are followed (RFC 1034 §3.6.2), re-asking for the target when a server returns only
 ///   the alias (an authoritative server whose target is out of zone does that).
-/// - Never blocks a thread: each exchange is a non-blocking socket driven by Dispatch sources.
-///   At most ``Configuration/maximumInFlight`` exchanges run at once; cancelling the calling task
+/// - Never blocks a thread: UDP queries to a server share a few non-blocking sockets
+///   (``UDPChannel``: random IDs, a fresh source port every 64 queries); TCP queries each get a
+///   non-blocking connection driven by Dispatch sources. At most ``Configuration/maximumInFlight`` exchanges run at once; cancelling the calling task
 ///   ends its exchange at once with ``DNSError/Kind/cancelled``.
 public final class LDNSResolver: DNSResolver {
     /// How the resolver behaves.
@@ -52,10 +53,21 @@ public final class LDNSResolver: DNSResolver {
 
     public let configuration: Configuration
     private let semaphore: AsyncSemaphore
+    /// One UDP channel per server (the server list is fixed).
+    private let channels: [Nameserver: UDPChannel]
 
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
         self.semaphore = AsyncSemaphore(permits: configuration.maximumInFlight)
+        var channels: [Nameserver: UDPChannel] = [:]
+        for server in configuration.nameservers where channels[server] == nil {
+            channels[server] = UDPChannel(server: server, timeout: configuration.timeout)
+        }
+        self.channels = channels
+    }
+
+    deinit {
+        for channel in channels.values { channel.shutdown() }
     }
 
     /// A resolver asking `nameservers` with otherwise default settings.
@@ -150,21 +162,21 @@ public final class LDNSResolver: DNSResolver {
             throw DNSError(.cancelled, question: original, server: server.description, detail: "cancelled while waiting to send")
         }
         defer { semaphore.release() }
-        let id = UInt16.random(in: .min ... .max)
         let wire: [UInt8]
         do {
+            // UDPChannel and the TCP path each write their own random ID over this one.
             wire = try LDNSWire.makeQuery(
-                question, id: id, ednsUDPSize: configuration.ednsUDPSize, dnssecOK: configuration.dnssecOK)
+                question, id: 0, ednsUDPSize: configuration.ednsUDPSize, dnssecOK: configuration.dnssecOK)
         } catch {
             throw DNSError(.malformed, question: original, detail: "could not build the query: \(error)")
         }
         var truncated = false
         var transport: DNSTransport = configuration.tcpOnly ? .tcp : .udp
-        var reply = try await exchange(wire, id: id, question, server: server, transport: transport, original: original)
+        var reply = try await exchange(wire, question, server: server, transport: transport, original: original)
         if reply.truncated && transport == .udp {
             truncated = true
             transport = .tcp
-            reply = try await exchange(wire, id: id, question, server: server, transport: .tcp, original: original)
+            reply = try await exchange(wire, question, server: server, transport: .tcp, original: original)
         }
         switch reply.rcode {
         case .noError, .nameError:
@@ -179,13 +191,21 @@ public final class LDNSResolver: DNSResolver {
     }
 
     private func exchange(
-        _ wire: [UInt8], id: UInt16, _ question: DNSQuestion, server: Nameserver, transport: DNSTransport,
-        original: DNSQuestion
+        _ wire: [UInt8], _ question: DNSQuestion, server: Nameserver, transport: DNSTransport, original: DNSQuestion
     ) async throws(DNSError) -> WireReply {
-        let exchange = QueryExchange(
-            server: server, query: wire, id: id, question: question, transport: transport == .tcp ? .tcp : .udp,
-            timeout: configuration.timeout)
-        switch await exchange.run() {
+        let outcome: QueryExchange.Outcome
+        if transport == .udp, let channel = channels[server] {
+            outcome = await channel.run(wire, question: question)
+        } else {
+            let id = UInt16.random(in: .min ... .max)
+            var query = wire
+            query[0] = UInt8(id >> 8)
+            query[1] = UInt8(id & 0xFF)
+            outcome = await QueryExchange(
+                server: server, query: query, id: id, question: question, timeout: configuration.timeout
+            ).run()
+        }
+        switch outcome {
         case .reply(let reply):
             return reply
         case .failure(let kind, let detail):

@@ -7,15 +7,14 @@ import Glibc
 import Darwin
 #endif
 
-/// One query to one server over UDP or TCP, driven by Dispatch sources on a non-blocking
+/// One query to one server over TCP (RFC 7766), driven by Dispatch sources on a non-blocking
 /// socket: no thread blocks, so hundreds of queries can wait on silent servers at once without
-/// starving Swift's cooperative pool (2 threads on these machines; shared/NOTES.md).
+/// starving Swift's cooperative pool (2 threads on these machines; shared/NOTES.md). UDP
+/// queries go through ``UDPChannel``.
 ///
 /// Replies are checked against the query (ID, QR bit, question) because ldns does not check
-/// them; a UDP reply that does not match is ignored, as RFC 5452 §9.1 asks.
+/// them (RFC 5452 §9.1).
 final class QueryExchange: @unchecked Sendable {
-    enum Transport: Sendable { case udp, tcp }
-
     enum Outcome: Sendable {
         case reply(WireReply)
         case failure(DNSError.Kind, String)
@@ -25,7 +24,6 @@ final class QueryExchange: @unchecked Sendable {
     private let query: [UInt8]
     private let id: UInt16
     private let question: DNSQuestion
-    private let transport: Transport
     private let timeout: Duration
     private let queue: DispatchQueue
 
@@ -39,16 +37,14 @@ final class QueryExchange: @unchecked Sendable {
     private var timer: (any DispatchSourceTimer)?
     private var pendingWrite: [UInt8] = []
     private var received: [UInt8] = []
-    private var ignored: [String] = []
 
     private static let target = DispatchQueue(label: "dnsaudit.ldns.io", attributes: .concurrent)
 
-    init(server: Nameserver, query: [UInt8], id: UInt16, question: DNSQuestion, transport: Transport, timeout: Duration) {
+    init(server: Nameserver, query: [UInt8], id: UInt16, question: DNSQuestion, timeout: Duration) {
         self.server = server
         self.query = query
         self.id = id
         self.question = question
-        self.transport = transport
         self.timeout = timeout
         self.queue = DispatchQueue(label: "dnsaudit.ldns.exchange", target: Self.target)
     }
@@ -71,8 +67,7 @@ final class QueryExchange: @unchecked Sendable {
             return
         }
         self.continuation = continuation
-        let type = transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)
-        fd = socket(server.family, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        fd = socket(server.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return finish(.failure(.network, "socket(): \(Self.errorText(errno))")) }
 
         let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -92,20 +87,14 @@ final class QueryExchange: @unchecked Sendable {
         readSource = read
         read.resume()
 
-        switch transport {
-        case .udp:
-            let sent = query.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent != query.count { return finish(.failure(.network, "send(): \(Self.errorText(errno))")) }
-        case .tcp:
-            let length = UInt16(query.count)
-            pendingWrite = [UInt8(length >> 8), UInt8(length & 0xFF)] + query
-            let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            write.setEventHandler { self.writable() }
-            write.setCancelHandler { self.sourceCancelled() }
-            openSources += 1
-            writeSource = write
-            write.resume()
-        }
+        let length = UInt16(query.count)
+        pendingWrite = [UInt8(length >> 8), UInt8(length & 0xFF)] + query
+        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        write.setEventHandler { self.writable() }
+        write.setCancelHandler { self.sourceCancelled() }
+        openSources += 1
+        writeSource = write
+        write.resume()
     }
 
     private func writable() {
@@ -129,9 +118,9 @@ final class QueryExchange: @unchecked Sendable {
     private func readable() {
         guard !finished else { return }
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        // At most this many datagrams per event: under a flood of bad replies the timeout, which
-        // runs on the same queue, still gets its turn (the source fires again for the rest).
-        var budget = 64
+        // At most this many reads per event: under a flood the timeout, which runs on the same
+        // queue, still gets its turn (the source fires again for the rest).
+        var budget = UDPChannel.readBudget
         while !finished && budget > 0 {
             budget -= 1
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -144,33 +133,13 @@ final class QueryExchange: @unchecked Sendable {
                 }
                 return finish(.failure(.network, "recv(): \(Self.errorText(code))"))
             }
-            switch transport {
-            case .udp:
-                datagram(buffer[..<count])
-            case .tcp:
-                if count == 0 {
-                    return finish(.failure(.malformed, "the server closed the TCP connection after \(received.count) bytes"))
-                }
-                received += buffer[..<count]
-                streamData()
-                if !finished { return }
+            if count == 0 {
+                return finish(.failure(.malformed, "the server closed the TCP connection after \(received.count) bytes"))
             }
+            received += buffer[..<count]
+            streamData()
+            if !finished { return }
         }
-    }
-
-    private func datagram(_ bytes: ArraySlice<UInt8>) {
-        let reply: WireReply
-        do {
-            reply = try Array(bytes).withUnsafeBytes { (raw) throws(WireError) in try LDNSWire.parseReply(raw) }
-        } catch {
-            ignored.append("\(bytes.count)-byte reply ignored: \(error)")
-            return
-        }
-        if let problem = mismatch(reply) {
-            ignored.append(problem)
-            return
-        }
-        finish(.reply(reply))
     }
 
     private func streamData() {
@@ -180,15 +149,15 @@ final class QueryExchange: @unchecked Sendable {
         let message = Array(received[2..<(2 + length)])
         do {
             let reply = try message.withUnsafeBytes { (raw) throws(WireError) in try LDNSWire.parseReply(raw) }
-            if let problem = mismatch(reply) { return finish(.failure(.malformed, problem)) }
+            if let problem = Self.mismatch(reply, id: id, question: question) { return finish(.failure(.malformed, problem)) }
             finish(.reply(reply))
         } catch {
             finish(.failure(.malformed, "TCP reply: \(error)"))
         }
     }
 
-    /// Why a reply does not answer our query, or `nil` when it does.
-    private func mismatch(_ reply: WireReply) -> String? {
+    /// Why a reply does not answer the query with `id` for `question`, or `nil` when it does.
+    static func mismatch(_ reply: WireReply, id: UInt16, question: DNSQuestion) -> String? {
         if reply.id != id { return "reply with ID \(reply.id) ignored (sent \(id))" }
         if !reply.isResponse { return "packet without the QR bit ignored" }
         guard let asked = reply.question else {
@@ -202,11 +171,7 @@ final class QueryExchange: @unchecked Sendable {
     }
 
     private func timedOut() {
-        if ignored.isEmpty {
-            finish(.failure(.timeout, "no reply from \(server) within \(Self.seconds(timeout))"))
-        } else {
-            finish(.failure(.malformed, "no valid reply from \(server) within \(Self.seconds(timeout)): " + ignored.prefix(3).joined(separator: "; ")))
-        }
+        finish(.failure(.timeout, "no reply from \(server) within \(Self.seconds(timeout))"))
     }
 
     private func finish(_ outcome: Outcome) {

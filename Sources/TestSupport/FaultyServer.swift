@@ -55,6 +55,7 @@ public final class FaultyServer: @unchecked Sendable {
     private let lock = NSLock()
     private var running = true
     private var queriesSeen = 0
+    private var portsSeen: [UInt16: Int] = [:]
     private var thread: Thread?
     private var generator = SystemRandomNumberGenerator()
 
@@ -96,6 +97,9 @@ public final class FaultyServer: @unchecked Sendable {
 
     /// How many queries (UDP datagrams and TCP messages) the server has read.
     public var queryCount: Int { lock.withLock { queriesSeen } }
+
+    /// How many UDP queries came from each client source port.
+    public var udpQueriesBySourcePort: [UInt16: Int] { lock.withLock { portsSeen } }
 
     /// Stops answering and closes the sockets (the serving thread exits within 50 ms).
     public func stop() {
@@ -165,7 +169,13 @@ public final class FaultyServer: @unchecked Sendable {
                     }
                 }
                 if count > 0 {
-                    lock.withLock { queriesSeen += 1 }
+                    let port = withUnsafeBytes(of: from) { raw in
+                        raw.load(fromByteOffset: MemoryLayout<sockaddr_in>.offset(of: \.sin_port)!, as: UInt16.self)
+                    }
+                    lock.withLock {
+                        queriesSeen += 1
+                        portsSeen[UInt16(bigEndian: port), default: 0] += 1
+                    }
                     if fault == .endlessFlood, let datagram = udpReplies(to: Array(buffer[..<count])).first {
                         floodTarget = (from, fromLength, datagram)
                     }

@@ -205,6 +205,34 @@ struct LDNSResolverIntegrationTests {
         }
     }
 
+    /// Hundreds of questions in flight on shared UDP sockets: every reply reaches the query it
+    /// answers (matched by ID and question), so each outcome equals the zone file's.
+    @Test func concurrentQueriesOnSharedSocketsEachGetTheirOwnAnswer() async throws {
+        let zone = try ZoneResolver(zoneFiles: [Self.zones + "/example.test.zone", Self.zones + "/other.test.zone"])
+        let questions = try [
+            ("example.test", RecordType.a), ("example.test", .mx), ("split.example.test", .txt),
+            ("txtonly.example.test", .a), ("b.c.example.test", .a), ("nothing.example.test", .txt),
+            ("one.example.test", .a), ("example.test", .aaaa), ("example.test", .txt), ("www.example.test", .a),
+        ].map { DNSQuestion(try DomainName($0.0), $0.1) }
+        let asked = (0..<30).flatMap { _ in questions }.shuffled()
+        try await withServer { server in
+            let resolver = server.resolver()
+            let answers = try await withThrowingTaskGroup(of: (DNSQuestion, DNSResponse).self) { group in
+                for question in asked {
+                    group.addTask { (question, try await resolver.query(question)) }
+                }
+                return try await group.reduce(into: [(DNSQuestion, DNSResponse)]()) { $0.append($1) }
+            }
+            #expect(answers.count == asked.count)
+            for (question, live) in answers {
+                let offline = try await zone.query(question)
+                #expect(live.question == question)
+                #expect(live.outcome == offline.outcome, "\(question)")
+                #expect(Set(live.records.map(\.data)) == Set(offline.records.map(\.data)), "\(question)")
+            }
+        }
+    }
+
     /// The zone-file reader must give the same outcomes as the server that loads the same file.
     @Test(arguments: [
         ("example.test", "A"), ("example.test", "MX"), ("split.example.test", "TXT"), ("txtonly.example.test", "A"),

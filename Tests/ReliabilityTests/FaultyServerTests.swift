@@ -31,6 +31,27 @@ import Testing
         #expect(response.transport == (tcpOnly ? .tcp : .udp))
     }
 
+    /// RFC 5452 §9.2: the source port keeps changing. Queries share a UDP socket, but a socket
+    /// carries at most 64 of them before a new one (a new ephemeral port) takes over.
+    @Test func theSourcePortChangesEvery64Queries() async throws {
+        let server = try FaultyServer(.correct)
+        defer { server.stop() }
+        let resolver = LDNSResolver(
+            LDNSResolver.Configuration(nameservers: [server.nameserver], timeout: .seconds(2), attempts: 2))
+        let names = try (0..<200).map { try DomainName("q\($0).example.test") }
+        let answered = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for name in names {
+                group.addTask { try await resolver.query(name, .txt).txt.map(\.joined) == ["v=spf1 -all"] }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(answered == 200)
+        let ports = server.udpQueriesBySourcePort
+        #expect(ports.values.reduce(0, +) == 200)
+        #expect(ports.count >= 4, "\(ports)")
+        #expect(ports.values.allSatisfy { $0 <= 64 }, "\(ports)")
+    }
+
     /// Each fault, the error kind it must give, and words its detail must contain.
     static let cases: [(FaultyServer.Fault, DNSError.Kind, String)] = [
         (.truncatedPacket, .malformed, "ignored"),
