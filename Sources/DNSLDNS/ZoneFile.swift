@@ -28,7 +28,9 @@ extension ZoneResolver {
             records += try Self.readZoneFile(path, origin: origin)
         }
         let names = paths.map { String($0.split(separator: "/").last ?? Substring($0)) }
-        self.init(records: records, description: "zone " + names.joined(separator: ", "))
+        // A directory of a thousand zones would otherwise fill the report's header line.
+        let shown = names.count <= 4 ? names : Array(names.prefix(3)) + ["\(names.count - 3) more files"]
+        self.init(records: records, description: "zone " + shown.joined(separator: ", "))
     }
 
     /// The records of one zone file, SOA included.

@@ -44,6 +44,16 @@ import Testing
         #expect(found[.dkim]?.summary.contains("x7f3") == true)
     }
 
+    @Test func theDMARCAreaShowsEachNameTheWalkAskedAndWhatItGave() async throws {
+        let report = await Auditor(resolver: zone()).audit(Self.name("mail.example.com"))
+        let records = try #require(report[.dmarc]).records
+        #expect(records == [
+            "RFC 9989 walk: _dmarc.mail.example.com: NXDOMAIN",
+            "RFC 9989 walk: _dmarc.example.com: v=DMARC1; p=reject; rua=mailto:d@example.com",
+            "RFC 9989 walk: _dmarc.com: NXDOMAIN",
+        ])
+    }
+
     @Test func anAuditThatCannotFinishIsIncompleteWithinItsDeadline() async throws {
         struct Hanging: DNSResolver {
             var resolverDescription: String { "hanging" }

@@ -185,7 +185,7 @@ struct PresendCLITests {
 
     @Test func aFreeMailFromDomainFailsAndExplainsWhy() async throws {
         try await Self.withServer { server in
-            let message = try await Fixtures.newsletter().replacing("news@sender.test", with: "me@gmail.com")
+            let message = try Fixtures.newsletter().replacing("news@sender.test", with: "me@gmail.com")
             let run = try await Self.presend(Self.mta + Self.signing, message: message, server: server)
             // gmail.com is not served here, so DMARC cannot be evaluated; a failure still outranks that.
             #expect(run.result.status == 1)

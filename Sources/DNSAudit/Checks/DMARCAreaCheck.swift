@@ -19,11 +19,7 @@ struct DMARCAreaCheck {
         let inspection = await DMARCInspector(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
             .inspect(domain)
         let modern = inspection.rfc9989
-        var records: [String] = []
-        for step in modern.steps {
-            records.append("RFC 9989 walk: " + String(describing: step))
-        }
-        if let record = modern.record { records.append("record: \(record.text)") }
+        let records = modern.steps.map { "RFC 9989 walk: \($0)" }
         let summary: String
         if let record = modern.record, let policyDomain = modern.policyDomain {
             let policy = modern.policy.map { "p=\($0.rawValue)" } ?? "p=none (absent)"
