@@ -17,16 +17,30 @@ public final class CachingResolver: DNSResolver {
         var sequence: UInt64
     }
 
-    /// One lookup in progress and the callers waiting for it.
+    /// One lookup in progress, run by the caller that asked first, and the callers waiting for it.
     private struct Flight {
-        var task: Task<Result<DNSResponse, DNSError>, Never>
-        var waiters = 1
-        var cancelled = 0
+        var id: UInt64
+        var waiters: [Waiter] = []
+    }
+
+    /// A caller waiting for another caller's lookup.
+    private final class Waiter: @unchecked Sendable {
+        // Guarded by the resolver's lock.
+        var continuation: CheckedContinuation<Joined, Never>?
+        var cancelled = false
+    }
+
+    /// What a waiting caller gets.
+    private enum Joined: Sendable {
+        case result(Result<DNSResponse, DNSError>)
+        /// The lookup ended before this caller was registered, or its caller was cancelled: ask again.
+        case retry
     }
 
     private struct State {
         var entries: [DNSQuestion: Entry] = [:]
         var inFlight: [DNSQuestion: Flight] = [:]
+        var nextFlight: UInt64 = 0
         /// Questions in the order they were stored, for first-in-first-out eviction; an item whose
         /// sequence no longer matches its entry is stale and skipped.
         var order: [(question: DNSQuestion, sequence: UInt64)] = []
@@ -54,100 +68,144 @@ public final class CachingResolver: DNSResolver {
     /// Cache hits and misses so far (for reports and benchmarks).
     public var statistics: (hits: Int, misses: Int) { state.withLock { ($0.hits, $0.misses) } }
 
-    public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+    /// The cached answer to `question` if there is a fresh one (counted as a hit); never waits.
+    /// ``DeadlineResolver`` answers these without starting a task.
+    func cachedResponse(_ question: DNSQuestion) -> DNSResponse? {
         let now = ContinuousClock.now
-        let base = self.base
-        enum Lookup {
-            case cached(DNSResponse)
-            /// Wait for a lookup; `joined` when another caller started it (this one saves a query).
-            case wait(Task<Result<DNSResponse, DNSError>, Never>, joined: Bool)
-        }
-        let lookup: Lookup = state.withLock { state in
-            if let entry = state.entries[question] {
-                if entry.expires > now {
-                    state.hits += 1
-                    var cached = entry.response
-                    cached.fromCache = true
-                    return .cached(cached)
-                }
-                state.entries[question] = nil
-            }
-            if let running = state.inFlight[question] {
-                state.hits += 1
-                state.inFlight[question]!.waiters += 1
-                return .wait(running.task, joined: true)
-            }
-            state.misses += 1
-            let task = Task<Result<DNSResponse, DNSError>, Never> {
-                do throws(DNSError) { return .success(try await base.query(question)) } catch { return .failure(error) }
-            }
-            state.inFlight[question] = Flight(task: task)
-            return .wait(task, joined: false)
-        }
-        let task: Task<Result<DNSResponse, DNSError>, Never>
-        let joined: Bool
-        switch lookup {
-        case .cached(let response): return response
-        case .wait(let running, let isJoin):
-            task = running
-            joined = isJoin
-        }
-        let result = await withTaskCancellationHandler {
-            await task.value
-        } onCancel: {
-            // Shared lookups keep running for the other waiters; once every waiter is cancelled,
-            // the lookup is cancelled too (else a cancelled caller, e.g. a DeadlineResolver, would
-            // wait out the base resolver's whole timeout), and later askers start a fresh one.
-            let cancelLookup = state.withLock { state -> Bool in
-                guard var flight = state.inFlight[question], flight.task == task else { return false }
-                flight.cancelled += 1
-                guard flight.cancelled >= flight.waiters else {
-                    state.inFlight[question] = flight
-                    return false
-                }
-                state.inFlight[question] = nil
-                return true
-            }
-            if cancelLookup { task.cancel() }
-        }
-        store(question, result, task: task)
-        switch result {
-        case .success(var response):
-            // A caller that joined someone else's lookup got its answer without a query of its own.
-            if joined { response.fromCache = true }
-            return response
-        case .failure(let error): throw error
+        return state.withLock { state in
+            guard let entry = state.entries[question], entry.expires > now else { return nil }
+            state.hits += 1
+            var cached = entry.response
+            cached.fromCache = true
+            return cached
         }
     }
 
-    private func store(
-        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, task: Task<Result<DNSResponse, DNSError>, Never>
-    ) {
-        state.withLock { state in
-            if state.inFlight[question]?.task == task { state.inFlight[question] = nil }
-            guard case .success(let response) = result, !response.fromCache, state.entries[question] == nil else { return }
-            let ttl: UInt32
-            switch response.outcome {
-            case .answer: ttl = response.minimumTTL ?? 0
-            case .nodata, .nxdomain: ttl = response.negativeTTL ?? Self.defaultNegativeTTL
+    public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        while true {
+            enum Lookup {
+                case cached(DNSResponse)
+                case lead(UInt64)
+                case join(UInt64)
             }
-            guard ttl > 0 else { return }
-            while state.entries.count >= maximumEntries, state.orderStart < state.order.count {
-                let oldest = state.order[state.orderStart]
-                state.orderStart += 1
-                if state.entries[oldest.question]?.sequence == oldest.sequence {
-                    state.entries[oldest.question] = nil
+            let now = ContinuousClock.now
+            let lookup: Lookup = state.withLock { state in
+                if let entry = state.entries[question] {
+                    if entry.expires > now {
+                        state.hits += 1
+                        var cached = entry.response
+                        cached.fromCache = true
+                        return .cached(cached)
+                    }
+                    state.entries[question] = nil
+                }
+                if let running = state.inFlight[question] { return .join(running.id) }
+                state.misses += 1
+                state.nextFlight += 1
+                state.inFlight[question] = Flight(id: state.nextFlight)
+                return .lead(state.nextFlight)
+            }
+            switch lookup {
+            case .cached(let response):
+                return response
+            case .lead(let flight):
+                // The first asker runs the lookup itself (no extra task, no thread hop) and hands
+                // the result to whoever joined meanwhile.
+                let result: Result<DNSResponse, DNSError>
+                do throws(DNSError) { result = .success(try await base.query(question)) } catch { result = .failure(error) }
+                let waiters = store(question, result, flight: flight)
+                for waiter in waiters {
+                    // A joiner saved a query; a cancelled lead makes joiners ask again themselves.
+                    if case .failure(let error) = result, error.kind == .cancelled {
+                        waiter.resume(returning: .retry)
+                    } else {
+                        waiter.resume(returning: .result(result.map { var joined = $0; joined.fromCache = true; return joined }))
+                    }
+                }
+                return try result.get()
+            case .join(let flight):
+                switch await wait(for: question, flight: flight) {
+                case .result(let result): return try result.get()
+                case .retry:
+                    if Task.isCancelled { throw DNSError(.cancelled, question: question, detail: "the task was cancelled") }
+                    continue
                 }
             }
-            if state.orderStart > 1024 && state.orderStart * 2 > state.order.count {
-                state.order.removeFirst(state.orderStart)
-                state.orderStart = 0
-            }
-            let seconds = min(ttl, Self.maximumTTL)
-            state.nextSequence += 1
-            state.entries[question] = Entry(
-                response: response, expires: .now + .seconds(Int(seconds)), sequence: state.nextSequence)
-            state.order.append((question, state.nextSequence))
         }
+    }
+
+    /// Waits for the lookup `flight` of `question`, or until this caller is cancelled.
+    private func wait(for question: DNSQuestion, flight: UInt64) async -> Joined {
+        let waiter = Waiter()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Joined, Never>) in
+                let registered = state.withLock { state -> Bool in
+                    guard !waiter.cancelled, state.inFlight[question]?.id == flight else { return false }
+                    state.hits += 1
+                    waiter.continuation = continuation
+                    state.inFlight[question]!.waiters.append(waiter)
+                    return true
+                }
+                if !registered { continuation.resume(returning: .retry) }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state -> CheckedContinuation<Joined, Never>? in
+                waiter.cancelled = true
+                if var running = state.inFlight[question], running.id == flight {
+                    running.waiters.removeAll { $0 === waiter }
+                    state.inFlight[question] = running
+                }
+                defer { waiter.continuation = nil }
+                return waiter.continuation
+            }
+            continuation?.resume(returning: .result(.failure(
+                DNSError(.cancelled, question: question, detail: "the task was cancelled"))))
+        }
+    }
+
+    /// Ends `flight`, caches its answer, and returns the continuations of its waiters.
+    private func store(
+        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, flight: UInt64
+    ) -> [CheckedContinuation<Joined, Never>] {
+        state.withLock { state in
+            var waiters: [CheckedContinuation<Joined, Never>] = []
+            if let running = state.inFlight[question], running.id == flight {
+                state.inFlight[question] = nil
+                for waiter in running.waiters {
+                    if let continuation = waiter.continuation { waiters.append(continuation) }
+                    waiter.continuation = nil
+                }
+            }
+            Self.insert(question, result, into: &state, maximumEntries: maximumEntries)
+            return waiters
+        }
+    }
+
+    private static func insert(
+        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, into state: inout State, maximumEntries: Int
+    ) {
+        guard case .success(let response) = result, !response.fromCache, state.entries[question] == nil else { return }
+        let ttl: UInt32
+        switch response.outcome {
+        case .answer: ttl = response.minimumTTL ?? 0
+        case .nodata, .nxdomain: ttl = response.negativeTTL ?? Self.defaultNegativeTTL
+        }
+        guard ttl > 0 else { return }
+        while state.entries.count >= maximumEntries, state.orderStart < state.order.count {
+            let oldest = state.order[state.orderStart]
+            state.orderStart += 1
+            if state.entries[oldest.question]?.sequence == oldest.sequence {
+                state.entries[oldest.question] = nil
+            }
+        }
+        if state.orderStart > 1024 && state.orderStart * 2 > state.order.count {
+            state.order.removeFirst(state.orderStart)
+            state.orderStart = 0
+        }
+        let seconds = min(ttl, Self.maximumTTL)
+        state.nextSequence += 1
+        state.entries[question] = Entry(
+            response: response, expires: .now + .seconds(Int(seconds)), sequence: state.nextSequence)
+        state.order.append((question, state.nextSequence))
     }
 }

@@ -51,11 +51,13 @@ public struct DeadlineResolver: DNSResolver {
     public var resolverDescription: String { base.resolverDescription }
 
     public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
-        let expired = DNSError(.deadlineExceeded, question: question, detail: "the evaluation's deadline passed")
-        if signal.hasFired || ContinuousClock.now >= deadline { throw expired }
+        if signal.hasFired || ContinuousClock.now >= deadline { throw Self.expired(question) }
+        // A cache hit cannot overrun the deadline: answer it without racing a task against the timer.
+        if let cache = base as? CachingResolver, let cached = cache.cachedResponse(question) { return cached }
         let once = ResumeOnce()
         let base = self.base
         let signal = self.signal
+        let expired = Self.expired(question)
         let result: Result<DNSResponse, DNSError> = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<DNSResponse, DNSError>, Never>) in
                 once.set(continuation)
@@ -77,6 +79,10 @@ public struct DeadlineResolver: DNSResolver {
             once.resume(.failure(DNSError(.cancelled, question: question, detail: "the task was cancelled")))
         }
         return try result.get()
+    }
+
+    private static func expired(_ question: DNSQuestion) -> DNSError {
+        DNSError(.deadlineExceeded, question: question, detail: "the evaluation's deadline passed")
     }
 }
 

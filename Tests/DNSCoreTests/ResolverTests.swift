@@ -100,6 +100,43 @@ final class CountingResolver: DNSResolver {
         #expect(counting.count.withLock { $0 } == 1)
     }
 
+    /// The first asker runs a lookup for everyone: when it is cancelled, the callers that joined
+    /// it are not; they ask again and get the answer.
+    @Test func aCancelledFirstAskerDoesNotFailTheCallersThatJoinedIt() async throws {
+        let counting = CountingResolver(zone, delay: .milliseconds(200))
+        let cache = CachingResolver(counting)
+        let first = Task { try await cache.query(name("example.com"), .a) }
+        try await Task.sleep(for: .milliseconds(50))
+        let second = Task { try await cache.query(name("example.com"), .a) }
+        try await Task.sleep(for: .milliseconds(50))
+        first.cancel()
+        await #expect(throws: DNSError.self) { try await first.value }
+        #expect(try await second.value.outcome == .answer)
+        #expect(counting.count.withLock { $0 } == 2)
+    }
+
+    /// A joined caller that is cancelled leaves at once; the lookup goes on for the first asker.
+    @Test func aCancelledJoinerLeavesWithoutCancellingTheLookup() async throws {
+        let counting = CountingResolver(zone, delay: .milliseconds(300))
+        let cache = CachingResolver(counting)
+        let first = Task { try await cache.query(name("example.com"), .a) }
+        try await Task.sleep(for: .milliseconds(50))
+        let second = Task { () async -> DNSError.Kind? in
+            do {
+                _ = try await cache.query(name("example.com"), .a)
+                return nil
+            } catch {
+                return (error as? DNSError)?.kind
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        second.cancel()
+        #expect(await second.value == .cancelled)
+        #expect(try await first.value.outcome == .answer)
+        #expect(counting.count.withLock { $0 } == 1)
+        #expect(try await cache.query(name("example.com"), .a).fromCache)
+    }
+
     @Test func doesNotCacheAnswersWithZeroTTL() async throws {
         let zone = ZoneResolver(records: [ResourceRecord(name: name("z.example"), ttl: 0, data: .a(IPv4Address(1)))])
         let counting = CountingResolver(zone)
