@@ -101,24 +101,32 @@ struct AuditCommand: AsyncParsableCommand {
         let encoder = JSONEncoder.dnsaudit(pretty: format == .json)
 
         // Audit up to `concurrency` domains at once; print each report as it completes, in input order.
-        var pending: [Int: AuditReport] = [:]
+        var pending: [Int: (report: AuditReport, line: String?)] = [:]
         var nextToPrint = 0
         var output = StandardOutput()
-        await withTaskGroup(of: (Int, AuditReport).self) { group in
+        let format = self.format
+        await withTaskGroup(of: (Int, AuditReport, String?).self) { group in
             var started = 0
             func startNext() {
                 guard started < names.count else { return }
                 let index = started
                 let name = names[index]
-                group.addTask { (index, await auditor.audit(name)) }
+                group.addTask {
+                    let report = await auditor.audit(name)
+                    // JSON Lines are encoded here, beside the audit, so encoding runs in parallel.
+                    guard format == .jsonl, let data = try? JSONEncoder.dnsaudit(pretty: false).encode(report) else {
+                        return (index, report, nil)
+                    }
+                    return (index, report, String(decoding: data, as: UTF8.self))
+                }
                 started += 1
             }
             for _ in 0..<min(concurrency, names.count) { startNext() }
-            while let (index, report) = await group.next() {
+            while let (index, report, line) = await group.next() {
                 startNext()
                 progress.advance()
-                pending[index] = report
-                while let ready = pending.removeValue(forKey: nextToPrint) {
+                pending[index] = (report, line)
+                while let (ready, line) = pending.removeValue(forKey: nextToPrint) {
                     nextToPrint += 1
                     worstExit = max(worstExit, exitStatus(for: ready))
                     switch format {
@@ -126,7 +134,7 @@ struct AuditCommand: AsyncParsableCommand {
                         progress.clear()
                         output.write(renderer.render(ready) + (nextToPrint < names.count ? "\n\n" : "\n"))
                     case .jsonl:
-                        if let data = try? encoder.encode(ready) { output.write(String(decoding: data, as: UTF8.self) + "\n") }
+                        if let line { output.write(line + "\n") }
                     case .json:
                         collected.append(ready)
                     }
