@@ -27,7 +27,8 @@ public final class CachingResolver: DNSResolver {
     private final class Waiter: @unchecked Sendable {
         // Guarded by the resolver's lock.
         var continuation: CheckedContinuation<Joined, Never>?
-        var cancelled = false
+        /// Cancelled or past its deadline: it must not be registered.
+        var left = false
     }
 
     /// What a waiting caller gets.
@@ -82,6 +83,10 @@ public final class CachingResolver: DNSResolver {
     }
 
     public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        try await lookup(question, deadline: nil)
+    }
+
+    private func lookup(_ question: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
         while true {
             enum Lookup {
                 case cached(DNSResponse)
@@ -112,11 +117,20 @@ public final class CachingResolver: DNSResolver {
                 // The first asker runs the lookup itself (no extra task, no thread hop) and hands
                 // the result to whoever joined meanwhile.
                 let result: Result<DNSResponse, DNSError>
-                do throws(DNSError) { result = .success(try await base.query(question)) } catch { result = .failure(error) }
+                do throws(DNSError) {
+                    if let deadline {
+                        result = .success(try await base.query(question, boundedBy: deadline))
+                    } else {
+                        result = .success(try await base.query(question))
+                    }
+                } catch {
+                    result = .failure(error)
+                }
                 let waiters = store(question, result, flight: flight)
                 for waiter in waiters {
-                    // A joiner saved a query; a cancelled lead makes joiners ask again themselves.
-                    if case .failure(let error) = result, error.kind == .cancelled {
+                    // A joiner saved a query. A lead cut short by its own cancellation or deadline
+                    // (joiners may have later deadlines) makes joiners ask again themselves.
+                    if case .failure(let error) = result, error.kind == .cancelled || error.kind == .deadlineExceeded {
                         waiter.resume(returning: .retry)
                     } else {
                         waiter.resume(returning: .result(result.map { var joined = $0; joined.fromCache = true; return joined }))
@@ -124,23 +138,33 @@ public final class CachingResolver: DNSResolver {
                 }
                 return try result.get()
             case .join(let flight):
-                switch await wait(for: question, flight: flight) {
+                switch await wait(for: question, flight: flight, deadline: deadline) {
                 case .result(let result): return try result.get()
                 case .retry:
                     if Task.isCancelled { throw DNSError(.cancelled, question: question, detail: "the task was cancelled") }
+                    if let deadline, deadline.hasFired { throw DeadlineSignal.expired(question) }
                     continue
                 }
             }
         }
     }
 
-    /// Waits for the lookup `flight` of `question`, or until this caller is cancelled.
-    private func wait(for question: DNSQuestion, flight: UInt64) async -> Joined {
+    /// Waits for the lookup `flight` of `question`, or until this caller is cancelled or its
+    /// deadline fires.
+    private func wait(for question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async -> Joined {
         let waiter = Waiter()
+        var registration: UInt64? = nil
+        if let deadline {
+            registration = deadline.register { [self] in
+                leave(waiter, question: question, flight: flight, with: DeadlineSignal.expired(question))
+            }
+            if registration == nil { return .result(.failure(DeadlineSignal.expired(question))) }
+        }
+        defer { if let registration { deadline?.unregister(registration) } }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Joined, Never>) in
                 let registered = state.withLock { state -> Bool in
-                    guard !waiter.cancelled, state.inFlight[question]?.id == flight else { return false }
+                    guard !waiter.left, state.inFlight[question]?.id == flight else { return false }
                     state.hits += 1
                     waiter.continuation = continuation
                     state.inFlight[question]!.waiters.append(waiter)
@@ -149,18 +173,22 @@ public final class CachingResolver: DNSResolver {
                 if !registered { continuation.resume(returning: .retry) }
             }
         } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<Joined, Never>? in
-                waiter.cancelled = true
-                if var running = state.inFlight[question], running.id == flight {
-                    running.waiters.removeAll { $0 === waiter }
-                    state.inFlight[question] = running
-                }
-                defer { waiter.continuation = nil }
-                return waiter.continuation
-            }
-            continuation?.resume(returning: .result(.failure(
-                DNSError(.cancelled, question: question, detail: "the task was cancelled"))))
+            leave(waiter, question: question, flight: flight, with: DNSError(.cancelled, question: question, detail: "the task was cancelled"))
         }
+    }
+
+    /// Takes `waiter` off its flight and ends its wait with `error` (cancellation, deadline).
+    private func leave(_ waiter: Waiter, question: DNSQuestion, flight: UInt64, with error: DNSError) {
+        let continuation = state.withLock { state -> CheckedContinuation<Joined, Never>? in
+            waiter.left = true
+            if var running = state.inFlight[question], running.id == flight {
+                running.waiters.removeAll { $0 === waiter }
+                state.inFlight[question] = running
+            }
+            defer { waiter.continuation = nil }
+            return waiter.continuation
+        }
+        continuation?.resume(returning: .result(.failure(error)))
     }
 
     /// Ends `flight`, caches its answer, and returns the continuations of its waiters.
@@ -207,5 +235,11 @@ public final class CachingResolver: DNSResolver {
         state.entries[question] = Entry(
             response: response, expires: .now + .seconds(Int(seconds)), sequence: state.nextSequence)
         state.order.append((question, state.nextSequence))
+    }
+}
+
+extension CachingResolver: DeadlineAwareResolver {
+    package func query(_ question: DNSQuestion, within deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+        try await lookup(question, deadline: deadline)
     }
 }

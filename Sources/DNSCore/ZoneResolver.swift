@@ -117,3 +117,11 @@ public struct ZoneResolver: DNSResolver {
             server: resolverDescription, negativeTTL: negativeTTL)
     }
 }
+
+extension ZoneResolver: DeadlineAwareResolver {
+    /// A zone lookup never waits, so the deadline is only checked before it.
+    package func query(_ question: DNSQuestion, within deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+        if deadline.hasFired { throw DeadlineSignal.expired(question) }
+        return try await query(question)
+    }
+}

@@ -80,6 +80,10 @@ public final class LDNSResolver: DNSResolver {
     }
 
     public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        try await resolve(question, deadline: nil)
+    }
+
+    private func resolve(_ question: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
         guard !configuration.nameservers.isEmpty else {
             throw DNSError(.noNameserver, question: question, detail: "no nameserver in /etc/resolv.conf; pass --nameserver")
         }
@@ -89,7 +93,7 @@ public final class LDNSResolver: DNSResolver {
         var current = question
         var sawTruncation = false
         while true {
-            let exchange = try await ask(current, original: question)
+            let exchange = try await ask(current, original: question, deadline: deadline)
             sawTruncation = sawTruncation || exchange.truncated
             let reply = exchange.reply
             // Walk the answer section from the name asked, through any CNAMEs.
@@ -139,15 +143,15 @@ public final class LDNSResolver: DNSResolver {
     }
 
     /// Asks `question`, trying each server for each attempt, until one gives a usable answer.
-    private func ask(_ question: DNSQuestion, original: DNSQuestion) async throws(DNSError) -> Exchange {
+    private func ask(_ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> Exchange {
         var failure: DNSError? = nil
         for _ in 0..<configuration.attempts {
             for server in configuration.nameservers {
                 if Task.isCancelled { throw DNSError(.cancelled, question: original, server: server.description) }
                 do {
-                    return try await ask(question, server: server, original: original)
+                    return try await ask(question, server: server, original: original, deadline: deadline)
                 } catch {
-                    if error.kind == .cancelled { throw error }
+                    if error.kind == .cancelled || error.kind == .deadlineExceeded { throw error }
                     failure = error
                 }
             }
@@ -155,9 +159,13 @@ public final class LDNSResolver: DNSResolver {
         throw failure ?? DNSError(.timeout, question: original)
     }
 
-    private func ask(_ question: DNSQuestion, server: Nameserver, original: DNSQuestion) async throws(DNSError) -> Exchange {
+    private func ask(
+        _ question: DNSQuestion, server: Nameserver, original: DNSQuestion, deadline: DeadlineSignal?
+    ) async throws(DNSError) -> Exchange {
         do {
-            try await semaphore.acquire()
+            try await semaphore.acquire(deadline: deadline)
+        } catch AsyncSemaphore.Interruption.deadline {
+            throw DeadlineSignal.expired(original)
         } catch {
             throw DNSError(.cancelled, question: original, server: server.description, detail: "cancelled while waiting to send")
         }
@@ -172,11 +180,11 @@ public final class LDNSResolver: DNSResolver {
         }
         var truncated = false
         var transport: DNSTransport = configuration.tcpOnly ? .tcp : .udp
-        var reply = try await exchange(wire, question, server: server, transport: transport, original: original)
+        var reply = try await exchange(wire, question, server: server, transport: transport, original: original, deadline: deadline)
         if reply.truncated && transport == .udp {
             truncated = true
             transport = .tcp
-            reply = try await exchange(wire, question, server: server, transport: .tcp, original: original)
+            reply = try await exchange(wire, question, server: server, transport: .tcp, original: original, deadline: deadline)
         }
         switch reply.rcode {
         case .noError, .nameError:
@@ -191,11 +199,12 @@ public final class LDNSResolver: DNSResolver {
     }
 
     private func exchange(
-        _ wire: [UInt8], _ question: DNSQuestion, server: Nameserver, transport: DNSTransport, original: DNSQuestion
+        _ wire: [UInt8], _ question: DNSQuestion, server: Nameserver, transport: DNSTransport, original: DNSQuestion,
+        deadline: DeadlineSignal?
     ) async throws(DNSError) -> WireReply {
         let outcome: QueryExchange.Outcome
         if transport == .udp, let channel = channels[server] {
-            outcome = await channel.run(wire, question: question)
+            outcome = await channel.run(wire, question: question, deadline: deadline)
         } else {
             let id = UInt16.random(in: .min ... .max)
             var query = wire
@@ -203,7 +212,7 @@ public final class LDNSResolver: DNSResolver {
             query[1] = UInt8(id & 0xFF)
             outcome = await QueryExchange(
                 server: server, query: query, id: id, question: question, timeout: configuration.timeout
-            ).run()
+            ).run(deadline: deadline)
         }
         switch outcome {
         case .reply(let reply):
@@ -211,5 +220,12 @@ public final class LDNSResolver: DNSResolver {
         case .failure(let kind, let detail):
             throw DNSError(kind, question: original, server: server.description, detail: (transport == .tcp ? "TCP: " : "") + detail)
         }
+    }
+}
+
+extension LDNSResolver: DeadlineAwareResolver {
+    /// Every wait (for a free slot, a UDP reply, a TCP exchange) ends when `deadline` fires.
+    package func query(_ question: DNSQuestion, within deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+        try await resolve(question, deadline: deadline)
     }
 }

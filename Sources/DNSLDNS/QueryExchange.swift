@@ -30,6 +30,7 @@ final class QueryExchange: @unchecked Sendable {
     // State below is touched only on `queue`.
     private var continuation: CheckedContinuation<Outcome, Never>?
     private var finished = false
+    private var earlyOutcome: Outcome?
     private var fd: Int32 = -1
     private var openSources = 0
     private var readSource: (any DispatchSourceRead)?
@@ -49,9 +50,18 @@ final class QueryExchange: @unchecked Sendable {
         self.queue = DispatchQueue(label: "dnsaudit.ldns.exchange", target: Self.target)
     }
 
-    /// Sends the query and waits for the reply, a timeout, an error or cancellation.
-    func run() async -> Outcome {
-        await withTaskCancellationHandler {
+    /// How a wait ends when the evaluation's deadline fires.
+    static let deadlinePassed = Outcome.failure(.deadlineExceeded, "the evaluation's deadline passed")
+
+    /// Sends the query and waits for the reply, a timeout, an error, cancellation or `deadline`.
+    func run(deadline: DeadlineSignal? = nil) async -> Outcome {
+        var registration: UInt64? = nil
+        if let deadline {
+            registration = deadline.register { [self] in queue.async { self.finish(Self.deadlinePassed) } }
+            if registration == nil { return Self.deadlinePassed }
+        }
+        defer { if let registration { deadline?.unregister(registration) } }
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
                 queue.async { self.start(continuation) }
             }
@@ -62,8 +72,8 @@ final class QueryExchange: @unchecked Sendable {
 
     private func start(_ continuation: CheckedContinuation<Outcome, Never>) {
         if finished {
-            // Cancelled before we started; `finish` kept the outcome-less state.
-            continuation.resume(returning: .failure(.cancelled, "the query was cancelled"))
+            // Cancelled or past the deadline before we started; `finish` kept the outcome.
+            continuation.resume(returning: earlyOutcome ?? .failure(.cancelled, "the query was cancelled"))
             return
         }
         self.continuation = continuation
@@ -177,6 +187,7 @@ final class QueryExchange: @unchecked Sendable {
     private func finish(_ outcome: Outcome) {
         guard !finished else { return }
         finished = true
+        if continuation == nil { earlyOutcome = outcome }
         timer?.cancel()
         timer = nil
         if let readSource { readSource.cancel() }

@@ -39,6 +39,8 @@ final class UDPChannel: @unchecked Sendable {
         var socket: Socket?
         var continuation: CheckedContinuation<QueryExchange.Outcome, Never>?
         var finished = false
+        /// How it ended when that happened before it was sent (cancelled, deadline).
+        var earlyOutcome: QueryExchange.Outcome?
         var notes: [String] = []
 
         init(question: DNSQuestion, deadline: DispatchTime) {
@@ -100,9 +102,15 @@ final class UDPChannel: @unchecked Sendable {
     }
 
     /// Sends `query` (its ID is replaced) and waits for the matching reply, the timeout, an
-    /// error or cancellation.
-    func run(_ query: [UInt8], question: DNSQuestion) async -> QueryExchange.Outcome {
+    /// error, cancellation or the `deadline` of the whole evaluation.
+    func run(_ query: [UInt8], question: DNSQuestion, deadline: DeadlineSignal? = nil) async -> QueryExchange.Outcome {
         let pending = Pending(question: question, deadline: .now() + .nanoseconds(Int(timeout.nanoseconds)))
+        var registration: UInt64? = nil
+        if let deadline {
+            registration = deadline.register { [self] in finish(pending, QueryExchange.deadlinePassed) }
+            if registration == nil { return QueryExchange.deadlinePassed }
+        }
+        defer { if let registration { deadline?.unregister(registration) } }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<QueryExchange.Outcome, Never>) in
                 start(pending, query, continuation)
@@ -120,7 +128,7 @@ final class UDPChannel: @unchecked Sendable {
             case fail(QueryExchange.Outcome)
         }
         let start: Start = state.withLock { state in
-            if pending.finished { return .fail(.failure(.cancelled, "the query was cancelled")) }
+            if pending.finished { return .fail(pending.earlyOutcome ?? .failure(.cancelled, "the query was cancelled")) }
             if state.closed { return .fail(.failure(.network, "the resolver was shut down")) }
             if state.active == nil || state.active!.carried >= Self.queriesPerSocket {
                 if let old = state.active {
@@ -289,6 +297,7 @@ final class UDPChannel: @unchecked Sendable {
         let continuation = state.withLock { state -> CheckedContinuation<QueryExchange.Outcome, Never>? in
             guard !pending.finished else { return nil }
             pending.finished = true
+            if pending.continuation == nil { pending.earlyOutcome = outcome }
             if let socket = pending.socket {
                 socket.pending[pending.id] = nil
                 if socket.retired && socket.pending.isEmpty { Self.stopReading(socket) }

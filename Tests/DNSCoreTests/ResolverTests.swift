@@ -160,6 +160,37 @@ final class CountingResolver: DNSResolver {
         let fine = DeadlineResolver(zone, timeout: .seconds(60))
         #expect(try await fine.query(name("example.com"), .a).outcome == .answer)
     }
+
+    /// An evaluation inside another (SPF inside an audit): whichever deadline comes first ends
+    /// the query, in either nesting order. The slow resolver would take 5 s.
+    @Test(arguments: [true, false])
+    func theEarlierOfTwoNestedDeadlinesEndsTheQuery(outerIsEarlier: Bool) async throws {
+        let zone = ZoneResolver(records: [ResourceRecord(name: name("example.com"), data: .a(IPv4Address(1)))])
+        let slow = CountingResolver(zone, delay: .seconds(5))
+        let (outer, inner): (Duration, Duration) = outerIsEarlier ? (.milliseconds(100), .seconds(60)) : (.seconds(60), .milliseconds(100))
+        let resolver = DeadlineResolver(DeadlineResolver(CachingResolver(slow), timeout: inner), timeout: outer)
+        let started = ContinuousClock.now
+        let error = await #expect(throws: DNSError.self) { try await resolver.query(name("example.com"), .a) }
+        #expect(error?.kind == .deadlineExceeded)
+        #expect(ContinuousClock.now - started < .seconds(4))
+    }
+
+    /// A caller that joined a lookup whose first asker ran out of time asks again under its own,
+    /// later deadline, and gets the answer.
+    @Test func aJoinerOutlivesTheDeadlineOfTheLookupItJoined() async throws {
+        let zone = ZoneResolver(records: [ResourceRecord(name: name("example.com"), ttl: 300, data: .a(IPv4Address(1)))])
+        let counting = CountingResolver(zone, delay: .milliseconds(300))
+        let cache = CachingResolver(counting)
+        let hurried = DeadlineResolver(cache, timeout: .milliseconds(100))
+        let patient = DeadlineResolver(cache, timeout: .seconds(30))
+        let first = Task { try await hurried.query(name("example.com"), .a) }
+        try await Task.sleep(for: .milliseconds(30))
+        let second = Task { try await patient.query(name("example.com"), .a) }
+        let error = await #expect(throws: DNSError.self) { try await first.value }
+        #expect(error?.kind == .deadlineExceeded)
+        #expect(try await second.value.outcome == .answer)
+        #expect(counting.count.withLock { $0 } == 2)
+    }
 }
 
 @Suite struct CachingResolverEvictionTests {

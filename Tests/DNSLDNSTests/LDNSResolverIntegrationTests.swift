@@ -177,6 +177,33 @@ struct LDNSResolverIntegrationTests {
         #expect(ContinuousClock.now - started < .seconds(15))
     }
 
+    /// The deadline reaches every wait inside the resolver: a UDP reply that never comes (the
+    /// query timeout is 30 s) and a turn behind a query holding the only slot. Both end with
+    /// deadlineExceeded at the deadline, leader and joiner of a cached lookup alike.
+    @Test func anEvaluationDeadlineEndsWaitsInsideTheResolver() async throws {
+        let silent = try SilentServer()
+        let resolver = LDNSResolver(
+            LDNSResolver.Configuration(nameservers: [silent.nameserver], timeout: .seconds(30), attempts: 1, maximumInFlight: 1))
+        let bounded = DeadlineResolver(CachingResolver(resolver), timeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        let kinds = await withTaskGroup(of: DNSError.Kind?.self) { group in
+            // The first two share one lookup (leader and joiner); the third waits for the slot.
+            for text in ["a.example.test", "a.example.test", "b.example.test"] {
+                group.addTask {
+                    do {
+                        _ = try await bounded.query(try! DomainName(text), .a)
+                        return nil
+                    } catch {
+                        return (error as? DNSError)?.kind
+                    }
+                }
+            }
+            return await group.reduce(into: [DNSError.Kind?]()) { $0.append($1) }
+        }
+        #expect(kinds == [.deadlineExceeded, .deadlineExceeded, .deadlineExceeded])
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
     @Test func honoursTaskCancellation() async throws {
         let silent = try SilentServer()
         let resolver = LDNSResolver(nameservers: [silent.nameserver], timeout: .seconds(30), attempts: 3)

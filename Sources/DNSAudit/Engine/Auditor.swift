@@ -108,11 +108,22 @@ final class QueryCounter: DNSResolver, @unchecked Sendable {
     var cacheHits: Int { lock.withLock { hits } }
 
     func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
-        let response = try await base.query(question)
+        count(try await base.query(question))
+    }
+
+    private func count(_ response: DNSResponse) -> DNSResponse {
         lock.withLock {
             asked += 1
             if response.fromCache { hits += 1 }
         }
         return response
+    }
+}
+
+extension QueryCounter: DeadlineAwareResolver {
+    /// The SPF and DMARC evaluations bound their queries with deadlines of their own; those pass
+    /// through to the audit's deadline and resolvers below.
+    func query(_ question: DNSQuestion, within deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+        count(try await base.query(question, boundedBy: deadline))
     }
 }

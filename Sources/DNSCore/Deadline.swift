@@ -1,0 +1,216 @@
+import Dispatch
+import Synchronization
+
+/// A decorator that fails every query once an overall deadline has passed.
+///
+/// Evaluations (RFC 7208 §4.6.4 suggests 20 s for SPF) wrap their resolver in one of these so no
+/// input, however hostile, can make them run longer than the deadline. When the deadline
+/// passes, queries still in flight return ``DNSError/Kind/deadlineExceeded`` at once and their
+/// lookups are cancelled.
+///
+/// One timer serves every query of a deadline. The resolvers of this package (``CachingResolver``,
+/// ``ZoneResolver``, `LDNSResolver`) are handed the deadline and end their own waits when it
+/// fires; any other resolver is raced against it in a task.
+public struct DeadlineResolver: DNSResolver {
+    public let base: any DNSResolver
+    public let deadline: ContinuousClock.Instant
+    private let signal: DeadlineSignal
+
+    public init(_ base: any DNSResolver, deadline: ContinuousClock.Instant) {
+        self.base = base
+        self.deadline = deadline
+        self.signal = DeadlineSignal(deadline: deadline)
+    }
+
+    public init(_ base: any DNSResolver, timeout: Duration) {
+        self.init(base, deadline: .now + timeout)
+    }
+
+    public var resolverDescription: String { base.resolverDescription }
+
+    public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        try await query(question, within: signal)
+    }
+}
+
+extension DeadlineResolver: DeadlineAwareResolver {
+    /// Nested deadlines (an SPF evaluation inside an audit): the earlier one bounds the query.
+    package func query(_ question: DNSQuestion, within outer: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+        let signal = outer.deadline < self.signal.deadline ? outer : self.signal
+        if signal.hasFired || ContinuousClock.now >= signal.deadline { throw DeadlineSignal.expired(question) }
+        // A cache hit cannot overrun the deadline: answer it without registering anything.
+        if let cache = base as? CachingResolver, let cached = cache.cachedResponse(question) { return cached }
+        return try await base.query(question, boundedBy: signal)
+    }
+}
+
+/// A resolver that ends its own waits when a deadline fires, so bounding it needs no extra task
+/// (and no thread hop per query).
+package protocol DeadlineAwareResolver: DNSResolver {
+    /// Answers `question`; once `deadline` fires, every wait ends with
+    /// ``DNSError/Kind/deadlineExceeded``.
+    func query(_ question: DNSQuestion, within deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse
+}
+
+extension DNSResolver {
+    /// `query(question)`, ended by `deadline`: handed down when this resolver can honour it,
+    /// else raced against it in a task.
+    package func query(_ question: DNSQuestion, boundedBy deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+        if deadline.hasFired { throw DeadlineSignal.expired(question) }
+        if let aware = self as? any DeadlineAwareResolver { return try await aware.query(question, within: deadline) }
+        return try await deadline.race(question) { () async throws(DNSError) in try await self.query(question) }
+    }
+}
+
+/// A deadline shared by the queries of one evaluation: one Dispatch timer, started by the first
+/// registration, that fires once and calls every registered handler.
+package final class DeadlineSignal: Sendable {
+    private struct State {
+        var fired = false
+        var handlers: [UInt64: @Sendable () -> Void] = [:]
+        var nextID: UInt64 = 0
+        var timer: TimerBox?
+        var timerStarted = false
+    }
+
+    private let state = Mutex(State())
+    package let deadline: ContinuousClock.Instant
+
+    package init(deadline: ContinuousClock.Instant) {
+        self.deadline = deadline
+    }
+
+    package var hasFired: Bool { state.withLock { $0.fired } }
+
+    /// The error of a query cut off by the deadline.
+    package static func expired(_ question: DNSQuestion) -> DNSError {
+        DNSError(.deadlineExceeded, question: question, detail: "the evaluation's deadline passed")
+    }
+
+    /// Registers `handler`; `nil` if the deadline has already passed (the handler is not called).
+    package func register(_ handler: @escaping @Sendable () -> Void) -> UInt64? {
+        let registered = state.withLock { state -> (id: UInt64, startTimer: Bool)? in
+            if state.fired { return nil }
+            state.nextID += 1
+            state.handlers[state.nextID] = handler
+            let start = !state.timerStarted
+            state.timerStarted = true
+            return (state.nextID, start)
+        }
+        guard let registered else { return nil }
+        if registered.startTimer { startTimer() }
+        return registered.id
+    }
+
+    package func unregister(_ id: UInt64) {
+        state.withLock { _ = $0.handlers.removeValue(forKey: id) }
+    }
+
+    /// Runs `operation` in a task and returns its result, or ``DNSError/Kind/deadlineExceeded``
+    /// as soon as the deadline fires (cancelling the task), or `.cancelled` when the caller is.
+    package func race(
+        _ question: DNSQuestion, _ operation: @escaping @Sendable () async throws(DNSError) -> DNSResponse
+    ) async throws(DNSError) -> DNSResponse {
+        let once = ResumeOnce()
+        let expired = Self.expired(question)
+        let result: Result<DNSResponse, DNSError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<DNSResponse, DNSError>, Never>) in
+                once.set(continuation)
+                let task = Task {
+                    do throws(DNSError) {
+                        once.resume(.success(try await operation()))
+                    } catch {
+                        once.resume(.failure(error))
+                    }
+                }
+                once.addCleanup { task.cancel() }
+                if let registration = register({ once.resume(.failure(expired)) }) {
+                    once.addCleanup { self.unregister(registration) }
+                } else {
+                    once.resume(.failure(expired))
+                }
+            }
+        } onCancel: {
+            once.resume(.failure(DNSError(.cancelled, question: question, detail: "the task was cancelled")))
+        }
+        return try result.get()
+    }
+
+    private func startTimer() {
+        let remaining = deadline - ContinuousClock.now
+        let (seconds, attoseconds) = remaining.components
+        let nanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)))
+        timer.setEventHandler { [weak self] in self?.fire() }
+        let box = TimerBox(timer: timer)
+        state.withLock { $0.timer = box }
+        timer.resume()
+    }
+
+    private func fire() {
+        let handlers = state.withLock { state -> [@Sendable () -> Void] in
+            state.fired = true
+            let handlers = Array(state.handlers.values)
+            state.handlers.removeAll()
+            return handlers
+        }
+        for handler in handlers { handler() }
+    }
+
+    deinit {
+        state.withLock { $0.timer?.timer.cancel() }
+    }
+}
+
+/// Resumes a continuation once, with whichever result comes first, then runs the cleanups.
+private final class ResumeOnce: Sendable {
+    typealias Outcome = Result<DNSResponse, DNSError>
+
+    private struct State {
+        var continuation: CheckedContinuation<Outcome, Never>?
+        var result: Outcome?
+        var cleanups: [@Sendable () -> Void] = []
+    }
+
+    private let state = Mutex(State())
+
+    func set(_ continuation: CheckedContinuation<Outcome, Never>) {
+        let early = state.withLock { state -> Outcome? in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    /// Runs `cleanup` once a result is in (at once if it already is).
+    func addCleanup(_ cleanup: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state -> Bool in
+            if state.result != nil { return true }
+            state.cleanups.append(cleanup)
+            return false
+        }
+        if runNow { cleanup() }
+    }
+
+    func resume(_ result: Outcome) {
+        let taken = state.withLock { state -> (CheckedContinuation<Outcome, Never>?, [@Sendable () -> Void])? in
+            if state.result != nil { return nil }
+            state.result = result
+            defer {
+                state.continuation = nil
+                state.cleanups = []
+            }
+            return (state.continuation, state.cleanups)
+        }
+        guard let (continuation, cleanups) = taken else { return }
+        continuation?.resume(returning: result)
+        for cleanup in cleanups { cleanup() }
+    }
+}
+
+/// A Dispatch timer, which is thread-safe, carried across the lock.
+private struct TimerBox: @unchecked Sendable {
+    let timer: any DispatchSourceTimer
+}
