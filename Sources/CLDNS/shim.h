@@ -6,4 +6,7 @@
 #include <ldns/ldns.h>
 /* ldns redefines dprintf; keep glibc's meaning out of Swift's way. */
 #undef dprintf
+/* DNSLDNS's UDP I/O thread (UDPChannel): Swift's Glibc module leaves these headers out. */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #endif

@@ -1,39 +1,42 @@
+internal import CLDNS
 import DNSCore
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
-/// UDP queries to one server, multiplexed over a few long-lived sockets.
+/// UDP queries to one server, multiplexed over a few long-lived sockets and read by one thread.
 ///
-/// A socket per query costs `socket`/`connect`/`close`, three Dispatch sources and a queue, and
-/// a thread hand-off for each; in a bulk audit that was most of the kernel time. Here:
-/// - the query is sent on the caller's thread (the socket is non-blocking);
-/// - one read source per socket delivers replies in batches on one serial queue;
-/// - one timer serves every deadline (all queries of a channel share one timeout, so deadlines
-///   expire in the order the queries were sent).
+/// A socket per query costs `socket`/`connect`/`close`, Dispatch sources and thread hand-offs
+/// for each; in a bulk audit that was most of the kernel time. Here:
+/// - a query is sent on the caller's thread (the sockets are non-blocking);
+/// - one I/O thread waits in `epoll_wait` on the channel's sockets, reads replies in batches and
+///   resumes the waiting tasks directly (a Dispatch source would add a hop through libdispatch's
+///   manager thread and a worker per batch);
+/// - the same wait serves every timeout: all queries of a channel share one timeout, so their
+///   deadlines expire in the order the queries were sent.
 ///
 /// Spoofing defence (RFC 5452 §9): each query has a random 16-bit ID, unique among the queries
 /// in flight on its socket; a reply must match ID, QR bit and question; and a socket carries
 /// at most ``queriesPerSocket`` queries before it is replaced by one on a fresh ephemeral port
 /// chosen by the kernel, so the source port keeps changing. Capping the queries per socket also
 /// keeps the replies in flight within a socket's default receive buffer.
+///
+/// Lifetime: the I/O thread keeps the channel alive until ``shutdown()``, which `LDNSResolver`
+/// calls from its `deinit`; the thread then closes every descriptor and exits.
 final class UDPChannel: @unchecked Sendable {
     /// Queries one socket carries before a new socket (and so a new source port) takes over.
     static let queriesPerSocket = 64
     /// Notes about ignored packets kept per query, for the error when no valid reply comes.
     static let notesKept = 3
-    /// Datagrams read per read event: under a flood the timer, on the same queue, still runs.
+    /// Datagrams read from one socket per wake-up: under a flood, timeouts still get their turn.
     static let readBudget = 64
 
     /// One query waiting for its reply.
     final class Pending: @unchecked Sendable {
         let question: DNSQuestion
-        let deadline: DispatchTime
+        let expires: ContinuousClock.Instant
         // Guarded by the channel's lock.
         var id: UInt16 = 0
         var socket: Socket?
@@ -43,9 +46,9 @@ final class UDPChannel: @unchecked Sendable {
         var earlyOutcome: QueryExchange.Outcome?
         var notes: [String] = []
 
-        init(question: DNSQuestion, deadline: DispatchTime) {
+        init(question: DNSQuestion, expires: ContinuousClock.Instant) {
             self.question = question
-            self.deadline = deadline
+            self.expires = expires
         }
 
         func note(_ text: String) {
@@ -56,55 +59,81 @@ final class UDPChannel: @unchecked Sendable {
     /// One connected UDP socket and the queries waiting on it.
     final class Socket: @unchecked Sendable {
         let fd: Int32
-        var source: (any DispatchSourceRead)?
         // Guarded by the channel's lock.
         var pending: [UInt16: Pending] = [:]
         var carried = 0
         var retired = false
+        /// Callers between choosing this socket and returning from `send`: it stays open for them.
+        var sending = 0
 
         init(fd: Int32) { self.fd = fd }
+
+        /// Retired with nothing left to wait for or send: the I/O thread may close it.
+        var closable: Bool { retired && pending.isEmpty && sending == 0 }
     }
 
     private struct State {
         var active: Socket?
-        /// Queries in the order they were sent, for the timer; finished ones are skipped.
+        /// Every open socket by descriptor, for the I/O thread.
+        var sockets: [Int32: Socket] = [:]
+        /// Queries in the order they were sent, for timeouts; finished ones are skipped.
         var expiry: [Pending] = []
         var expiryStart = 0
-        var timerArmed = false
+        /// The I/O thread is waiting with no timeout: a new query must wake it.
+        var sleepsForever = false
         var closed = false
     }
 
     private let server: Nameserver
     private let timeout: Duration
-    private let queue = DispatchQueue(label: "dnsaudit.ldns.udp")
-    private let timer: any DispatchSourceTimer
     private let state = Mutex(State())
-    /// Receive buffer, used only on `queue`.
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    /// Receive buffer, used only by the I/O thread.
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
+    /// Why the I/O thread could not start (then every query fails with this).
+    private let startError: String?
 
     init(server: Nameserver, timeout: Duration) {
         self.server = server
         self.timeout = timeout
-        timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { [weak self] in self?.expire() }
-        timer.schedule(deadline: .distantFuture)
-        timer.activate()
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard epollFD >= 0, wakeFD >= 0 else {
+            startError = "epoll/eventfd: \(QueryExchange.errorText(errno))"
+            return
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeFD
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+        startError = nil
+        var thread = pthread_t()
+        let channel = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, { argument in
+            let channel = Unmanaged<UDPChannel>.fromOpaque(argument!).takeRetainedValue()
+            channel.loop()
+            return nil
+        }, channel)
+        if created == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<UDPChannel>.fromOpaque(channel).release()
+            state.withLock { $0.closed = true }
+        }
     }
 
     deinit {
-        timer.cancel()
-        state.withLock { state in
-            if let active = state.active { Self.stopReading(active) }
-        }
-        // Handlers hold the channel strongly while they run (and skip once it is gone), so no
-        // handler can be reading the buffer now.
+        // Only after the I/O thread has exited (it holds the channel until then).
         buffer.deallocate()
+        if epollFD >= 0 { close(epollFD) }
+        if wakeFD >= 0 { close(wakeFD) }
     }
 
     /// Sends `query` (its ID is replaced) and waits for the matching reply, the timeout, an
     /// error, cancellation or the `deadline` of the whole evaluation.
     func run(_ query: [UInt8], question: DNSQuestion, deadline: DeadlineSignal? = nil) async -> QueryExchange.Outcome {
-        let pending = Pending(question: question, deadline: .now() + .nanoseconds(Int(timeout.nanoseconds)))
+        let pending = Pending(question: question, expires: .now + timeout)
         var registration: UInt64? = nil
         if let deadline {
             registration = deadline.register { [self] in finish(pending, QueryExchange.deadlinePassed) }
@@ -124,73 +153,69 @@ final class UDPChannel: @unchecked Sendable {
         _ pending: Pending, _ query: [UInt8], _ continuation: CheckedContinuation<QueryExchange.Outcome, Never>
     ) {
         enum Start {
-            case send(Socket, UInt16)
+            case send(Socket, UInt16, wake: Bool)
             case fail(QueryExchange.Outcome)
         }
         let start: Start = state.withLock { state in
             if pending.finished { return .fail(pending.earlyOutcome ?? .failure(.cancelled, "the query was cancelled")) }
+            if let startError { return .fail(.failure(.network, startError)) }
             if state.closed { return .fail(.failure(.network, "the resolver was shut down")) }
             if state.active == nil || state.active!.carried >= Self.queriesPerSocket {
-                if let old = state.active {
-                    old.retired = true
-                    if old.pending.isEmpty { Self.stopReading(old) }
-                }
+                state.active?.retired = true
                 state.active = nil
                 switch openSocket() {
-                case .success(let socket): state.active = socket
-                case .failure(let error): return .fail(.failure(.network, error.description))
+                case .success(let socket):
+                    state.active = socket
+                    state.sockets[socket.fd] = socket
+                case .failure(let error):
+                    return .fail(.failure(.network, error.description))
                 }
             }
             let socket = state.active!
             var id = UInt16.random(in: .min ... .max)
             while socket.pending[id] != nil { id = UInt16.random(in: .min ... .max) }
             socket.carried += 1
+            socket.sending += 1
             socket.pending[id] = pending
             pending.id = id
             pending.socket = socket
             pending.continuation = continuation
             state.expiry.append(pending)
-            if !state.timerArmed {
-                state.timerArmed = true
-                timer.schedule(deadline: pending.deadline)
-            }
-            return .send(socket, id)
+            let wake = state.sleepsForever
+            state.sleepsForever = false
+            return .send(socket, id, wake: wake)
         }
         switch start {
         case .fail(let outcome):
             continuation.resume(returning: outcome)
-        case .send(let socket, let id):
+        case .send(let socket, let id, let wake):
+            if wake { wakeLoop() }
             var wire = query
             wire[0] = UInt8(id >> 8)
             wire[1] = UInt8(id & 0xFF)
             let sent = wire.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent != wire.count {
-                finish(pending, .failure(.network, "send(): \(QueryExchange.errorText(errno))"))
-            }
+            let failure = sent == wire.count ? nil : "send(): \(QueryExchange.errorText(errno))"
+            state.withLock { _ in socket.sending -= 1 }
+            if let failure { finish(pending, .failure(.network, failure)) }
         }
     }
 
-    /// A new non-blocking socket connected to the server, with its read source. Called with
-    /// the lock held.
+    /// A new non-blocking socket connected to the server and watched by the I/O thread. Called
+    /// with the lock held.
     private func openSocket() -> Result<Socket, SocketError> {
         let fd = socket(
             server.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failure(SocketError("socket(): \(QueryExchange.errorText(errno))")) }
         let connected = server.withSocketAddress { connect(fd, $0, $1) }
-        guard connected == 0 else {
-            let message = "connect(): \(QueryExchange.errorText(errno))"
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = fd
+        guard connected == 0, epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            let message = "\(connected == 0 ? "epoll_ctl" : "connect")(): \(QueryExchange.errorText(errno))"
             close(fd)
             return .failure(SocketError(message))
         }
-        let socket = Socket(fd: fd)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self, weak socket] in
-            if let self, let socket { self.readable(socket) }
-        }
-        source.setCancelHandler { close(fd) }
-        socket.source = source
-        source.activate()
-        return .success(socket)
+        return .success(Socket(fd: fd))
     }
 
     struct SocketError: Error, CustomStringConvertible {
@@ -198,17 +223,95 @@ final class UDPChannel: @unchecked Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// Cancels the read source; its cancel handler closes the descriptor.
-    private static func stopReading(_ socket: Socket) {
-        socket.source?.cancel()
-        socket.source = nil
+    private func wakeLoop() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
     }
 
-    // MARK: On `queue`
+    /// Ends `pending` with `outcome` unless it has ended already; any thread.
+    private func finish(_ pending: Pending, _ outcome: QueryExchange.Outcome) {
+        let continuation = state.withLock { state -> CheckedContinuation<QueryExchange.Outcome, Never>? in
+            guard !pending.finished else { return nil }
+            pending.finished = true
+            if pending.continuation == nil { pending.earlyOutcome = outcome }
+            pending.socket?.pending[pending.id] = nil
+            // Drop finished queries from the head of the timeout list, so it stays short.
+            while state.expiryStart < state.expiry.count && state.expiry[state.expiryStart].finished {
+                state.expiryStart += 1
+            }
+            Self.compact(&state)
+            let continuation = pending.continuation
+            pending.continuation = nil
+            pending.socket = nil
+            return continuation
+        }
+        continuation?.resume(returning: outcome)
+    }
+
+    /// Stops the channel: queries in flight fail; the I/O thread closes the sockets and exits.
+    func shutdown() {
+        let waiting = state.withLock { state -> [Pending] in
+            state.closed = true
+            return state.expiry[state.expiryStart...].filter { !$0.finished }
+        }
+        for pending in waiting { finish(pending, .failure(.network, "the resolver was shut down")) }
+        wakeLoop()
+    }
+
+    private static func compact(_ state: inout State) {
+        if state.expiryStart > 1024 && state.expiryStart * 2 > state.expiry.count {
+            state.expiry.removeFirst(state.expiryStart)
+            state.expiryStart = 0
+        }
+    }
+
+    // MARK: The I/O thread
+
+    private func loop() {
+        var events = [epoll_event](repeating: epoll_event(), count: 64)
+        while true {
+            // Close retired sockets nobody uses any more, and work out how long to wait.
+            let wait = state.withLock { state -> Int32? in
+                if state.closed { return nil }
+                for (fd, socket) in state.sockets where socket.closable {
+                    epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+                    close(fd)
+                    state.sockets[fd] = nil
+                }
+                guard state.expiryStart < state.expiry.count else {
+                    state.sleepsForever = true
+                    return -1
+                }
+                state.sleepsForever = false
+                let remaining = state.expiry[state.expiryStart].expires - .now
+                let (seconds, attoseconds) = remaining.components
+                let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+                return Int32(clamping: max(0, milliseconds))
+            }
+            guard let wait else { break }
+            let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), wait) }
+            if count < 0 && errno != EINTR { break }
+            for index in 0..<max(0, Int(count)) {
+                let fd = events[index].data.fd
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                    continue
+                }
+                if let socket = state.withLock({ $0.sockets[fd] }) { readable(socket) }
+            }
+            expire()
+        }
+        let sockets = state.withLock { state -> [Int32] in
+            defer { state.sockets = [:]; state.active = nil }
+            return Array(state.sockets.keys)
+        }
+        for fd in sockets { close(fd) }
+    }
 
     private func readable(_ socket: Socket) {
         for _ in 0..<Self.readBudget {
-            let count = recv(socket.fd, buffer.baseAddress, buffer.count, 0)
+            let count = recv(socket.fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
             if count < 0 {
                 let code = errno
                 if code == EAGAIN || code == EWOULDBLOCK { return }
@@ -248,32 +351,24 @@ final class UDPChannel: @unchecked Sendable {
     /// Fails every query on `socket` and retires it (an ICMP error makes the socket unusable).
     private func fail(_ socket: Socket, _ message: String) {
         let waiting = state.withLock { state -> [Pending] in
-            let waiting = Array(socket.pending.values)
             socket.retired = true
             if state.active === socket { state.active = nil }
-            return waiting
+            return Array(socket.pending.values)
         }
         for pending in waiting { finish(pending, .failure(.network, message)) }
-        state.withLock { _ in if socket.pending.isEmpty { Self.stopReading(socket) } }
     }
 
     private func expire() {
-        let now = DispatchTime.now()
+        let now = ContinuousClock.now
         let expired = state.withLock { state -> [(Pending, [String])] in
             var expired: [(Pending, [String])] = []
             while state.expiryStart < state.expiry.count {
                 let head = state.expiry[state.expiryStart]
-                if !head.finished && head.deadline > now { break }
+                if !head.finished && head.expires > now { break }
                 if !head.finished { expired.append((head, head.notes)) }
                 state.expiryStart += 1
             }
             Self.compact(&state)
-            if state.expiryStart < state.expiry.count {
-                timer.schedule(deadline: state.expiry[state.expiryStart].deadline)
-            } else {
-                state.timerArmed = false
-                timer.schedule(deadline: .distantFuture)
-            }
             return expired
         }
         let waited = QueryExchange.seconds(timeout)
@@ -283,50 +378,5 @@ final class UDPChannel: @unchecked Sendable {
                 : .failure(.malformed, "no valid reply from \(server) within \(waited): " + notes.joined(separator: "; "))
             finish(pending, outcome)
         }
-    }
-
-    private static func compact(_ state: inout State) {
-        if state.expiryStart > 1024 && state.expiryStart * 2 > state.expiry.count {
-            state.expiry.removeFirst(state.expiryStart)
-            state.expiryStart = 0
-        }
-    }
-
-    /// Ends `pending` with `outcome` unless it has ended already; any thread.
-    private func finish(_ pending: Pending, _ outcome: QueryExchange.Outcome) {
-        let continuation = state.withLock { state -> CheckedContinuation<QueryExchange.Outcome, Never>? in
-            guard !pending.finished else { return nil }
-            pending.finished = true
-            if pending.continuation == nil { pending.earlyOutcome = outcome }
-            if let socket = pending.socket {
-                socket.pending[pending.id] = nil
-                if socket.retired && socket.pending.isEmpty { Self.stopReading(socket) }
-            }
-            // Drop finished queries from the head of the timer's list, so it stays short.
-            while state.expiryStart < state.expiry.count && state.expiry[state.expiryStart].finished {
-                state.expiryStart += 1
-            }
-            Self.compact(&state)
-            let continuation = pending.continuation
-            pending.continuation = nil
-            pending.socket = nil
-            return continuation
-        }
-        continuation?.resume(returning: outcome)
-    }
-
-    /// Stops the channel: queries in flight fail, sockets close.
-    func shutdown() {
-        let waiting = state.withLock { state -> [Pending] in
-            state.closed = true
-            let waiting = state.expiry[state.expiryStart...].filter { !$0.finished }
-            if let active = state.active {
-                active.retired = true
-                if active.pending.isEmpty { Self.stopReading(active) }
-            }
-            state.active = nil
-            return waiting
-        }
-        for pending in waiting { finish(pending, .failure(.network, "the resolver was shut down")) }
     }
 }

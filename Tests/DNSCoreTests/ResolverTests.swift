@@ -45,6 +45,18 @@ func name(_ text: String) -> DomainName { try! DomainName(dnsName: text) }
     }
 }
 
+/// Polls `condition` until it holds; fails the test after `limit` (a hang guard, not a timing).
+func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+    let end = ContinuousClock.now + limit
+    while !condition() {
+        guard ContinuousClock.now < end else {
+            Issue.record("condition not met within \(limit)")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
 /// Counts the questions that reach it, and can be slowed down.
 final class CountingResolver: DNSResolver {
     let base: any DNSResolver
@@ -103,12 +115,12 @@ final class CountingResolver: DNSResolver {
     /// The first asker runs a lookup for everyone: when it is cancelled, the callers that joined
     /// it are not; they ask again and get the answer.
     @Test func aCancelledFirstAskerDoesNotFailTheCallersThatJoinedIt() async throws {
-        let counting = CountingResolver(zone, delay: .milliseconds(200))
+        let counting = CountingResolver(zone, delay: .seconds(5))
         let cache = CachingResolver(counting)
         let first = Task { try await cache.query(name("example.com"), .a) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil { counting.count.withLock { $0 } == 1 }
         let second = Task { try await cache.query(name("example.com"), .a) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil { cache.statistics.hits == 1 }
         first.cancel()
         await #expect(throws: DNSError.self) { try await first.value }
         #expect(try await second.value.outcome == .answer)
@@ -117,10 +129,10 @@ final class CountingResolver: DNSResolver {
 
     /// A joined caller that is cancelled leaves at once; the lookup goes on for the first asker.
     @Test func aCancelledJoinerLeavesWithoutCancellingTheLookup() async throws {
-        let counting = CountingResolver(zone, delay: .milliseconds(300))
+        let counting = CountingResolver(zone, delay: .seconds(1))
         let cache = CachingResolver(counting)
         let first = Task { try await cache.query(name("example.com"), .a) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil { counting.count.withLock { $0 } == 1 }
         let second = Task { () async -> DNSError.Kind? in
             do {
                 _ = try await cache.query(name("example.com"), .a)
@@ -129,7 +141,7 @@ final class CountingResolver: DNSResolver {
                 return (error as? DNSError)?.kind
             }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil { cache.statistics.hits == 1 }
         second.cancel()
         #expect(await second.value == .cancelled)
         #expect(try await first.value.outcome == .answer)
@@ -179,12 +191,12 @@ final class CountingResolver: DNSResolver {
     /// later deadline, and gets the answer.
     @Test func aJoinerOutlivesTheDeadlineOfTheLookupItJoined() async throws {
         let zone = ZoneResolver(records: [ResourceRecord(name: name("example.com"), ttl: 300, data: .a(IPv4Address(1)))])
-        let counting = CountingResolver(zone, delay: .milliseconds(300))
+        let counting = CountingResolver(zone, delay: .seconds(5))
         let cache = CachingResolver(counting)
-        let hurried = DeadlineResolver(cache, timeout: .milliseconds(100))
-        let patient = DeadlineResolver(cache, timeout: .seconds(30))
-        let first = Task { try await hurried.query(name("example.com"), .a) }
-        try await Task.sleep(for: .milliseconds(30))
+        let patient = DeadlineResolver(cache, timeout: .seconds(60))
+        // The hurried deadline starts inside the task, so a slow start cannot use it up.
+        let first = Task { try await DeadlineResolver(cache, timeout: .seconds(1)).query(name("example.com"), .a) }
+        try await waitUntil { counting.count.withLock { $0 } == 1 }
         let second = Task { try await patient.query(name("example.com"), .a) }
         let error = await #expect(throws: DNSError.self) { try await first.value }
         #expect(error?.kind == .deadlineExceeded)
