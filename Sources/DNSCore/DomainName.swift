@@ -113,6 +113,8 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
     }
 
     static func asciiLowercased(_ label: String) -> String {
+        // Most names arrive in lower case: then the label is shared, not copied.
+        guard label.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return label }
         var bytes = Array(label.utf8)
         var changed = false
         for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A {
@@ -152,7 +154,10 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
     /// The name with `label` (which may contain dots) prepended, checked as a DNS name.
     public func prepending(_ label: some StringProtocol) throws(DomainNameError) -> DomainName {
         if labels.isEmpty { return try DomainName(dnsName: label) }
-        return try DomainName(dnsName: "\(label).\(description)")
+        // The new labels are checked with the same length rules as `init(dnsName:)`; this name's
+        // labels are already valid, so nothing is written out and parsed again.
+        let added = String(label).split(separator: Character("."), omittingEmptySubsequences: false).map(String.init)
+        return try DomainName(labels: added + labels)
     }
 
     public static func == (lhs: DomainName, rhs: DomainName) -> Bool { lhs.key == rhs.key }

@@ -61,6 +61,22 @@ import Testing
         #expect(DomainName.root.parent == nil)
         #expect(try name.prepending("_dmarc").description == "_dmarc.a.b.example.com")
     }
+
+    /// `prepending` follows the rules of `init(dnsName:)` for what it adds.
+    @Test func prependingChecksWhatItAdds() throws {
+        let name = try DomainName("Example.COM")
+        let key = try name.prepending("Selector1._domainkey")
+        #expect(key.labels == ["Selector1", "_domainkey", "Example", "COM"])
+        #expect(key == (try DomainName(dnsName: "selector1._DOMAINKEY.example.com")))
+        #expect(try DomainName.root.prepending("a.b") == (try DomainName("a.b")))
+        #expect(throws: DomainNameError.self) { try name.prepending("") }
+        #expect(throws: DomainNameError.self) { try name.prepending("a..b") }
+        #expect(throws: DomainNameError.self) { try name.prepending(String(repeating: "x", count: 64)) }
+        // 3 × 63-octet labels, a 49-octet one and "Example.COM", with the dots: 253 octets, the limit.
+        let long = (0..<3).map { _ in String(repeating: "y", count: 63) }.joined(separator: ".")
+        #expect(try name.prepending(long + "." + String(repeating: "z", count: 49)).description.utf8.count == 253)
+        #expect(throws: DomainNameError.self) { try name.prepending(long + "." + String(repeating: "z", count: 50)) }
+    }
 }
 
 @Suite struct IPAddressTests {
