@@ -1,11 +1,41 @@
 /// A question: a name and a type (class IN is implied; mail authentication asks nothing else).
 public struct DNSQuestion: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var name: DomainName
-    public var type: RecordType
+    public var name: DomainName { didSet { hashCode = Self.hashCode(name, type) } }
+    public var type: RecordType { didSet { hashCode = Self.hashCode(name, type) } }
+    /// Questions are dictionary keys several times per lookup (cache, in-flight lookups): the
+    /// name's labels are hashed once, here.
+    private var hashCode: Int
 
     public init(_ name: DomainName, _ type: RecordType) {
         self.name = name
         self.type = type
+        hashCode = Self.hashCode(name, type)
+    }
+
+    private static func hashCode(_ name: DomainName, _ type: RecordType) -> Int {
+        var hasher = Hasher()
+        hasher.combine(name)
+        hasher.combine(type)
+        return hasher.finalize()
+    }
+
+    public static func == (lhs: DNSQuestion, rhs: DNSQuestion) -> Bool {
+        lhs.hashCode == rhs.hashCode && lhs.type == rhs.type && lhs.name == rhs.name
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
+
+    private enum CodingKeys: String, CodingKey { case name, type }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(try container.decode(DomainName.self, forKey: .name), try container.decode(RecordType.self, forKey: .type))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(type, forKey: .type)
     }
 
     public var description: String { "\(name.fullyQualified) \(type)" }

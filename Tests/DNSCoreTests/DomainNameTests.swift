@@ -1,4 +1,5 @@
 import DNSCore
+import Foundation
 import Testing
 
 @Suite struct DomainNameTests {
@@ -111,5 +112,28 @@ import Testing
         #expect(IPAddress("192.0.2.1")!.reverseName.description == "1.2.0.192.in-addr.arpa")
         #expect(IPAddress("2001:db8::1")!.reverseName.description.hasPrefix("1.0.0.0.0.0.0.0"))
         #expect(IPAddress("2001:db8::1")!.reverseName.description.hasSuffix("8.b.d.0.1.0.0.2.ip6.arpa"))
+    }
+}
+
+@Suite struct DNSQuestionTests {
+    @Test func equalQuestionsAreOneKeyWhateverTheCaseAndAfterAChange() throws {
+        let lower = DNSQuestion(try DomainName("example.com"), .txt)
+        let upper = DNSQuestion(try DomainName("EXAMPLE.com"), .txt)
+        #expect(lower == upper)
+        #expect(lower.hashValue == upper.hashValue)
+        #expect(lower != DNSQuestion(try DomainName("example.com"), .mx))
+        var changed = DNSQuestion(try DomainName("other.example"), .mx)
+        let table = [lower: "txt"]
+        #expect(table[changed] == nil)
+        changed.name = try DomainName("Example.Com")
+        changed.type = .txt
+        #expect(table[changed] == "txt")
+    }
+
+    @Test func encodesAndDecodesItsNameAndType() throws {
+        let question = DNSQuestion(try DomainName("_dmarc.example.com"), .txt)
+        let data = try JSONEncoder().encode(question)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"name\":\"_dmarc.example.com\""))
+        #expect(try JSONDecoder().decode(DNSQuestion.self, from: data) == question)
     }
 }
