@@ -20,7 +20,7 @@ public enum DNSLDNSFuzzing {
         _ bytes: [UInt8]
     ) -> (question: DNSQuestion?, answers: [ResourceRecord], authority: [ResourceRecord])? {
         do {
-            let reply = try bytes.withUnsafeBytes { (raw) throws(WireError) in try LDNSWire.parseReply(raw) }
+            let reply = try bytes.withUnsafeBytes { (raw) throws(WireError) in try LDNSWire.parseReply(raw, convertAuthority: true) }
             return (reply.question, reply.answers, reply.authority)
         } catch {
             return nil

@@ -55,6 +55,8 @@ public final class LDNSResolver: DNSResolver {
     private let semaphore: AsyncSemaphore
     /// One UDP channel per server (the server list is fixed).
     private let channels: [Nameserver: UDPChannel]
+    /// Each server's description, written once (every response names its server).
+    private let serverNames: [Nameserver: String]
 
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -64,6 +66,7 @@ public final class LDNSResolver: DNSResolver {
             channels[server] = UDPChannel(server: server, timeout: configuration.timeout)
         }
         self.channels = channels
+        serverNames = Dictionary(configuration.nameservers.map { ($0, $0.description) }, uniquingKeysWith: { first, _ in first })
     }
 
     deinit {
@@ -114,18 +117,18 @@ public final class LDNSResolver: DNSResolver {
                 name = target
             }
             func response(_ outcome: DNSResponse.Outcome, _ records: [ResourceRecord] = []) -> DNSResponse {
-                let soa = reply.authority.first { $0.type == .soa }
                 var negativeTTL: UInt32? = nil
-                if outcome != .answer, let soa, case .soa(let data) = soa.data { negativeTTL = min(soa.ttl, data.minimum) }
+                if outcome != .answer, let soa = reply.authoritySOA { negativeTTL = min(soa.ttl, soa.minimum) }
                 return DNSResponse(
                     question: question, outcome: outcome, records: records, cnameChain: chain, rcode: reply.rcode,
                     authenticatedData: reply.authenticatedData, truncatedOverUDP: sawTruncation,
-                    transport: exchange.transport, server: exchange.server.description, elapsed: .now - started,
+                    transport: exchange.transport, server: serverNames[exchange.server] ?? exchange.server.description,
+                    elapsed: .now - started,
                     negativeTTL: negativeTTL)
             }
             if !records.isEmpty { return response(.answer, records) }
             if reply.rcode == .nameError { return response(.nxdomain) }
-            let hasSOA = reply.authority.contains { $0.type == .soa }
+            let hasSOA = reply.authoritySOA != nil
             if name != current.name && !hasSOA {
                 // Only the alias came back: ask for the target ourselves.
                 current = DNSQuestion(name, question.type)

@@ -15,6 +15,10 @@ struct WireReply: Sendable {
     var authenticatedData: Bool
     var question: DNSQuestion?
     var answers: [ResourceRecord]
+    /// TTL and MINIMUM of the authority section's SOA, all a resolver needs of that section
+    /// (RFC 2308 §5 negative caching; an SOA also tells a negative answer from a bare referral).
+    var authoritySOA: (ttl: UInt32, minimum: UInt32)?
+    /// The authority section as records: converted only when asked for (the fuzz entry point).
     var authority: [ResourceRecord]
 }
 
@@ -72,7 +76,7 @@ enum LDNSWire {
     }
 
     /// Decodes a reply with `ldns_wire2pkt` and converts it.
-    static func parseReply(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> WireReply {
+    static func parseReply(_ bytes: UnsafeRawBufferPointer, convertAuthority: Bool = false) throws(WireError) -> WireReply {
         guard bytes.count >= 12, let base = bytes.baseAddress else {
             throw WireError(description: "reply of \(bytes.count) bytes is shorter than a DNS header")
         }
@@ -91,8 +95,21 @@ enum LDNSWire {
             authenticatedData: ldns_pkt_ad(packet),
             question: questions.first.map { DNSQuestion($0.name, $0.type) },
             answers: records(ldns_pkt_answer(packet), question: false),
-            authority: records(ldns_pkt_authority(packet), question: false)
+            authoritySOA: soaNumbers(ldns_pkt_authority(packet)),
+            authority: convertAuthority ? records(ldns_pkt_authority(packet), question: false) : []
         )
+    }
+
+    /// TTL and MINIMUM of the first well-formed SOA in `list`, read without converting names.
+    static func soaNumbers(_ list: UnsafeMutablePointer<ldns_rr_list>?) -> (ttl: UInt32, minimum: UInt32)? {
+        guard let list else { return nil }
+        for index in 0..<ldns_rr_list_rr_count(list) {
+            guard let rr = ldns_rr_list_rr(list, index), ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA, ldns_rr_rd_count(rr) == 7,
+                let minimum = ldns_rr_rdf(rr, 6), ldns_rdf_size(minimum) == 4
+            else { continue }
+            return (ldns_rr_ttl(rr), ldns_rdf2native_int32(minimum))
+        }
+        return nil
     }
 
     /// Converts a borrowed ldns RR list. Records whose data cannot be converted are dropped.

@@ -40,7 +40,7 @@ final class UDPChannel: @unchecked Sendable {
         // Guarded by the channel's lock.
         var id: UInt16 = 0
         var socket: Socket?
-        var continuation: CheckedContinuation<QueryExchange.Outcome, Never>?
+        var continuation: UnsafeContinuation<QueryExchange.Outcome, Never>?
         var finished = false
         /// How it ended when that happened before it was sent (cancelled, deadline).
         var earlyOutcome: QueryExchange.Outcome?
@@ -140,8 +140,10 @@ final class UDPChannel: @unchecked Sendable {
             if registration == nil { return QueryExchange.deadlinePassed }
         }
         defer { if let registration { deadline?.unregister(registration) } }
+        // An unsafe continuation (no checking canary per query): `finish` resumes each exactly
+        // once, guarded by `Pending.finished` under the lock.
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<QueryExchange.Outcome, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<QueryExchange.Outcome, Never>) in
                 start(pending, query, continuation)
             }
         } onCancel: {
@@ -150,7 +152,7 @@ final class UDPChannel: @unchecked Sendable {
     }
 
     private func start(
-        _ pending: Pending, _ query: [UInt8], _ continuation: CheckedContinuation<QueryExchange.Outcome, Never>
+        _ pending: Pending, _ query: [UInt8], _ continuation: UnsafeContinuation<QueryExchange.Outcome, Never>
     ) {
         enum Start {
             case send(Socket, UInt16, wake: Bool)
@@ -230,7 +232,7 @@ final class UDPChannel: @unchecked Sendable {
 
     /// Ends `pending` with `outcome` unless it has ended already; any thread.
     private func finish(_ pending: Pending, _ outcome: QueryExchange.Outcome) {
-        let continuation = state.withLock { state -> CheckedContinuation<QueryExchange.Outcome, Never>? in
+        let continuation = state.withLock { state -> UnsafeContinuation<QueryExchange.Outcome, Never>? in
             guard !pending.finished else { return nil }
             pending.finished = true
             if pending.continuation == nil { pending.earlyOutcome = outcome }
