@@ -63,13 +63,14 @@ final class UDPChannel: @unchecked Sendable {
         var pending: [UInt16: Pending] = [:]
         var carried = 0
         var retired = false
-        /// Callers between choosing this socket and returning from `send`: it stays open for them.
-        var sending = 0
+        /// Callers between choosing this socket (under the lock) and returning from `send`: it
+        /// stays open for them. Decremented without the lock.
+        let sending = Atomic<Int>(0)
 
         init(fd: Int32) { self.fd = fd }
 
         /// Retired with nothing left to wait for or send: the I/O thread may close it.
-        var closable: Bool { retired && pending.isEmpty && sending == 0 }
+        var closable: Bool { retired && pending.isEmpty && sending.load(ordering: .acquiring) == 0 }
     }
 
     private struct State {
@@ -105,7 +106,7 @@ final class UDPChannel: @unchecked Sendable {
         }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
-        event.data.fd = wakeFD
+        event.data.ptr = nil  // the wake-up descriptor; sockets carry their Socket
         epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
         startError = nil
         var thread = pthread_t()
@@ -177,7 +178,7 @@ final class UDPChannel: @unchecked Sendable {
             var id = UInt16.random(in: .min ... .max)
             while socket.pending[id] != nil { id = UInt16.random(in: .min ... .max) }
             socket.carried += 1
-            socket.sending += 1
+            socket.sending.add(1, ordering: .relaxed)
             socket.pending[id] = pending
             pending.id = id
             pending.socket = socket
@@ -197,7 +198,7 @@ final class UDPChannel: @unchecked Sendable {
             wire[1] = UInt8(id & 0xFF)
             let sent = wire.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             let failure = sent == wire.count ? nil : "send(): \(QueryExchange.errorText(errno))"
-            state.withLock { _ in socket.sending -= 1 }
+            socket.sending.subtract(1, ordering: .releasing)
             if let failure { finish(pending, .failure(.network, failure)) }
         }
     }
@@ -209,15 +210,18 @@ final class UDPChannel: @unchecked Sendable {
             server.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failure(SocketError("socket(): \(QueryExchange.errorText(errno))")) }
         let connected = server.withSocketAddress { connect(fd, $0, $1) }
+        let socket = Socket(fd: fd)
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
-        event.data.fd = fd
+        // The I/O thread finds the socket from the event without the lock: it stays in
+        // `State.sockets` (so alive) until that thread itself closes it.
+        event.data.ptr = Unmanaged.passUnretained(socket).toOpaque()
         guard connected == 0, epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
             let message = "\(connected == 0 ? "epoll_ctl" : "connect")(): \(QueryExchange.errorText(errno))"
             close(fd)
             return .failure(SocketError(message))
         }
-        return .success(Socket(fd: fd))
+        return .success(socket)
     }
 
     struct SocketError: Error, CustomStringConvertible {
@@ -294,13 +298,12 @@ final class UDPChannel: @unchecked Sendable {
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), wait) }
             if count < 0 && errno != EINTR { break }
             for index in 0..<max(0, Int(count)) {
-                let fd = events[index].data.fd
-                if fd == wakeFD {
+                guard let pointer = events[index].data.ptr else {
                     var value: UInt64 = 0
                     _ = read(wakeFD, &value, 8)
                     continue
                 }
-                if let socket = state.withLock({ $0.sockets[fd] }) { readable(socket) }
+                readable(Unmanaged<Socket>.fromOpaque(pointer).takeUnretainedValue())
             }
             expire()
         }
