@@ -148,7 +148,7 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
 
     /// Whether `self` equals `other` or lies beneath it (`a.example.com` is under `example.com`).
     public func isSubdomain(of other: DomainName) -> Bool {
-        key.count >= other.key.count && Array(key.suffix(other.key.count)) == other.key
+        key.count >= other.key.count && key[(key.count - other.key.count)...].elementsEqual(other.key)
     }
 
     /// The name with `label` (which may contain dots) prepended, checked as a DNS name.
