@@ -22,6 +22,8 @@ public final class FaultyServer: @unchecked Sendable {
     public enum Fault: String, Sendable, CaseIterable {
         /// A correct answer (the control case).
         case correct
+        /// A correct answer with the AD flag set, as a validating resolver sends (RFC 4035 §3.2.3).
+        case authenticatedData
         /// The reply cut in the middle: UDP sends half a datagram; TCP announces the full length,
         /// sends half and closes.
         case truncatedPacket
@@ -215,7 +217,8 @@ public final class FaultyServer: @unchecked Sendable {
         guard fault != .silent else { return true }
         let reply: [UInt8]
         switch fault {
-        case .correct, .wrongID, .wrongQuestion, .notAResponse, .oversized, .silent, .flood, .endlessFlood:
+        case .correct, .authenticatedData, .wrongID, .wrongQuestion, .notAResponse, .oversized, .silent, .flood,
+            .endlessFlood:
             let message = udpReplies(to: query, overTCP: true).first ?? []
             reply = Self.lengthPrefixed(message)
         case .truncatedPacket:
@@ -245,6 +248,10 @@ public final class FaultyServer: @unchecked Sendable {
             return []
         case .correct:
             return [Self.answer(to: query)].compactMap { $0 }
+        case .authenticatedData:
+            guard var message = Self.answer(to: query) else { return [] }
+            message[3] |= 0x20
+            return [message]
         case .truncatedPacket:
             guard let message = Self.answer(to: query) else { return [] }
             return [Array(message.prefix(message.count / 2))]

@@ -31,6 +31,19 @@ import Testing
         #expect(response.transport == (tcpOnly ? .tcp : .udp))
     }
 
+    /// The AD flag of a validating resolver's reply reaches the response; a plain reply's does not.
+    @Test func theADFlagOfTheReplyIsReported() async throws {
+        for (fault, expected) in [(FaultyServer.Fault.authenticatedData, true), (.correct, false)] {
+            let server = try FaultyServer(fault)
+            defer { server.stop() }
+            let resolver = LDNSResolver(
+                LDNSResolver.Configuration(nameservers: [server.nameserver], timeout: .seconds(2), dnssecOK: true))
+            let response = try await resolver.query(Self.question)
+            #expect(response.txt.map(\.joined) == ["v=spf1 -all"])
+            #expect(response.authenticatedData == expected, "\(fault)")
+        }
+    }
+
     /// RFC 5452 §9.2: the source port keeps changing. Queries share a UDP socket, but a socket
     /// carries at most 64 of them before a new one (a new ephemeral port) takes over.
     @Test func theSourcePortChangesEvery64Queries() async throws {
