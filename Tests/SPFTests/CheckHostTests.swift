@@ -31,6 +31,33 @@ import Testing
         #expect(outcome.trace.rendered().contains("a:host.example.net: match"))
     }
 
+    /// `%{p}` needs the client's validated names (a PTR lookup, then forward lookups); a record
+    /// tree that expands it several times looks them up once.
+    @Test func theValidatedNameIsLookedUpOncePerEvaluation() async throws {
+        let zone = try TestZone.make([
+            "example.com": ["TXT v=spf1 exists:%{p}.a.example.com include:inc.example.com -all"],
+            "inc.example.com": ["TXT v=spf1 exists:%{p}.b.example.com -all"],
+            "10.2.0.192.in-addr.arpa": ["PTR mail.example.com"],
+            "mail.example.com": ["A 192.0.2.10"],
+            "mail.example.com.b.example.com": ["A 127.0.0.2"],
+        ])
+        final class PTRCounter: DNSResolver, @unchecked Sendable {
+            let base: ZoneResolver
+            var ptr = 0
+            init(_ base: ZoneResolver) { self.base = base }
+            var resolverDescription: String { "counting" }
+            func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+                if question.type == .ptr { ptr += 1 }
+                return try await base.query(question)
+            }
+        }
+        let counter = PTRCounter(zone)
+        let outcome = await check(counter, ip: Self.v4)
+        #expect(outcome.result == .pass)
+        #expect(outcome.matchedTerm == "include:inc.example.com")
+        #expect(counter.ptr == 1)
+    }
+
     @Test func dnsFailureIsTemperrorNeverNoRecord() async throws {
         let zone = try TestZone.make([:], failures: ["example.com": .serverFailure])
         let outcome = await check(zone, ip: Self.v4)

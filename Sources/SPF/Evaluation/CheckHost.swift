@@ -101,6 +101,9 @@ struct Session {
     var values: MacroValues
     var dnsTerms = 0
     var voidLookups = 0
+    /// The client's validated names for `%{p}`, looked up once per evaluation: every expansion
+    /// of `p` in the record tree needs the same list (only the preferred name depends on the domain).
+    var macroValidatedNames: [DomainName]?
 
     init(resolver: any DNSResolver, ip: IPAddress, values: MacroValues) {
         self.resolver = resolver
@@ -302,11 +305,20 @@ struct Session {
     }
 
     mutating func expandTarget(_ spec: MacroString, in domain: DomainName, trace: inout SPFTermTrace) async throws(Abort) -> String {
-        if spec.uses(.p) {
-            let names = await validatedNames(countVoid: false, trace: &trace.lookups, suffix: nil)
-            values.validatedName = Self.preferredName(names, domain: domain)
-        }
+        if spec.uses(.p) { await setValidatedName(for: domain, trace: &trace.lookups) }
         return spec.expandDomain(values)
+    }
+
+    /// Sets `%{p}` for `domain` (RFC 7208 §7.3), looking the client's names up on first use.
+    mutating func setValidatedName(for domain: DomainName, trace: inout [SPFLookup]) async {
+        let names: [DomainName]
+        if let known = macroValidatedNames {
+            names = known
+        } else {
+            names = await validatedNames(countVoid: false, trace: &trace, suffix: nil)
+            macroValidatedNames = names
+        }
+        values.validatedName = Self.preferredName(names, domain: domain)
     }
 
     static func preferredName(_ names: [DomainName], domain: DomainName) -> String {
@@ -420,10 +432,7 @@ struct Session {
         }
         do throws(SyntaxError) {
             let macro = try MacroString.parseExplanation(records[0].joined)
-            if macro.uses(.p) {
-                let names = await validatedNames(countVoid: false, trace: &termTrace.lookups, suffix: nil)
-                values.validatedName = Self.preferredName(names, domain: domain)
-            }
+            if macro.uses(.p) { await setValidatedName(for: domain, trace: &termTrace.lookups) }
             let expanded = macro.expand(values)
             termTrace.detail = "explanation: \(expanded)"
             return expanded
