@@ -36,7 +36,8 @@ final class UDPChannel: @unchecked Sendable {
     /// One query waiting for its reply.
     final class Pending: @unchecked Sendable {
         let question: DNSQuestion
-        let expires: ContinuousClock.Instant
+        /// Set when the query is registered, under the lock, so the timeout list stays in order.
+        var expires = ContinuousClock.Instant.now
         // Guarded by the channel's lock.
         var id: UInt16 = 0
         var socket: Socket?
@@ -46,9 +47,8 @@ final class UDPChannel: @unchecked Sendable {
         var earlyOutcome: QueryExchange.Outcome?
         var notes: [String] = []
 
-        init(question: DNSQuestion, expires: ContinuousClock.Instant) {
+        init(question: DNSQuestion) {
             self.question = question
-            self.expires = expires
         }
 
         func note(_ text: String) {
@@ -62,7 +62,8 @@ final class UDPChannel: @unchecked Sendable {
         // Guarded by the channel's lock.
         var pending: [UInt16: Pending] = [:]
         var carried = 0
-        var retired = false
+        /// No new queries go out on it; read without the lock by a sender leaving `send`.
+        let retired = Atomic<Bool>(false)
         /// Callers between choosing this socket (under the lock) and returning from `send`: it
         /// stays open for them. Decremented without the lock.
         let sending = Atomic<Int>(0)
@@ -70,7 +71,9 @@ final class UDPChannel: @unchecked Sendable {
         init(fd: Int32) { self.fd = fd }
 
         /// Retired with nothing left to wait for or send: the I/O thread may close it.
-        var closable: Bool { retired && pending.isEmpty && sending.load(ordering: .acquiring) == 0 }
+        var closable: Bool {
+            retired.load(ordering: .acquiring) && pending.isEmpty && sending.load(ordering: .acquiring) == 0
+        }
     }
 
     private struct State {
@@ -107,7 +110,10 @@ final class UDPChannel: @unchecked Sendable {
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.ptr = nil  // the wake-up descriptor; sockets carry their Socket
-        epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
+            startError = "epoll_ctl: \(QueryExchange.errorText(errno))"
+            return
+        }
         startError = nil
         var thread = pthread_t()
         let channel = Unmanaged.passRetained(self).toOpaque()
@@ -134,7 +140,7 @@ final class UDPChannel: @unchecked Sendable {
     /// Sends `query` (its ID is replaced) and waits for the matching reply, the timeout, an
     /// error, cancellation or the `deadline` of the whole evaluation.
     func run(_ query: [UInt8], question: DNSQuestion, deadline: DeadlineSignal? = nil) async -> QueryExchange.Outcome {
-        let pending = Pending(question: question, expires: .now + timeout)
+        let pending = Pending(question: question)
         var registration: UInt64? = nil
         if let deadline {
             registration = deadline.register { [self] in finish(pending, QueryExchange.deadlinePassed) }
@@ -164,7 +170,7 @@ final class UDPChannel: @unchecked Sendable {
             if let startError { return .fail(.failure(.network, startError)) }
             if state.closed { return .fail(.failure(.network, "the resolver was shut down")) }
             if state.active == nil || state.active!.carried >= Self.queriesPerSocket {
-                state.active?.retired = true
+                state.active?.retired.store(true, ordering: .releasing)
                 state.active = nil
                 switch openSocket() {
                 case .success(let socket):
@@ -183,6 +189,7 @@ final class UDPChannel: @unchecked Sendable {
             pending.id = id
             pending.socket = socket
             pending.continuation = continuation
+            pending.expires = .now + timeout
             state.expiry.append(pending)
             let wake = state.sleepsForever
             state.sleepsForever = false
@@ -198,7 +205,13 @@ final class UDPChannel: @unchecked Sendable {
             wire[1] = UInt8(id & 0xFF)
             let sent = wire.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             let failure = sent == wire.count ? nil : "send(): \(QueryExchange.errorText(errno))"
-            socket.sending.subtract(1, ordering: .releasing)
+            // The last sender on a retired socket lets the I/O thread close it now (it may be
+            // asleep with nothing to time out).
+            if socket.sending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0,
+                socket.retired.load(ordering: .acquiring)
+            {
+                wakeLoop()
+            }
             if let failure { finish(pending, .failure(.network, failure)) }
         }
     }
@@ -296,7 +309,10 @@ final class UDPChannel: @unchecked Sendable {
             }
             guard let wait else { break }
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), wait) }
-            if count < 0 && errno != EINTR { break }
+            if count < 0 && errno != EINTR {
+                stopServing("epoll_wait: \(QueryExchange.errorText(errno))")
+                break
+            }
             for index in 0..<max(0, Int(count)) {
                 guard let pointer = events[index].data.ptr else {
                     var value: UInt64 = 0
@@ -307,11 +323,22 @@ final class UDPChannel: @unchecked Sendable {
             }
             expire()
         }
+        // A socket a sender is still writing to is left open rather than closed under it (only
+        // after an epoll failure; `shutdown` comes from the resolver's deinit, when none can be).
         let sockets = state.withLock { state -> [Int32] in
             defer { state.sockets = [:]; state.active = nil }
-            return Array(state.sockets.keys)
+            return state.sockets.filter { $0.value.sending.load(ordering: .acquiring) == 0 }.map(\.key)
         }
         for fd in sockets { close(fd) }
+    }
+
+    /// The I/O thread cannot go on: queries waiting now fail, and later ones fail at once.
+    private func stopServing(_ reason: String) {
+        let waiting = state.withLock { state -> [Pending] in
+            state.closed = true
+            return state.expiry[state.expiryStart...].filter { !$0.finished }
+        }
+        for pending in waiting { finish(pending, .failure(.network, "the resolver's I/O thread stopped: \(reason)")) }
     }
 
     private func readable(_ socket: Socket) {
@@ -353,10 +380,13 @@ final class UDPChannel: @unchecked Sendable {
         finish(pending, .reply(reply))
     }
 
-    /// Fails every query on `socket` and retires it (an ICMP error makes the socket unusable).
+    /// Fails every query on `socket` and retires it, after an ICMP error such as port
+    /// unreachable: a dead server then fails over at once instead of after the timeout. The
+    /// socket would stay usable, but the error cannot be tied to one query. Spoofing such an
+    /// error needs the source port and can only force a retry, never a wrong answer.
     private func fail(_ socket: Socket, _ message: String) {
         let waiting = state.withLock { state -> [Pending] in
-            socket.retired = true
+            socket.retired.store(true, ordering: .releasing)
             if state.active === socket { state.active = nil }
             return Array(socket.pending.values)
         }
