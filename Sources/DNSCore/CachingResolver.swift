@@ -11,10 +11,18 @@ public final class CachingResolver: DNSResolver {
     /// Negative answers without an SOA are cached this long.
     public static let defaultNegativeTTL: UInt32 = 60
 
-    private struct Entry {
-        var response: DNSResponse
-        var expires: ContinuousClock.Instant
-        var sequence: UInt64
+    /// A cached answer. A class, so the table moves pointers when it evicts and reorders, and
+    /// eviction reads `sequence` without copying the response.
+    private final class Entry: @unchecked Sendable {
+        let response: DNSResponse
+        let expires: ContinuousClock.Instant
+        let sequence: UInt64
+
+        init(response: DNSResponse, expires: ContinuousClock.Instant, sequence: UInt64) {
+            self.response = response
+            self.expires = expires
+            self.sequence = sequence
+        }
     }
 
     /// One lookup in progress, run by the caller that asked first, and the callers waiting for it.
@@ -222,8 +230,8 @@ public final class CachingResolver: DNSResolver {
         while state.entries.count >= maximumEntries, state.orderStart < state.order.count {
             let oldest = state.order[state.orderStart]
             state.orderStart += 1
-            if state.entries[oldest.question]?.sequence == oldest.sequence {
-                state.entries[oldest.question] = nil
+            if let index = state.entries.index(forKey: oldest.question), state.entries[index].value.sequence == oldest.sequence {
+                state.entries.remove(at: index)
             }
         }
         if state.orderStart > 1024 && state.orderStart * 2 > state.order.count {
