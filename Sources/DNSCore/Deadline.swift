@@ -69,8 +69,7 @@ package final class DeadlineSignal: Sendable {
         var fired = false
         var handlers: [UInt64: @Sendable () -> Void] = [:]
         var nextID: UInt64 = 0
-        var timer: TimerBox?
-        var timerStarted = false
+        var scheduled = false
     }
 
     private let state = Mutex(State())
@@ -89,16 +88,16 @@ package final class DeadlineSignal: Sendable {
 
     /// Registers `handler`; `nil` if the deadline has already passed (the handler is not called).
     package func register(_ handler: @escaping @Sendable () -> Void) -> UInt64? {
-        let registered = state.withLock { state -> (id: UInt64, startTimer: Bool)? in
+        let registered = state.withLock { state -> (id: UInt64, schedule: Bool)? in
             if state.fired { return nil }
             state.nextID += 1
             state.handlers[state.nextID] = handler
-            let start = !state.timerStarted
-            state.timerStarted = true
-            return (state.nextID, start)
+            let schedule = !state.scheduled
+            state.scheduled = true
+            return (state.nextID, schedule)
         }
         guard let registered else { return nil }
-        if registered.startTimer { startTimer() }
+        if registered.schedule { DeadlineScheduler.shared.schedule(self) }
         return registered.id
     }
 
@@ -136,19 +135,7 @@ package final class DeadlineSignal: Sendable {
         return try result.get()
     }
 
-    private func startTimer() {
-        let remaining = deadline - ContinuousClock.now
-        let (seconds, attoseconds) = remaining.components
-        let nanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)))
-        timer.setEventHandler { [weak self] in self?.fire() }
-        let box = TimerBox(timer: timer)
-        state.withLock { $0.timer = box }
-        timer.resume()
-    }
-
-    private func fire() {
+    fileprivate func fire() {
         let handlers = state.withLock { state -> [@Sendable () -> Void] in
             state.fired = true
             let handlers = Array(state.handlers.values)
@@ -158,9 +145,6 @@ package final class DeadlineSignal: Sendable {
         for handler in handlers { handler() }
     }
 
-    deinit {
-        state.withLock { $0.timer?.timer.cancel() }
-    }
 }
 
 /// Resumes a continuation once, with whichever result comes first, then runs the cleanups.
@@ -210,7 +194,92 @@ private final class ResumeOnce: Sendable {
     }
 }
 
-/// A Dispatch timer, which is thread-safe, carried across the lock.
-private struct TimerBox: @unchecked Sendable {
-    let timer: any DispatchSourceTimer
+/// One Dispatch timer for every deadline in the process, armed for the earliest one.
+///
+/// A bulk audit makes several deadlines per domain (the audit's, SPF's, DMARC's); a Dispatch
+/// timer each meant creating, arming and cancelling thousands of sources, each a trip through
+/// libdispatch's manager thread. Deadlines sit in a min-heap by instant; a signal that goes
+/// away before its deadline leaves a weak entry that is dropped when its time comes.
+private final class DeadlineScheduler: @unchecked Sendable {
+    static let shared = DeadlineScheduler()
+
+    private struct Entry {
+        let instant: ContinuousClock.Instant
+        weak var signal: DeadlineSignal?
+    }
+
+    private struct State {
+        var heap: [Entry] = []
+        var armedFor: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "dnsaudit.deadlines")
+    private let timer: any DispatchSourceTimer
+
+    private init() {
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler { [unowned self] in self.fire() }
+        timer.schedule(deadline: .distantFuture)
+        timer.activate()
+    }
+
+    func schedule(_ signal: DeadlineSignal) {
+        let instant = signal.deadline
+        state.withLock { state in
+            Self.push(Entry(instant: instant, signal: signal), into: &state.heap)
+            if state.armedFor.map({ instant < $0 }) ?? true { arm(&state, for: instant) }
+        }
+    }
+
+    private func fire() {
+        let now = ContinuousClock.now
+        let due = state.withLock { state -> [DeadlineSignal] in
+            var due: [DeadlineSignal] = []
+            while let first = state.heap.first, first.instant <= now {
+                if let signal = Self.pop(from: &state.heap).signal { due.append(signal) }
+            }
+            state.armedFor = nil
+            if let next = state.heap.first { arm(&state, for: next.instant) }
+            return due
+        }
+        for signal in due { signal.fire() }
+    }
+
+    private func arm(_ state: inout State, for instant: ContinuousClock.Instant) {
+        state.armedFor = instant
+        let (seconds, attoseconds) = (instant - .now).components
+        let nanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)))
+    }
+
+    private static func push(_ entry: Entry, into heap: inout [Entry]) {
+        heap.append(entry)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].instant < heap[parent].instant else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private static func pop(from heap: inout [Entry]) -> Entry {
+        let first = heap[0]
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return first }
+        heap[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count && heap[left].instant < heap[smallest].instant { smallest = left }
+            if right < heap.count && heap[right].instant < heap[smallest].instant { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return first
+    }
 }

@@ -187,6 +187,35 @@ final class CountingResolver: DNSResolver {
         #expect(ContinuousClock.now - started < .seconds(4))
     }
 
+    /// Deadlines share one timer, armed for the earliest: each must fire, none before its time,
+    /// whatever order they were made in.
+    @Test func deadlinesMadeInAnyOrderEachFireAtTheirOwnTime() async throws {
+        let zone = ZoneResolver(records: [ResourceRecord(name: name("example.com"), data: .a(IPv4Address(1)))])
+        let slow = CountingResolver(zone, delay: .seconds(30))
+        let timeouts: [Duration] = [.milliseconds(900), .milliseconds(300), .milliseconds(600)]
+        let ended = await withTaskGroup(of: (Duration, Duration, DNSError.Kind?).self) { group in
+            for timeout in timeouts {
+                group.addTask {
+                    let started = ContinuousClock.now
+                    let resolver = DeadlineResolver(slow, timeout: timeout)
+                    do {
+                        _ = try await resolver.query(name("example.com"), .a)
+                        return (timeout, ContinuousClock.now - started, nil)
+                    } catch {
+                        return (timeout, ContinuousClock.now - started, (error as? DNSError)?.kind)
+                    }
+                }
+            }
+            return await group.reduce(into: [(Duration, Duration, DNSError.Kind?)]()) { $0.append($1) }
+        }
+        #expect(ended.count == 3)
+        for (timeout, elapsed, kind) in ended {
+            #expect(kind == .deadlineExceeded)
+            #expect(elapsed >= timeout, "fired after \(elapsed), before its \(timeout) deadline")
+            #expect(elapsed < .seconds(20), "the 30 s lookup was not cut off")
+        }
+    }
+
     /// A caller that joined a lookup whose first asker ran out of time asks again under its own,
     /// later deadline, and gets the answer.
     @Test func aJoinerOutlivesTheDeadlineOfTheLookupItJoined() async throws {
