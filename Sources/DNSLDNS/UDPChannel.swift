@@ -165,6 +165,9 @@ final class UDPChannel: @unchecked Sendable {
             case send(Socket, UInt16, wake: Bool)
             case fail(QueryExchange.Outcome)
         }
+        // Drawn before taking the lock: the system generator is a getrandom(2) call, and the lock
+        // is shared with every other sender and the I/O thread.
+        let candidateID = UInt16.random(in: .min ... .max)
         let start: Start = state.withLock { state in
             if pending.finished { return .fail(pending.earlyOutcome ?? .failure(.cancelled, "the query was cancelled")) }
             if let startError { return .fail(.failure(.network, startError)) }
@@ -181,7 +184,7 @@ final class UDPChannel: @unchecked Sendable {
                 }
             }
             let socket = state.active!
-            var id = UInt16.random(in: .min ... .max)
+            var id = candidateID
             while socket.pending[id] != nil { id = UInt16.random(in: .min ... .max) }
             socket.carried += 1
             socket.sending.add(1, ordering: .relaxed)
