@@ -186,7 +186,7 @@ struct Walk {
         for finding in SPFLint.sizeFindings(domain: domain, txt: data) { add(finding) }
         let record: SPFRecord
         do throws(SyntaxError) {
-            record = try SPFRecord.parse(bytes: data.joinedBytes)
+            record = try SPFRecordCache.parse(bytes: data.joinedBytes)
         } catch {
             node.record = error.input
             node.problem = "syntax error"

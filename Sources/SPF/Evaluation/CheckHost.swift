@@ -155,7 +155,7 @@ struct Session {
         }
         let record: SPFRecord
         do throws(SyntaxError) {
-            record = try SPFRecord.parse(bytes: candidates[0])
+            record = try SPFRecordCache.parse(bytes: candidates[0])
         } catch {
             trace.record = error.input
             return finish(.permerror, "syntax error \(error)")

@@ -1,5 +1,6 @@
 import DNSCore
 import MailAuthCore
+import Synchronization
 
 extension SPFRecord {
     /// The version section every SPF record starts with (RFC 7208 §4.5), compared case-insensitively.
@@ -350,5 +351,24 @@ extension SPFRecord {
             swap(&previous, &current)
         }
         return previous[b.count]
+    }
+}
+
+/// Records already parsed, by their bytes. A bulk audit meets the same provider records
+/// (`_spf.google.com`, an ESP's include tree) in domain after domain; parsing is pure, so the
+/// result can be shared. Bounded: when full it starts over.
+enum SPFRecordCache {
+    static let capacity = 512
+    private static let parsed = Mutex<[[UInt8]: Result<SPFRecord, SyntaxError>]>([:])
+
+    static func parse(bytes: [UInt8]) throws(SyntaxError) -> SPFRecord {
+        if let known = parsed.withLock({ $0[bytes] }) { return try known.get() }
+        let result: Result<SPFRecord, SyntaxError>
+        do throws(SyntaxError) { result = .success(try SPFRecord.parse(bytes: bytes)) } catch { result = .failure(error) }
+        parsed.withLock { table in
+            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
+            table[bytes] = result
+        }
+        return try result.get()
     }
 }
