@@ -131,9 +131,9 @@ fileprivate final class ValueEncoder: Encoder {
 
     func singleValueContainer() -> any SingleValueEncodingContainer { SingleValue(encoder: self) }
 
-    /// `value` as a node: strings directly, anything else through a nested encoder.
+    /// `value` as a node, through a nested encoder. (Strings rarely come this way: containers'
+    /// String overloads take them, so no dynamic cast is tried here.)
     static func node(_ value: some Encodable) throws -> CompactJSONEncoder.Node {
-        if let string = value as? String { return .string(string) }
         let encoder = ValueEncoder()
         try value.encode(to: encoder)
         return .nested(encoder)
@@ -254,8 +254,5 @@ private struct SingleValue: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt16) throws { set(.unsigned(UInt64(value))) }
     mutating func encode(_ value: UInt32) throws { set(.unsigned(UInt64(value))) }
     mutating func encode(_ value: UInt64) throws { set(.unsigned(value)) }
-    mutating func encode(_ value: some Encodable) throws {
-        if let string = value as? String { return set(.string(string)) }
-        try value.encode(to: encoder)
-    }
+    mutating func encode(_ value: some Encodable) throws { try value.encode(to: encoder) }
 }
