@@ -115,7 +115,7 @@ struct AuditCommand: AsyncParsableCommand {
                     let report = await auditor.audit(name)
                     // JSON Lines are encoded here, beside the audit, so encoding runs in parallel.
                     guard format == .jsonl else { return (index, report, nil) }
-                    return (index, report, Self.jsonLine(report))
+                    return (index, report, report.jsonLine())
                 }
                 started += 1
             }
@@ -145,14 +145,6 @@ struct AuditCommand: AsyncParsableCommand {
             output.write(String(decoding: data, as: UTF8.self) + "\n")
         }
         if worstExit != ExitStatus.clean { throw ExitCode(worstExit) }
-    }
-
-    /// One report as compact JSON: the same bytes as `JSONEncoder.dnsaudit(pretty: false)`,
-    /// written by ``CompactJSONEncoder`` (which falls back to Foundation for what it does not
-    /// support).
-    static func jsonLine(_ report: AuditReport) -> String? {
-        if let bytes = try? CompactJSONEncoder().encode(report) { return String(decoding: bytes, as: UTF8.self) }
-        return (try? JSONEncoder.dnsaudit(pretty: false).encode(report)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     func exitStatus(for report: AuditReport) -> Int32 {

@@ -1,0 +1,164 @@
+import DNSAudit
+import MailAuthCore
+
+extension AuditReport {
+    /// The report as one line of compact JSON: byte for byte what `JSONEncoder.dnsaudit(pretty:
+    /// false)` writes (sorted keys, `/` unescaped), written directly.
+    ///
+    /// `--format jsonl` prints one of these per domain. Going through `Encoder` cost about a
+    /// seventh of an offline bulk audit's CPU; this writes each field once, with its key, in
+    /// sorted order. The Codable conformance stays the definition of the format: a test compares
+    /// the two outputs for every scenario and hostile domain, so a field added to one and not the
+    /// other fails it.
+    func jsonLine() -> String {
+        var json = JSONLineWriter()
+        json.raw("{\"areas\":")
+        json.array(areas) { json, area in area.writeJSON(to: &json) }
+        json.raw(",\"dnsCacheHits\":")
+        json.int(dnsCacheHits)
+        json.raw(",\"dnsQueries\":")
+        json.int(dnsQueries)
+        json.raw(",\"domain\":")
+        json.string(domain)
+        json.raw(",\"durationMilliseconds\":")
+        json.int(durationMilliseconds)
+        json.raw(",\"readiness\":")
+        readiness.writeJSON(to: &json)
+        json.raw(",\"resolver\":")
+        json.string(resolver)
+        json.raw(",\"status\":")
+        json.string(status.rawValue)
+        json.raw(",\"timestamp\":")
+        json.string(timestamp)
+        json.raw("}")
+        return json.text
+    }
+}
+
+extension AreaReport {
+    fileprivate func writeJSON(to json: inout JSONLineWriter) {
+        json.raw("{\"area\":")
+        json.string(area.rawValue)
+        json.raw(",\"findings\":")
+        json.array(findings) { json, finding in finding.writeJSON(to: &json) }
+        json.raw(",\"records\":")
+        json.array(records) { json, record in json.string(record) }
+        json.raw(",\"status\":")
+        json.string(status.rawValue)
+        json.raw(",\"summary\":")
+        json.string(summary)
+        json.raw("}")
+    }
+}
+
+extension Finding {
+    fileprivate func writeJSON(to json: inout JSONLineWriter) {
+        json.raw("{\"detail\":")
+        json.string(detail)
+        if let evidence {
+            json.raw(",\"evidence\":")
+            json.string(evidence)
+        }
+        if let fix {
+            json.raw(",\"fix\":")
+            json.string(fix)
+        }
+        json.raw(",\"id\":")
+        json.string(id)
+        if let rfc {
+            json.raw(",\"rfc\":")
+            json.string(rfc)
+        }
+        json.raw(",\"severity\":")
+        json.string(severity.rawValue)
+        json.raw(",\"title\":")
+        json.string(title)
+        json.raw("}")
+    }
+}
+
+extension BulkSenderReadiness {
+    fileprivate func writeJSON(to json: inout JSONLineWriter) {
+        json.raw("{\"cannotCheck\":")
+        json.array(cannotCheck) { json, requirement in requirement.writeJSON(to: &json) }
+        json.raw(",\"fromDNS\":")
+        json.array(fromDNS) { json, requirement in requirement.writeJSON(to: &json) }
+        json.raw(",\"needsPresend\":")
+        json.array(needsPresend) { json, requirement in requirement.writeJSON(to: &json) }
+        json.raw("}")
+    }
+}
+
+extension BulkSenderReadiness.Requirement {
+    fileprivate func writeJSON(to json: inout JSONLineWriter) {
+        json.raw("{\"detail\":")
+        json.string(detail)
+        json.raw(",\"id\":")
+        json.string(id)
+        json.raw(",\"requiredBy\":")
+        json.array(requiredBy) { json, name in json.string(name) }
+        if let state {
+            json.raw(",\"state\":")
+            json.string(state.rawValue)
+        }
+        json.raw(",\"title\":")
+        json.string(title)
+        json.raw("}")
+    }
+}
+
+/// Bytes of one JSON document being written.
+struct JSONLineWriter {
+    private var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(8_192) }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
+
+    mutating func array<Element>(_ elements: [Element], _ write: (inout JSONLineWriter, Element) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            write(&self, element)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A JSON string with the escapes `JSONEncoder` uses: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`,
+    /// `\t`, `\u00XX` for other control characters; `/` and non-ASCII text as they are.
+    mutating func string(_ string: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { utf8 in
+            // Copy runs that need no escape in one go.
+            var run = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<index]))
+                run = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case 0x08: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+                case 0x0C: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+                case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")]
+                    bytes += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<utf8.count]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,63 @@
+import DNSAudit
+import DNSCore
+import DNSLDNS
+import Foundation
+import MailAuthCore
+import TestSupport
+import Testing
+
+@testable import DNSAuditCLI
+
+/// `--format jsonl` writes reports with `AuditReport.jsonLine()`; its bytes must be those of
+/// the Codable conformance through `JSONEncoder`, which defines the format.
+@Suite struct JSONLineTests {
+    static func foundation(_ report: AuditReport) throws -> String {
+        String(decoding: try JSONEncoder.dnsaudit(pretty: false).encode(report), as: UTF8.self)
+    }
+
+    static func reports() async throws -> [AuditReport] {
+        let directories = [KnotServer.fixtures("audit/zones"), KnotServer.fixtures("hostile")]
+        var files: [String] = []
+        for directory in directories {
+            files += try FileManager.default.contentsOfDirectory(atPath: directory)
+                .filter { $0.hasSuffix(".zone") }.sorted().map { directory + "/" + $0 }
+        }
+        let zone = try ZoneResolver(zoneFiles: files)
+        let auditor = Auditor(resolver: zone, options: .init(deadline: .seconds(10)))
+        var reports: [AuditReport] = []
+        for domain in Set(zone.records.filter { $0.type == .soa }.map(\.name)).sorted() {
+            reports.append(await auditor.audit(domain))
+        }
+        return reports
+    }
+
+    /// Every scenario domain of the end-to-end tests and the hostile zone (control bytes, long
+    /// names, 64 KB TXT), audited offline: every field, optional or not, in both outputs.
+    @Test func everyScenarioReportMatchesJSONEncoderByteForByte() async throws {
+        let reports = try await Self.reports()
+        try #require(reports.count > 30)
+        for report in reports {
+            #expect(report.jsonLine() == (try Self.foundation(report)), "\(report.domain)")
+        }
+    }
+
+    /// Every escape JSONEncoder writes, in every kind of string field, and findings with and
+    /// without their optional fields.
+    @Test func escapesAndOptionalFieldsMatchJSONEncoder() async throws {
+        var report = try #require(try await Self.reports().first)
+        let controls = String((0..<32).map { Character(Unicode.Scalar(UInt8($0))) })
+        let odd = "quote \" backslash \\ slash / é 😀 \u{7F}" + controls
+        report.domain = odd
+        report.resolver = odd
+        report.areas[0].summary = odd
+        report.areas[0].records = [odd, "", "plain"]
+        report.areas[0].findings = [
+            Finding(id: "x.all", severity: .error, title: odd, detail: odd, evidence: odd, rfc: odd, fix: odd),
+            Finding(id: "x.none", severity: .info, title: "t", detail: "d"),
+        ]
+        report.readiness.fromDNS[0].title = odd
+        report.readiness.fromDNS[0].state = nil
+        report.readiness.cannotCheck[0].requiredBy = []
+        #expect(report.jsonLine() == (try Self.foundation(report)))
+    }
+}
