@@ -91,20 +91,22 @@ final class QueryExchange: @unchecked Sendable {
             return finish(.failure(.network, "connect(): \(Self.errorText(errno))"))
         }
         let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        read.setEventHandler { self.readable() }
-        read.setCancelHandler { self.sourceCancelled() }
-        openSources += 1
         readSource = read
-        read.resume()
+        start(read) { self.readable() }
 
         let length = UInt16(query.count)
         pendingWrite = [UInt8(length >> 8), UInt8(length & 0xFF)] + query
         let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        write.setEventHandler { self.writable() }
-        write.setCancelHandler { self.sourceCancelled() }
-        openSources += 1
         writeSource = write
-        write.resume()
+        start(write) { self.writable() }
+    }
+
+    /// Starts `source`; the descriptor closes once every started source has been cancelled.
+    private func start(_ source: any DispatchSourceProtocol, handler: @escaping () -> Void) {
+        source.setEventHandler(handler: handler)
+        source.setCancelHandler { self.sourceCancelled() }
+        openSources += 1
+        source.resume()
     }
 
     private func writable() {
