@@ -77,19 +77,6 @@ public final class CachingResolver: DNSResolver {
     /// Cache hits and misses so far (for reports and benchmarks).
     public var statistics: (hits: Int, misses: Int) { state.withLock { ($0.hits, $0.misses) } }
 
-    /// The cached answer to `question` if there is a fresh one (counted as a hit); never waits.
-    /// ``DeadlineResolver`` answers these without starting a task.
-    func cachedResponse(_ question: DNSQuestion) -> DNSResponse? {
-        let now = ContinuousClock.now
-        return state.withLock { state in
-            guard let entry = state.entries[question], entry.expires > now else { return nil }
-            state.hits += 1
-            var cached = entry.response
-            cached.fromCache = true
-            return cached
-        }
-    }
-
     public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
         try await lookup(question, deadline: nil)
     }

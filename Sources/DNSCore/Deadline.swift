@@ -38,8 +38,7 @@ extension DeadlineResolver: DeadlineAwareResolver {
     package func query(_ question: DNSQuestion, within outer: DeadlineSignal) async throws(DNSError) -> DNSResponse {
         let signal = outer.deadline < self.signal.deadline ? outer : self.signal
         if signal.hasFired || ContinuousClock.now >= signal.deadline { throw DeadlineSignal.expired(question) }
-        // A cache hit cannot overrun the deadline: answer it without registering anything.
-        if let cache = base as? CachingResolver, let cached = cache.cachedResponse(question) { return cached }
+        // Deadline-aware bases (a CachingResolver answers hits at once) need no task.
         return try await base.query(question, boundedBy: signal)
     }
 }
