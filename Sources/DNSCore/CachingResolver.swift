@@ -122,14 +122,16 @@ public final class CachingResolver: DNSResolver {
                     result = .failure(error)
                 }
                 let waiters = store(question, result, flight: flight)
-                for waiter in waiters {
+                if !waiters.isEmpty {
                     // A joiner saved a query. A lead cut short by its own cancellation or deadline
                     // (joiners may have later deadlines) makes joiners ask again themselves.
+                    let joined: Joined
                     if case .failure(let error) = result, error.kind == .cancelled || error.kind == .deadlineExceeded {
-                        waiter.resume(returning: .retry)
+                        joined = .retry
                     } else {
-                        waiter.resume(returning: .result(result.map { var joined = $0; joined.fromCache = true; return joined }))
+                        joined = .result(result.map { var response = $0; response.fromCache = true; return response })
                     }
+                    for waiter in waiters { waiter.resume(returning: joined) }
                 }
                 return try result.get()
             case .join(let flight):

@@ -116,12 +116,8 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
         // Most names arrive in lower case: then the label is shared, not copied.
         guard label.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return label }
         var bytes = Array(label.utf8)
-        var changed = false
-        for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A {
-            bytes[index] |= 0x20
-            changed = true
-        }
-        return changed ? String(decoding: bytes, as: UTF8.self) : label
+        for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A { bytes[index] |= 0x20 }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The name without a trailing dot (`example.com`); the root is `.`.

@@ -61,16 +61,11 @@ public struct ResponseCode: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let notImplemented = ResponseCode(rawValue: 4)
     public static let refused = ResponseCode(rawValue: 5)
 
+    /// The mnemonics of RFC 1035 §4.1.1, indexed by code.
+    private static let mnemonics = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"]
+
     public var description: String {
-        switch rawValue {
-        case 0: "NOERROR"
-        case 1: "FORMERR"
-        case 2: "SERVFAIL"
-        case 3: "NXDOMAIN"
-        case 4: "NOTIMP"
-        case 5: "REFUSED"
-        default: "RCODE\(rawValue)"
-        }
+        Int(rawValue) < Self.mnemonics.count ? Self.mnemonics[Int(rawValue)] : "RCODE\(rawValue)"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -80,9 +75,8 @@ public struct ResponseCode: RawRepresentable, Sendable, Hashable, Codable, Custo
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        let known: [String: UInt16] = ["NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4, "REFUSED": 5]
-        if let code = known[text] {
-            rawValue = code
+        if let code = Self.mnemonics.firstIndex(of: text) {
+            rawValue = UInt16(code)
         } else if text.hasPrefix("RCODE"), let code = UInt16(text.dropFirst(5)) {
             rawValue = code
         } else {

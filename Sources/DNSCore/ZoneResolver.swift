@@ -62,7 +62,9 @@ public struct ZoneResolver: DNSResolver {
         var current = question.name
         var seen: Set<DomainName> = [current]
         while true {
-            if let kind = failures[current] ?? questionFailures[DNSQuestion(current, question.type)] {
+            if let kind = failures[current]
+                ?? (questionFailures.isEmpty ? nil : questionFailures[DNSQuestion(current, question.type)])
+            {
                 throw DNSError(kind, question: question, server: resolverDescription, detail: "injected failure at \(current)")
             }
             let owned = recordsAt(current)

@@ -147,12 +147,21 @@ public final class LDNSResolver: DNSResolver {
 
     /// Asks `question`, trying each server for each attempt, until one gives a usable answer.
     private func ask(_ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> Exchange {
+        let wire: [UInt8]
+        do {
+            // Built once for every server and attempt: UDPChannel and the TCP path each write
+            // their own random ID over this one.
+            wire = try LDNSWire.makeQuery(
+                question, id: 0, ednsUDPSize: configuration.ednsUDPSize, dnssecOK: configuration.dnssecOK)
+        } catch {
+            throw DNSError(.malformed, question: original, detail: "could not build the query: \(error)")
+        }
         var failure: DNSError? = nil
         for _ in 0..<configuration.attempts {
             for server in configuration.nameservers {
                 if Task.isCancelled { throw DNSError(.cancelled, question: original, server: server.description) }
                 do {
-                    return try await ask(question, server: server, original: original, deadline: deadline)
+                    return try await ask(question, wire: wire, server: server, original: original, deadline: deadline)
                 } catch {
                     if error.kind == .cancelled || error.kind == .deadlineExceeded { throw error }
                     failure = error
@@ -163,7 +172,7 @@ public final class LDNSResolver: DNSResolver {
     }
 
     private func ask(
-        _ question: DNSQuestion, server: Nameserver, original: DNSQuestion, deadline: DeadlineSignal?
+        _ question: DNSQuestion, wire: [UInt8], server: Nameserver, original: DNSQuestion, deadline: DeadlineSignal?
     ) async throws(DNSError) -> Exchange {
         do {
             try await semaphore.acquire(deadline: deadline)
@@ -173,14 +182,6 @@ public final class LDNSResolver: DNSResolver {
             throw DNSError(.cancelled, question: original, server: server.description, detail: "cancelled while waiting to send")
         }
         defer { semaphore.release() }
-        let wire: [UInt8]
-        do {
-            // UDPChannel and the TCP path each write their own random ID over this one.
-            wire = try LDNSWire.makeQuery(
-                question, id: 0, ednsUDPSize: configuration.ednsUDPSize, dnssecOK: configuration.dnssecOK)
-        } catch {
-            throw DNSError(.malformed, question: original, detail: "could not build the query: \(error)")
-        }
         var truncated = false
         var transport: DNSTransport = configuration.tcpOnly ? .tcp : .udp
         var reply = try await exchange(wire, question, server: server, transport: transport, original: original, deadline: deadline)

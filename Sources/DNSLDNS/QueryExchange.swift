@@ -38,6 +38,8 @@ final class QueryExchange: @unchecked Sendable {
     private var timer: (any DispatchSourceTimer)?
     private var pendingWrite: [UInt8] = []
     private var received: [UInt8] = []
+    /// One receive buffer for the exchange, not one per read event.
+    private var buffer = [UInt8](repeating: 0, count: 65_536)
 
     private static let target = DispatchQueue(label: "dnsaudit.ldns.io", attributes: .concurrent)
 
@@ -129,7 +131,6 @@ final class QueryExchange: @unchecked Sendable {
 
     private func readable() {
         guard !finished else { return }
-        var buffer = [UInt8](repeating: 0, count: 65_536)
         // At most this many reads per event: under a flood the timeout, which runs on the same
         // queue, still gets its turn (the source fires again for the rest).
         var budget = UDPChannel.readBudget

@@ -272,11 +272,7 @@ final class UDPChannel: @unchecked Sendable {
 
     /// Stops the channel: queries in flight fail; the I/O thread closes the sockets and exits.
     func shutdown() {
-        let waiting = state.withLock { state -> [Pending] in
-            state.closed = true
-            return state.expiry[state.expiryStart...].filter { !$0.finished }
-        }
-        for pending in waiting { finish(pending, .failure(.network, "the resolver was shut down")) }
+        fail(all: "the resolver was shut down")
         wakeLoop()
     }
 
@@ -313,7 +309,7 @@ final class UDPChannel: @unchecked Sendable {
             guard let wait else { break }
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), wait) }
             if count < 0 && errno != EINTR {
-                stopServing("epoll_wait: \(QueryExchange.errorText(errno))")
+                fail(all: "the resolver's I/O thread stopped: epoll_wait: \(QueryExchange.errorText(errno))")
                 break
             }
             for index in 0..<max(0, Int(count)) {
@@ -335,13 +331,13 @@ final class UDPChannel: @unchecked Sendable {
         for fd in sockets { close(fd) }
     }
 
-    /// The I/O thread cannot go on: queries waiting now fail, and later ones fail at once.
-    private func stopServing(_ reason: String) {
+    /// Closes the channel: queries waiting now fail with `reason`, and later ones fail at once.
+    private func fail(all reason: String) {
         let waiting = state.withLock { state -> [Pending] in
             state.closed = true
             return state.expiry[state.expiryStart...].filter { !$0.finished }
         }
-        for pending in waiting { finish(pending, .failure(.network, "the resolver's I/O thread stopped: \(reason)")) }
+        for pending in waiting { finish(pending, .failure(.network, reason)) }
     }
 
     private func readable(_ socket: Socket) {

@@ -27,11 +27,13 @@ extension ZoneResolver {
         for path in paths {
             records += try Self.readZoneFile(path, origin: origin)
         }
-        let names = paths.map { String($0.split(separator: "/").last ?? Substring($0)) }
+        let names = paths.map(Self.fileName)
         // A directory of a thousand zones would otherwise fill the report's header line.
         let shown = names.count <= 4 ? names : Array(names.prefix(3)) + ["\(names.count - 3) more files"]
         self.init(records: records, description: "zone " + shown.joined(separator: ", "))
     }
+
+    private static func fileName(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
 
     /// The records of one zone file, SOA included.
     public static func readZoneFile(_ path: String, origin: DomainName? = nil) throws(ZoneFileError) -> [ResourceRecord] {
@@ -39,7 +41,7 @@ extension ZoneResolver {
             throw ZoneFileError(path: path, line: nil, message: "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }
-        let fileName = String(path.split(separator: "/").last ?? Substring(path))
+        let fileName = Self.fileName(path)
         let guessed = fileName.hasSuffix(".zone") ? try? DomainName(dnsName: String(fileName.dropLast(5))) : nil
         return try readZone(file, path: path, origin: origin ?? guessed)
     }

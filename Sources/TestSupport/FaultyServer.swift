@@ -117,7 +117,8 @@ public final class FaultyServer: @unchecked Sendable {
 
     private var isRunning: Bool { lock.withLock { running } }
 
-    private static func bind(_ fd: Int32, port: UInt16) -> UInt16? {
+    /// Binds `fd` to 127.0.0.1:`port` (0: any free port); the port bound, or `nil`.
+    static func bind(_ fd: Int32, port: UInt16) -> UInt16? {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian

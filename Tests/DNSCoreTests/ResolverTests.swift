@@ -224,9 +224,10 @@ final class CountingResolver: DNSResolver {
         let cache = CachingResolver(counting)
         let patient = DeadlineResolver(cache, timeout: .seconds(60))
         // The hurried deadline starts inside the task, so a slow start cannot use it up.
-        let first = Task { try await DeadlineResolver(cache, timeout: .seconds(1)).query(name("example.com"), .a) }
+        let first = Task { try await DeadlineResolver(cache, timeout: .seconds(2)).query(name("example.com"), .a) }
         try await waitUntil { counting.count.withLock { $0 } == 1 }
         let second = Task { try await patient.query(name("example.com"), .a) }
+        try await waitUntil { cache.statistics.hits == 1 }  // it joined the first lookup
         let error = await #expect(throws: DNSError.self) { try await first.value }
         #expect(error?.kind == .deadlineExceeded)
         #expect(try await second.value.outcome == .answer)
@@ -262,11 +263,13 @@ final class CountingResolver: DNSResolver {
 
     @Test func aCallerThatJoinsAnotherCallersLookupIsAnsweredFromTheCache() async throws {
         let zone = ZoneResolver(records: [ResourceRecord(name: name("example.com"), ttl: 300, data: .a(IPv4Address(1)))])
-        let cache = CachingResolver(CountingResolver(zone, delay: .milliseconds(100)))
-        async let first = cache.query(name("example.com"), .a)
-        try await Task.sleep(for: .milliseconds(20))
+        let counting = CountingResolver(zone, delay: .seconds(1))
+        let cache = CachingResolver(counting)
+        let first = Task { try await cache.query(name("example.com"), .a) }
+        // Join only once the first lookup is under way.
+        try await waitUntil { counting.count.withLock { $0 } == 1 }
         let second = try await cache.query(name("example.com"), .a)
         #expect(second.fromCache)
-        #expect(try await first.fromCache == false)
+        #expect(try await first.value.fromCache == false)
     }
 }
