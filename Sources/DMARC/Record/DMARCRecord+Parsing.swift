@@ -10,7 +10,8 @@ extension DMARCRecord {
     /// Whether `text` starts with `v=DMARC1`, the test the tree walk applies before counting
     /// records at a name (RFC 9989 §4.10 step 2).
     public static func startsWithVersion(_ text: String) -> Bool {
-        (try? parseVersion(Array(text.utf8), text)) != nil
+        // Only the first tag-spec decides; the rest is left to `parse`.
+        (try? parseVersion(Array(text.utf8), text, firstOnly: true)) != nil
     }
 
     /// Parses a DMARC Policy Record.
@@ -75,7 +76,9 @@ extension DMARCRecord {
     }
 
     /// Splits the record into tag-specs and checks the first is `v=DMARC1`.
-    private static func parseVersion(_ bytes: [UInt8], _ text: String) throws(DMARCRecordError) -> [Spec] {
+    private static func parseVersion(
+        _ bytes: [UInt8], _ text: String, firstOnly: Bool = false
+    ) throws(DMARCRecordError) -> [Spec] {
         var specs: [Spec] = []
         var start = 0
         while start <= bytes.count {
@@ -101,7 +104,7 @@ extension DMARCRecord {
                                                       input: text)))
                 }
             }
-            if isLast { break }
+            if isLast || (firstOnly && !specs.isEmpty) { break }
             start = end + 1
         }
         guard case .tag(let first) = specs.first, first.name.lowercased() == "v" else {
