@@ -173,6 +173,16 @@ import Testing
 
     static func ids(_ report: DMARCDomainReport) -> Set<String> { Set(report.findings.map(\.id)) }
 
+    /// Both views in one inspection: the RFC 7489 view reuses the names the RFC 9989 walk asked.
+    @Test func theRFC7489ViewDoesNotAskAgainWhatTheWalkAsked() async {
+        let zone = Zone.resolver([Zone.txt("_dmarc.example.com", "v=DMARC1; p=reject"), Zone.a("mail.example.com")])
+        let recording = RecordingResolver(zone)
+        let report = await DMARCInspector(resolver: recording).inspect(Zone.name("mail.example.com"))
+        #expect(report.rfc9989.policy == .reject)
+        #expect(report.rfc7489.policy == .reject)
+        #expect(recording.txtNames == ["_dmarc.mail.example.com", "_dmarc.example.com", "_dmarc.com"])
+    }
+
     @Test(arguments: [
         ("v=DMARC1; p=none; rua=mailto:d@example.com", "dmarc.policy-none"),
         ("v=DMARC1; p=reject; sp=none; rua=mailto:d@example.com", "dmarc.subdomain-policy-weaker"),

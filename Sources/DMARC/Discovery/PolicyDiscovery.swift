@@ -66,7 +66,7 @@ public struct PolicyDiscovery: Sendable, Hashable, Codable {
     }
 
     /// The `_dmarc` names queried, in order.
-    public var queriedNames: [DomainName] { steps.compactMap { try? $0.domain.prepending("_dmarc") } }
+    public var queriedNames: [DomainName] { TreeWalk.queriedNames(steps) }
 }
 
 /// Finds DMARC policies and Organizational Domains through a resolver, under both generations.
@@ -140,8 +140,17 @@ public struct DMARCDiscoverer: Sendable {
                 tag = exists ? .sp : .np
             }
         }
+        Self.apply(record, tag: tag, generation: .rfc9989, to: &result)
+        return result
+    }
+
+    /// Sets the status, the tag applied and the policy that `record` gives under `generation`:
+    /// `sp` falls back to `p`, and `np` to `sp`, then `p` (RFC 9989 §4.7; RFC 7489 §6.3).
+    private static func apply(
+        _ record: DMARCRecord, tag: PolicyDiscovery.PolicyTag, generation: DMARCGeneration, to result: inout PolicyDiscovery
+    ) {
         result.appliedTag = tag
-        switch record.processing(for: .rfc9989) {
+        switch record.processing(for: generation) {
         case .skip(let reason):
             result.status = .notApplied(reason)
         case .treatAsNone:
@@ -156,12 +165,14 @@ public struct DMARCDiscoverer: Sendable {
             case .np: result.policy = record.nonexistentSubdomainPolicy ?? record.subdomainPolicy ?? p
             }
         }
-        return result
     }
 
     /// RFC 7489 §6.6.3: the record at the Author Domain, else at its Organizational Domain as the
     /// Public Suffix List gives it. Several records at a name, or none, end discovery.
-    public func discoverLegacyPolicy(for authorDomain: DomainName) async -> PolicyDiscovery {
+    ///
+    /// - Parameter walkSteps: answers an RFC 9989 tree walk already got; a name it asked (and
+    ///   got an answer for) is not asked again.
+    public func discoverLegacyPolicy(for authorDomain: DomainName, reusing walkSteps: [TreeWalk.Step] = []) async -> PolicyDiscovery {
         let resolver = bounded()
         let organizational = publicSuffixList.organizationalDomain(of: authorDomain)
         var result = PolicyDiscovery(
@@ -170,7 +181,11 @@ public struct DMARCDiscoverer: Sendable {
         var targets = [authorDomain]
         if organizational != authorDomain { targets.append(organizational) }
         for (index, target) in targets.enumerated() {
-            let outcome = await TreeWalk.query(target, resolver: resolver)
+            let known = walkSteps.first { step in
+                if case .temporaryError = step.outcome { return false }
+                return step.domain == target
+            }
+            let outcome = if let known { known.outcome } else { await TreeWalk.query(target, resolver: resolver) }
             result.steps.append(TreeWalk.Step(domain: target, outcome: outcome))
             switch outcome {
             case .temporaryError(let failure):
@@ -182,38 +197,13 @@ public struct DMARCDiscoverer: Sendable {
                 result.policyDomain = target
                 result.record = record
                 result.source = index == 0 ? .authorDomain : .organizationalDomain
-                result.appliedTag = index == 0 ? .p : .sp
-                switch record.processing(for: .rfc7489) {
-                case .skip(let reason): result.status = .notApplied(reason)
-                case .treatAsNone:
-                    result.status = .found
-                    result.policy = DMARCRecord.Policy.none
-                case .apply:
-                    result.status = .found
-                    let p = record.policy ?? DMARCRecord.Policy.none
-                    result.policy = index == 0 ? p : (record.subdomainPolicy ?? p)
-                }
+                Self.apply(record, tag: index == 0 ? .p : .sp, generation: .rfc7489, to: &result)
                 return result
             default:
                 continue
             }
         }
         return result
-    }
-
-    /// The Organizational Domain of `domain` under `generation`, with the walk that found it (RFC 9989)
-    /// or `nil` (RFC 7489, from the list). A failed walk gives a temporary error.
-    public func organizationalDomain(
-        of domain: DomainName, generation: DMARCGeneration
-    ) async -> Result<DomainName, DNSFailure> {
-        switch generation {
-        case .rfc7489:
-            return .success(publicSuffixList.organizationalDomain(of: domain))
-        case .rfc9989:
-            let walk = await treeWalk(from: domain)
-            if let failure = walk.failure { return .failure(failure) }
-            return .success(walk.organizationalDomain)
-        }
     }
 
     /// Whether `domain` exists for DMARC: a Non-existent Domain has NXDOMAIN or NODATA for A, AAAA

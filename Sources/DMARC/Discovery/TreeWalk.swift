@@ -93,7 +93,9 @@ public struct TreeWalk: Sendable, Hashable, Codable {
     }
 
     /// The `_dmarc` names queried, in order.
-    public var queriedNames: [DomainName] {
+    public var queriedNames: [DomainName] { Self.queriedNames(steps) }
+
+    static func queriedNames(_ steps: [Step]) -> [DomainName] {
         steps.compactMap { try? $0.domain.prepending("_dmarc") }
     }
 

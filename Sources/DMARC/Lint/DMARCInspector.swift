@@ -56,7 +56,8 @@ public struct DMARCInspector: Sendable {
     /// Inspects `domain` as the Author Domain of mail.
     public func inspect(_ domain: DomainName) async -> DMARCDomainReport {
         let modern = await discoverer.discoverPolicy(for: domain)
-        let legacy = await discoverer.discoverLegacyPolicy(for: domain)
+        // Names the walk already asked are not asked again (nor their records parsed again).
+        let legacy = await discoverer.discoverLegacyPolicy(for: domain, reusing: modern.steps)
         var authorizations: [ReportAuthorization] = []
         if let record = modern.record ?? legacy.record, let policyDomain = modern.policyDomain ?? legacy.policyDomain {
             authorizations = await authorize(record, publishedAt: policyDomain, organizational: modern.organizationalDomain)

@@ -128,7 +128,6 @@ struct Walk {
     private var reported: Set<Finding> = []
     var incomplete = false
     var networks: [(network: IPNetwork, term: String, domain: String)] = []
-    var mxLookups: [String: (v4: Bool, v6: Bool)] = [:]
     /// Records visited, to keep a pathological tree from being walked forever (loops aside).
     var visits = 0
     static let maximumVisits = 100
