@@ -3,7 +3,7 @@
 // dnsaudit: read a domain's mail DNS through ldns, evaluate SPF, DKIM and DMARC the way receivers
 // do, sign outgoing mail with DKIM, and gate a message before it is sent.
 //
-// Module arrows (one way only; see ../shared/DESIGN.md):
+// Module arrows (one way only):
 //
 //   CLDNS ──▶ DNSLDNS ◀── DNSCore ◀── MailAuthCore ◀── SPF / DMARC / DKIM ◀── DNSAudit ◀── DNSAuditCLI ◀── dnsaudit
 //   CLibCrypto ──▶ DKIM

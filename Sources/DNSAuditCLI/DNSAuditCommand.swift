@@ -14,7 +14,7 @@ public struct DNSAuditCommand: AsyncParsableCommand {
     public init() {}
 }
 
-/// Exit statuses shared by every command (DESIGN.md, "The CLI contract").
+/// Exit statuses shared by every command (README, "Exit statuses").
 public enum ExitStatus {
     /// Clean: nothing at or above the failure threshold.
     public static let clean: Int32 = 0

@@ -2,6 +2,8 @@ import DNSAudit
 import DNSCore
 import MailAuthCore
 import Testing
+import Foundation
+import TestSupport
 
 /// The audit engine on in-memory zones (no server): selector discovery and the deadline.
 @Suite struct AuditorTests {
@@ -68,5 +70,21 @@ import Testing
         #expect(report.status == .incomplete)
         #expect(report.isIncomplete)
         #expect(!report.findings.contains { ["spf.no-record", "dmarc.no-record", "dkim.no-keys", "mx.none"].contains($0.id) })
+    }
+}
+
+/// docs/findings.md is the reference for the stable ids: it must list exactly the catalog's.
+@Suite struct FindingsDocumentationTests {
+    @Test func theFindingsTableListsExactlyTheCatalogIds() throws {
+        let path = KnotServer.fixtures("../../docs/findings.md")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        // Table rows start with the id in backticks: | `spf.lookup-limit` | error | …
+        let documented = Set(text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("| `"), let end = line.dropFirst(3).firstIndex(of: "`") else { return nil }
+            return String(line[line.index(line.startIndex, offsetBy: 3)..<end])
+        })
+        let catalog = Set(FindingCatalog.all)
+        #expect(documented.subtracting(catalog).isEmpty, "documented but not in the catalog: \(documented.subtracting(catalog).sorted())")
+        #expect(catalog.subtracting(documented).isEmpty, "in the catalog but not documented: \(catalog.subtracting(documented).sorted())")
     }
 }

@@ -5,23 +5,23 @@ import Foundation
 /// The RFC 5322 checks on the message itself: From, Date, Message-ID (step 1 of the gate).
 enum MessageLint {
     /// Runs the header checks; returns them and the From domain when it could be read.
-    static func check(_ message: MailMessage) -> (checks: [PreSendCheck], fromDomain: DomainName?, fromAddress: String?) {
+    static func check(_ message: MailMessage) -> (checks: [PreSendCheck], fromDomain: DomainName?) {
         var checks: [PreSendCheck] = []
-        let (fromCheck, address, domain) = checkFrom(message)
+        let (fromCheck, domain) = checkFrom(message)
         checks.append(fromCheck)
         checks.append(checkDate(message))
         checks.append(checkMessageID(message, fromDomain: domain))
-        return (checks, domain, address)
+        return (checks, domain)
     }
 
     // MARK: From
 
-    static func checkFrom(_ message: MailMessage) -> (PreSendCheck, String?, DomainName?) {
+    static func checkFrom(_ message: MailMessage) -> (PreSendCheck, DomainName?) {
         let fields = message.fields(named: "From")
         let rfc = "RFC 5322 §3.6.2; RFC 9989 §4.4"
-        func fail(_ summary: String, _ detail: String, evidence: [String] = [], fix: String) -> (PreSendCheck, String?, DomainName?) {
+        func fail(_ summary: String, _ detail: String, evidence: [String] = [], fix: String) -> (PreSendCheck, DomainName?) {
             (PreSendCheck(id: PreSendCheckID.from, status: .fail, summary: summary, detail: detail, evidence: evidence,
-                          rfc: rfc, fix: fix), nil, nil)
+                          rfc: rfc, fix: fix), nil)
         }
         guard fields.count == 1 else {
             if fields.isEmpty {
@@ -55,7 +55,7 @@ enum MessageLint {
                         evidence: ["From:" + value], fix: "Use an address at a registered domain you control.")
         }
         return (PreSendCheck(id: PreSendCheckID.from, status: .pass, summary: "One From address: \(address)",
-                             evidence: ["From:" + value], rfc: rfc), address, domain)
+                             evidence: ["From:" + value], rfc: rfc), domain)
     }
 
     // MARK: Date

@@ -53,8 +53,6 @@ struct DKIMSignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("t=: the signing time, seconds since 1970 (default: now).", valueName: "unix"))
     var time: Int64?
 
-    @OptionGroup var resolver: ResolverOptions
-
     func validate() throws {
         guard !signing.key.isEmpty else { throw ValidationError("give at least one --key") }
         try signing.validateCounts(extra: [("--algorithm", algorithm), ("--canonicalization", canonicalization)])
@@ -229,8 +227,6 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @OptionGroup var resolver: ResolverOptions
-
     func validate() throws {
         guard let algorithm = DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) else {
             throw ValidationError("--algorithm must be rsa or ed25519")
@@ -293,13 +289,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     func run() async throws {
-        var privateKey: DKIMPrivateKey?
-        if let key {
-            do { privateKey = try DKIMPrivateKey(contentsOfFile: key) } catch {
-                throw ValidationError("--key \(key): \(error)")
-            }
-            if let warning = DKIMPrivateKey.permissionWarning(path: key) { printError("dnsaudit: warning: \(warning)") }
-        }
+        let privateKey = try key.map(SigningKeyOptions.loadKey(path:))
         let result = await DKIMKeyTester.test(
             domain: domain, selector: selector, privateKey: privateKey, resolver: try resolver.makeResolver(),
             timeout: .seconds(max(5, resolver.timeout * 4)))

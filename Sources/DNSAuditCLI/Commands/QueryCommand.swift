@@ -38,7 +38,7 @@ struct QueryCommand: AsyncParsableCommand {
             print(format == .text ? QueryRendering.text(response) : try QueryRendering.json(.success(response)))
         } catch let error as DNSError {
             if format == .text {
-                FileHandle.standardError.write(Data("dnsaudit: \(error)\n".utf8))
+                printError("dnsaudit: \(error)")
             } else {
                 print(try QueryRendering.json(.failure(error)))
             }

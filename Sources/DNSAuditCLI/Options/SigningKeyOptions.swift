@@ -40,12 +40,16 @@ struct SigningKeyOptions: ParsableArguments {
     }
 
     /// Loads key `index`, warning on stderr when the file is readable by group or others.
-    func loadKey(_ index: Int) throws -> DKIMPrivateKey {
+    func loadKey(_ index: Int) throws -> DKIMPrivateKey { try Self.loadKey(path: key[index]) }
+
+    /// Loads the private key at `path` for a command's `--key`: a usage error names the file, and
+    /// a group- or world-readable file gets a warning on stderr.
+    static func loadKey(path: String) throws -> DKIMPrivateKey {
         let privateKey: DKIMPrivateKey
-        do { privateKey = try DKIMPrivateKey(contentsOfFile: key[index]) } catch {
-            throw ValidationError("--key \(key[index]): \(error)")
+        do { privateKey = try DKIMPrivateKey(contentsOfFile: path) } catch {
+            throw ValidationError("--key \(path): \(error)")
         }
-        if let warning = DKIMPrivateKey.permissionWarning(path: key[index]) { printError("dnsaudit: warning: \(warning)") }
+        if let warning = DKIMPrivateKey.permissionWarning(path: path) { printError("dnsaudit: warning: \(warning)") }
         return privateKey
     }
 
