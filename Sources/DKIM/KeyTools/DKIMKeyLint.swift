@@ -1,16 +1,12 @@
+import MailAuthCore
+
 /// A finding about a DKIM key or key record, for the audit and the CLI to report.
 ///
 /// Small values with stable ids; the audit engine maps them to its `Finding` type.
 public struct DKIMKeyLint: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// How much it matters.
-    public enum Level: String, Sendable, Hashable, Codable {
-        /// Receivers will reject signatures made with this key.
-        case error
-        /// Works today, but should be fixed.
-        case warning
-        /// Worth knowing.
-        case info
-    }
+    /// How much it matters (`error`: receivers will reject signatures made with this key;
+    /// `warning`: works today, but should be fixed; `info`: worth knowing).
+    public typealias Level = Severity
 
     /// Stable identifier, `dkim.key.…`.
     public var id: String

@@ -3,13 +3,8 @@ import MailAuthCore
 ///
 /// Field for field the shape of the audit's shared `Finding`, so the audit can map it one to one.
 public struct DMARCFinding: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// How much a finding matters.
-    public enum Severity: String, Sendable, Hashable, Codable, Comparable {
-        case info, warning, error
-
-        private var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
-        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
-    }
+    /// How much a finding matters: the shared scale of every finding.
+    public typealias Severity = MailAuthCore.Severity
 
     /// Stable identifier; programs match on it (see ``DMARCLint/ids``).
     public var id: String
@@ -44,12 +39,7 @@ public struct DMARCFinding: Sendable, Hashable, Codable, CustomStringConvertible
 extension DMARCFinding {
     /// The same finding as the audit's shared ``MailAuthCore/Finding`` (evidence lines joined by newlines).
     public var finding: Finding {
-        let mapped: MailAuthCore.Severity = switch severity {
-        case .info: .info
-        case .warning: .warning
-        case .error: .error
-        }
-        return Finding(id: id, severity: mapped, title: title, detail: detail,
+        Finding(id: id, severity: severity, title: title, detail: detail,
                        evidence: evidence.isEmpty ? nil : evidence.joined(separator: "\n"), rfc: rfc, fix: fix)
     }
 }

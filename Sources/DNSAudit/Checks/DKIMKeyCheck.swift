@@ -231,11 +231,7 @@ struct DKIMKeyCheck {
         case "dkim.key.undecodable":
             return (.error, "Republish p= as the base64 of the public key, with no quotes or spaces inside.")
         default:
-            switch lint.level {
-            case .error: return (.error, nil)
-            case .warning: return (.warning, nil)
-            case .info: return (.info, nil)
-            }
+            return (lint.level, nil)
         }
     }
 }
