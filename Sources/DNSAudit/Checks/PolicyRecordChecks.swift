@@ -8,13 +8,10 @@ struct MTASTSCheck {
     let resolver: any DNSResolver
 
     func run() async -> AreaReport {
-        guard let name = try? domain.prepending("_mta-sts") else {
-            return AreaReport(
-                area: .mtaSts, summary: "name too long", findings: [.nameTooLong(.mtaSts, prefix: "_mta-sts", domain: domain)])
-        }
         let response: DNSResponse
-        do { response = try await ask(resolver, name, .txt) } catch {
-            return AreaReport(area: .mtaSts, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.mtaSts, error.error)])
+        switch await PolicyRecordLookup.txt(.mtaSts, at: "_mta-sts", of: domain, resolver: resolver) {
+        case .found(let answer): response = answer
+        case .ended(let report): return report
         }
         let all = response.txt.map(\.joined)
         let records = txtRecords(response, prefix: "v=STSv1")
@@ -81,13 +78,10 @@ struct TLSRPTCheck {
     let resolver: any DNSResolver
 
     func run() async -> AreaReport {
-        guard let name = try? domain.prepending("_smtp._tls") else {
-            return AreaReport(
-                area: .tlsRpt, summary: "name too long", findings: [.nameTooLong(.tlsRpt, prefix: "_smtp._tls", domain: domain)])
-        }
         let response: DNSResponse
-        do { response = try await ask(resolver, name, .txt) } catch {
-            return AreaReport(area: .tlsRpt, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.tlsRpt, error.error)])
+        switch await PolicyRecordLookup.txt(.tlsRpt, at: "_smtp._tls", of: domain, resolver: resolver) {
+        case .found(let answer): response = answer
+        case .ended(let report): return report
         }
         let records = txtRecords(response, prefix: "v=TLSRPTv1")
         if records.isEmpty {
@@ -132,13 +126,10 @@ struct BIMICheck {
     let resolver: any DNSResolver
 
     func run(dmarcEnforced: Bool?) async -> AreaReport {
-        guard let name = try? domain.prepending("default._bimi") else {
-            return AreaReport(
-                area: .bimi, summary: "name too long", findings: [.nameTooLong(.bimi, prefix: "default._bimi", domain: domain)])
-        }
         let response: DNSResponse
-        do { response = try await ask(resolver, name, .txt) } catch {
-            return AreaReport(area: .bimi, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.bimi, error.error)])
+        switch await PolicyRecordLookup.txt(.bimi, at: "default._bimi", of: domain, resolver: resolver) {
+        case .found(let answer): response = answer
+        case .ended(let report): return report
         }
         let records = txtRecords(response, prefix: "v=BIMI1")
         if records.isEmpty {
@@ -218,5 +209,22 @@ struct DNSSECCheck {
             detail: "Not validated: \(why). DNSSEC protects MX, MTA-STS and DANE answers from forgery.",
             rfc: "RFC 4035 §3.2.3",
             fix: "Sign the zone at your DNS host; to see validation here, audit with a validating resolver (--nameserver) and --dnssec.")])
+    }
+}
+
+/// The opening every policy-record area shares: the TXT answer at `<prefix>.<domain>`, or the
+/// area's report when that name cannot exist or DNS failed.
+enum PolicyRecordLookup {
+    case found(DNSResponse)
+    case ended(AreaReport)
+
+    static func txt(_ area: AuditArea, at prefix: String, of domain: DomainName, resolver: any DNSResolver) async -> Self {
+        guard let name = try? domain.prepending(prefix) else {
+            return .ended(AreaReport(
+                area: area, summary: "name too long", findings: [.nameTooLong(area, prefix: prefix, domain: domain)]))
+        }
+        do { return .found(try await ask(resolver, name, .txt)) } catch {
+            return .ended(AreaReport(area: area, status: .incomplete, summary: "DNS failure", findings: [.incomplete(area, error.error)]))
+        }
     }
 }
