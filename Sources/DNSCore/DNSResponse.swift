@@ -41,6 +41,17 @@ public struct DNSQuestion: Sendable, Hashable, Codable, CustomStringConvertible 
     public var description: String { "\(name.fullyQualified) \(type)" }
 }
 
+extension Duration {
+    /// The duration in whole nanoseconds (timers, socket waits and reports all want plain numbers).
+    package var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+
+    /// The duration in milliseconds, with fractions.
+    package var milliseconds: Double { Double(nanoseconds) / 1_000_000 }
+}
+
 /// How an answer reached us.
 public enum DNSTransport: String, Sendable, Hashable, Codable {
     /// UDP, and the answer fitted.

@@ -247,9 +247,7 @@ private final class DeadlineScheduler: @unchecked Sendable {
 
     private func arm(_ state: inout State, for instant: ContinuousClock.Instant) {
         state.armedFor = instant
-        let (seconds, attoseconds) = (instant - .now).components
-        let nanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        timer.schedule(deadline: .now() + .nanoseconds(Int(nanoseconds)))
+        timer.schedule(deadline: .now() + .nanoseconds(Int(max(0, (instant - .now).nanoseconds))))
     }
 
     private static func push(_ entry: Entry, into heap: inout [Entry]) {

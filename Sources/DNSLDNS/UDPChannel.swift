@@ -302,9 +302,7 @@ final class UDPChannel: @unchecked Sendable {
                 }
                 state.sleepsForever = false
                 let remaining = state.expiry[state.expiryStart].expires - .now
-                let (seconds, attoseconds) = remaining.components
-                let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-                return Int32(clamping: max(0, milliseconds))
+                return Int32(clamping: max(0, (remaining.nanoseconds + 999_999) / 1_000_000))  // rounded up
             }
             guard let wait else { break }
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), wait) }

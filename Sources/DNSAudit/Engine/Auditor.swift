@@ -80,11 +80,9 @@ public struct Auditor: Sendable {
             dkim: dkimResult.keyFound,
             dmarcPolicy: modern.record == nil ? nil : (modern.policy?.rawValue ?? "none"),
             dmarcKnown: dmarcResult.inspection.isComplete)
-        let elapsed = ContinuousClock.now - started
-        let (seconds, attoseconds) = elapsed.components
         return AuditReport(
             domain: domain.description, timestamp: Self.rfc3339(timestamp), resolver: cache.resolverDescription,
-            durationMilliseconds: Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000), areas: areas,
+            durationMilliseconds: Int((ContinuousClock.now - started).nanoseconds / 1_000_000), areas: areas,
             readiness: readiness, dnsQueries: counter.queries, dnsCacheHits: counter.cacheHits)
     }
 

@@ -75,9 +75,7 @@ enum QueryRendering {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let value = Double(seconds) * 1000 + Double(attoseconds) / 1e15
-        return String(format: "%.1f", value)
+        String(format: "%.1f", duration.milliseconds)
     }
 
     struct Record: Encodable {
@@ -108,13 +106,12 @@ enum QueryRendering {
         let output: Output
         switch result {
         case .success(let response):
-            let (seconds, attoseconds) = response.elapsed.components
             output = Output(
                 question: response.question.name.description, type: response.question.type.description,
                 outcome: response.outcome.rawValue, rcode: response.rcode.description,
                 authenticatedData: response.authenticatedData, truncatedOverUDP: response.truncatedOverUDP,
                 transport: response.transport.rawValue, server: response.server,
-                elapsedMilliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15,
+                elapsedMilliseconds: response.elapsed.milliseconds,
                 cnameChain: response.cnameChain.map(\.description),
                 records: response.records.map { record in
                     var strings: [String]? = nil
