@@ -56,6 +56,9 @@ import Glibc
             Case(arguments: ["exa mple.com"] + z, words: ["exa mple.com", "not allowed"]),
             Case(arguments: ["audit", "exa mple.com"] + z, words: ["exa mple.com"]),
             Case(arguments: ["query", "exa mple.com", "TXT"] + z, words: ["exa mple.com"]),
+            // JSON Lines is the audit's format for many domains; one-result commands refuse it.
+            Case(arguments: ["query", "example.com", "TXT", "--format", "jsonl"] + z, words: ["jsonl"], statuses: [64]),
+            Case(arguments: ["spf", "example.com", "--format", "jsonl"] + z, words: ["jsonl"], statuses: [64]),
             Case(arguments: ["spf", "exa mple.com"] + z, words: ["exa mple.com"]),
             Case(arguments: ["dmarc", "exa mple.com"] + z, words: ["exa mple.com"]),
             Case(arguments: ["dkim", "testkey", "--domain", "exa mple.com", "--selector", "s"] + z, words: ["exa mple.com"]),

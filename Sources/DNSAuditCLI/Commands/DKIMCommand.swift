@@ -123,7 +123,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     var time: Int64?
 
     @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    var format: ReportFormat = .text
 
     @OptionGroup var resolver: ResolverOptions
 
@@ -225,7 +225,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
     var testing = false
 
     @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    var format: ReportFormat = .text
 
     func validate() throws {
         guard let algorithm = DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) else {
@@ -284,7 +284,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
     var key: String?
 
     @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    var format: ReportFormat = .text
 
     @OptionGroup var resolver: ResolverOptions
 

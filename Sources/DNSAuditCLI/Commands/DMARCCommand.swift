@@ -22,7 +22,7 @@ struct DMARCCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    var format: ReportFormat = .text
 
     @Option(
         name: .customLong("public-suffix-list"),
@@ -33,7 +33,6 @@ struct DMARCCommand: AsyncParsableCommand {
 
     func validate() throws {
         do { _ = try DomainName(domain) } catch { throw ValidationError("\(error)") }
-        if format == .jsonl { throw ValidationError("--format jsonl is for many domains; use text or json") }
         if let path = publicSuffixListPath, !FileManager.default.isReadableFile(atPath: path) {
             throw ValidationError("--public-suffix-list \(path): cannot read the file")
         }
@@ -48,7 +47,7 @@ struct DMARCCommand: AsyncParsableCommand {
         case .json:
             let encoder = JSONEncoder.dnsaudit()
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        case .text, .jsonl:
+        case .text:
             print(DMARCRendering.text(report))
         }
         if !report.isComplete { throw ExitCode(ExitStatus.incomplete) }

@@ -8,12 +8,6 @@ import Foundation
 import Glibc
 #endif
 
-/// `--report`: the pre-send report for people or for programs.
-enum PresendReportFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case text
-    case json
-}
-
 /// `dnsaudit presend`: the pre-send gate. Reads a message on stdin; on pass writes it, signed, to
 /// stdout; otherwise writes nothing to stdout and the report to stderr.
 struct PresendCommand: AsyncParsableCommand {
@@ -61,7 +55,7 @@ struct PresendCommand: AsyncParsableCommand {
     var noSign = false
 
     @Option(help: "Report format on stderr: text or json.")
-    var report: PresendReportFormat = .text
+    var report: ReportFormat = .text
 
     @Option(help: ArgumentHelp("t=: the signing time, seconds since 1970 (default: now), for reproducible signatures.",
                                valueName: "unix"))

@@ -23,7 +23,7 @@ struct QueryCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    var format: ReportFormat = .text
 
     func validate() throws {
         do { _ = try DomainName(name) } catch { throw ValidationError("\(error)") }

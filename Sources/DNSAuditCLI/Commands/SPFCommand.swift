@@ -38,7 +38,7 @@ struct SPFCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    var format: ReportFormat = .text
 
     func validate() throws {
         do { _ = try DomainName(domain) } catch { throw ValidationError("\(error)") }
@@ -47,7 +47,6 @@ struct SPFCommand: AsyncParsableCommand {
             do { _ = try DomainName(dnsName: helo) } catch { throw ValidationError("--helo: \(error)") }
         }
         if ip == nil, sender != nil || helo != nil { throw ValidationError("--sender and --helo need --ip") }
-        if format == .jsonl { throw ValidationError("--format jsonl is for many domains; use json") }
     }
 
     func run() async throws {
@@ -84,7 +83,7 @@ struct SPFCommand: AsyncParsableCommand {
         }
         switch format {
         case .text: print(output.text(showTrace: trace))
-        case .json, .jsonl:
+        case .json:
             let encoder = JSONEncoder.dnsaudit()
             print(String(decoding: try encoder.encode(output), as: UTF8.self))
         }
