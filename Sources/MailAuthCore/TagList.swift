@@ -94,18 +94,18 @@ public struct TagList: Sendable, Hashable, Codable {
     private static func parseSpec(_ bytes: [UInt8], _ lower: Int, _ upper: Int, _ text: String) throws(SyntaxError) -> Tag {
         var index = lower
         let nameStart = index
-        guard isAlpha(bytes[index]) else {
+        guard ASCII.isAlpha(bytes[index]) else {
             throw SyntaxError(
                 offset: index, term: term(bytes, lower, upper), message: "a tag name must start with a letter", input: text)
         }
-        while index < upper, isAlpha(bytes[index]) || isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "_") {
+        while index < upper, ASCII.isAlpha(bytes[index]) || ASCII.isDigit(bytes[index]) || bytes[index] == UInt8(ascii: "_") {
             index += 1
         }
         let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
         while index < upper, isWhitespace(bytes[index]) { index += 1 }
         guard index < upper, bytes[index] == UInt8(ascii: "=") else {
             let message = index < upper
-                ? "unexpected \(describe(bytes[index])) in tag name; expected '='" : "tag \"\(name)\" has no '='"
+                ? "unexpected \(ASCII.describe(bytes[index])) in tag name; expected '='" : "tag \"\(name)\" has no '='"
             throw SyntaxError(offset: index, term: term(bytes, lower, upper), message: message, input: text)
         }
         index += 1
@@ -116,7 +116,7 @@ public struct TagList: Sendable, Hashable, Codable {
             if isWhitespace(byte) || (byte >= 0x21 && byte <= 0x7E && byte != UInt8(ascii: ";")) { continue }
             throw SyntaxError(
                 offset: position, term: term(bytes, lower, upper),
-                message: "\(describe(byte)) is not allowed in a tag value", input: text)
+                message: "\(ASCII.describe(byte)) is not allowed in a tag value", input: text)
         }
         let value = String(decoding: bytes[valueStart..<upper], as: UTF8.self)
         return Tag(name: name, value: value, nameOffset: nameStart, valueOffset: valueStart)
@@ -126,19 +126,8 @@ public struct TagList: Sendable, Hashable, Codable {
         String(decoding: bytes[lower..<upper], as: UTF8.self)
     }
 
-    static func describe(_ byte: UInt8) -> String {
-        if byte >= 0x21 && byte <= 0x7E { return "'\(Character(Unicode.Scalar(byte)))'" }
-        return "byte 0x" + String(byte, radix: 16, uppercase: true)
-    }
-
     /// WSP and the CR/LF of folding whitespace (RFC 5322 §3.2.2).
     @inline(__always) static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
-
-    @inline(__always) static func isAlpha(_ byte: UInt8) -> Bool {
-        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-    }
-
-    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 }

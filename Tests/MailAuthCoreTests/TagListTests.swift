@@ -47,3 +47,14 @@ import Testing
         #expect(error.pointer == "v=spf1 ip4:192.0.2.0/33 -all\n       ^ CIDR length 33 exceeds 32")
     }
 }
+
+@Suite struct ASCIITests {
+    @Test func namesBytesAsErrorMessagesShowThem() {
+        #expect(ASCII.describe(UInt8(ascii: "x")) == "'x'")
+        #expect(ASCII.describe(0x20) == "a space")
+        #expect(ASCII.describe(0x09) == "byte 0x9")
+        #expect(ASCII.describe(0xC3) == "byte 0xC3")
+        #expect((0...255).filter { ASCII.isAlpha(UInt8($0)) }.count == 52)
+        #expect((0...255).filter { ASCII.isDigit(UInt8($0)) }.count == 10)
+    }
+}

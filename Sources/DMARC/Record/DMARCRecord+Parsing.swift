@@ -159,7 +159,7 @@ extension DMARCRecord {
             failureReportingOptions = options
         case "pct":
             removed(tag, name: name, meaning: "sampling percentage; RFC 9989 uses t=y for testing instead")
-            guard (1...3).contains(value.utf8.count), value.utf8.allSatisfy(isDigit), let number = Int(value),
+            guard (1...3).contains(value.utf8.count), value.utf8.allSatisfy(ASCII.isDigit), let number = Int(value),
                   number <= 100
             else { return invalid("an integer from 0 to 100") }
             percentage = number
@@ -172,7 +172,7 @@ extension DMARCRecord {
             reportFormats = formats.map { $0.lowercased() }
         case "ri":
             removed(tag, name: name, meaning: "aggregate report interval")
-            guard !value.isEmpty, value.utf8.allSatisfy(isDigit), let seconds = UInt32(value) else {
+            guard !value.isEmpty, value.utf8.allSatisfy(ASCII.isDigit), let seconds = UInt32(value) else {
                 return invalid("a number of seconds (32-bit unsigned)")
             }
             reportInterval = seconds
@@ -276,7 +276,7 @@ extension ReportURI {
                 }
                 digits = size.dropLast()
             }
-            guard !digits.isEmpty, digits.utf8.allSatisfy(isDigit) else {
+            guard !digits.isEmpty, digits.utf8.allSatisfy(ASCII.isDigit) else {
                 return .failure(ReportURIError("\"!\" must be followed by a size in digits (or be written %21)"))
             }
             if let number = UInt64(digits) {
@@ -289,7 +289,7 @@ extension ReportURI {
             return .failure(ReportURIError("not a URI (no scheme, e.g. mailto:)"))
         }
         let scheme = text[..<colon]
-        guard let first = scheme.utf8.first, isAlpha(first),
+        guard let first = scheme.utf8.first, ASCII.isAlpha(first),
               scheme.utf8.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
         else { return .failure(ReportURIError("invalid URI scheme \"\(scheme)\"")) }
         let rest = Array(text[text.index(after: colon)...].utf8)
@@ -304,7 +304,7 @@ extension ReportURI {
                 continue
             }
             guard isURIChar(byte) else {
-                return .failure(ReportURIError("\(describe(byte)) is not allowed in a URI (RFC 3986)"))
+                return .failure(ReportURIError("\(ASCII.describe(byte)) is not allowed in a URI (RFC 3986)"))
             }
             index += 1
         }
@@ -372,11 +372,9 @@ extension Substring {
 }
 
 @inline(__always) func isWSP(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
-@inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-@inline(__always) func isAlpha(_ byte: UInt8) -> Bool { (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) }
-@inline(__always) func isAlnum(_ byte: UInt8) -> Bool { isAlpha(byte) || isDigit(byte) }
+@inline(__always) func isAlnum(_ byte: UInt8) -> Bool { ASCII.isAlpha(byte) || ASCII.isDigit(byte) }
 @inline(__always) func isHex(_ byte: UInt8) -> Bool {
-    isDigit(byte) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)
+    ASCII.isDigit(byte) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)
 }
 
 /// unreserved / reserved characters of RFC 3986 §2, except "!" and "," which DMARC requires
@@ -395,7 +393,3 @@ extension Substring {
     }
 }
 
-func describe(_ byte: UInt8) -> String {
-    if byte >= 0x21 && byte <= 0x7E { return "'\(Character(Unicode.Scalar(byte)))'" }
-    return byte == 0x20 ? "a space" : "byte 0x" + String(byte, radix: 16, uppercase: true)
-}

@@ -52,7 +52,7 @@ extension MacroString {
                 let lowered = letterByte | 0x20
                 guard letterByte < 0x80, let letter = Macro.Letter(rawValue: Character(Unicode.Scalar(lowered))),
                     (letterByte >= 0x41 && letterByte <= 0x5A) || (letterByte >= 0x61 && letterByte <= 0x7A)
-                else { throw fail(index, "unknown macro letter \(describe(letterByte))") }
+                else { throw fail(index, "unknown macro letter \(ASCII.describe(letterByte))") }
                 if letter.explanationOnly, context == .term {
                     throw fail(index, "macro letter '\(letter.rawValue)' is allowed only in explanation text")
                 }
@@ -74,7 +74,7 @@ extension MacroString {
                 while index < range.upperBound, bytes[index] != UInt8(ascii: "}") {
                     let byte = bytes[index]
                     guard Array(".-+,/_=".utf8).contains(byte) else {
-                        throw fail(index, "\(describe(byte)) is not a macro delimiter (. - + , / _ =)")
+                        throw fail(index, "\(ASCII.describe(byte)) is not a macro delimiter (. - + , / _ =)")
                     }
                     delimiters.unicodeScalars.append(Unicode.Scalar(byte))
                     index += 1
@@ -87,7 +87,7 @@ extension MacroString {
                 continue
             }
             let allowed = (byte >= 0x21 && byte <= 0x7E) || (context == .explanation && byte == 0x20)
-            guard allowed else { throw fail(index, "\(describe(byte)) is not allowed here") }
+            guard allowed else { throw fail(index, "\(ASCII.describe(byte)) is not allowed here") }
             literal.append(byte)
             index += 1
         }
@@ -99,10 +99,5 @@ extension MacroString {
     public static func parseExplanation(_ text: String) throws(SyntaxError) -> MacroString {
         let bytes = Array(text.utf8)
         return try parse(bytes, 0..<bytes.count, context: .explanation, input: text, term: nil)
-    }
-
-    static func describe(_ byte: UInt8) -> String {
-        if byte >= 0x21 && byte <= 0x7E { return "'\(Character(Unicode.Scalar(byte)))'" }
-        return "byte 0x" + String(byte, radix: 16, uppercase: true)
     }
 }

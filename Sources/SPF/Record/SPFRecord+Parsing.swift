@@ -80,7 +80,7 @@ struct RecordParser {
         var seenExplanation = false
         while index < bytes.count {
             guard bytes[index] == 0x20 else {
-                throw error(index, "\(MacroString.describe(bytes[index])) where a space was expected; terms are separated by spaces", term: termRange(around: index))
+                throw error(index, "\(ASCII.describe(bytes[index])) where a space was expected; terms are separated by spaces", term: termRange(around: index))
             }
             while index < bytes.count, bytes[index] == 0x20 { index += 1 }
             if index == bytes.count { break }
@@ -110,8 +110,6 @@ struct RecordParser {
         return lower..<upper
     }
 
-    static func isAlpha(_ byte: UInt8) -> Bool { (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) }
-    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
     /// ```
     /// directive        = [ qualifier ] mechanism
@@ -132,7 +130,7 @@ struct RecordParser {
         let nameStart = index
         while index < range.upperBound {
             let byte = bytes[index]
-            guard Self.isAlpha(byte) || Self.isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            guard ASCII.isAlpha(byte) || ASCII.isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
                 || byte == UInt8(ascii: ".")
             else { break }
             index += 1
@@ -142,7 +140,7 @@ struct RecordParser {
 
         if index < range.upperBound, bytes[index] == UInt8(ascii: "=") {
             if qualifierWritten { throw error(range.lowerBound, "a modifier takes no qualifier", term: range) }
-            guard let first = bytes[nameStart..<index].first, Self.isAlpha(first) else {
+            guard let first = bytes[nameStart..<index].first, ASCII.isAlpha(first) else {
                 throw error(nameStart, "a modifier name must start with a letter", term: range)
             }
             let valueRange = (index + 1)..<range.upperBound
@@ -252,7 +250,7 @@ struct RecordParser {
         var dual = DualCIDR()
         func trailingDigitsStart(_ end: Int) -> Int {
             var start = end
-            while start > range.lowerBound, Self.isDigit(bytes[start - 1]) { start -= 1 }
+            while start > range.lowerBound, ASCII.isDigit(bytes[start - 1]) { start -= 1 }
             return start
         }
         var digits = trailingDigitsStart(end)
@@ -271,7 +269,7 @@ struct RecordParser {
     }
 
     func parseCIDRLength(_ range: Range<Int>, maximum: Int, term: Range<Int>) throws(SyntaxError) -> Int {
-        guard !range.isEmpty, bytes[range].allSatisfy(Self.isDigit) else {
+        guard !range.isEmpty, bytes[range].allSatisfy(ASCII.isDigit) else {
             throw error(range.lowerBound, "a CIDR length must be a decimal number", term: term)
         }
         guard range.count == 1 || bytes[range.lowerBound] != UInt8(ascii: "0") else {
@@ -313,9 +311,9 @@ struct RecordParser {
 
     static func isTopLabel(_ label: ArraySlice<UInt8>) -> Bool {
         guard let first = label.first, let last = label.last else { return false }
-        let alnum: (UInt8) -> Bool = { isAlpha($0) || isDigit($0) }
+        let alnum: (UInt8) -> Bool = { ASCII.isAlpha($0) || ASCII.isDigit($0) }
         guard label.allSatisfy({ alnum($0) || $0 == UInt8(ascii: "-") }), alnum(first), alnum(last) else { return false }
-        return label.contains(where: isAlpha) || label.contains(UInt8(ascii: "-"))
+        return label.contains(where: ASCII.isAlpha) || label.contains(UInt8(ascii: "-"))
     }
 }
 
