@@ -274,8 +274,7 @@ struct Session {
             return false
         case .ptr(let spec):
             guard let target = try await targetName(spec, in: domain, trace: &trace) else { return false }
-            let names = await validatedNames(countVoid: true, trace: &trace.lookups, suffix: target)
-            if let voidError = pendingVoidError { pendingVoidError = nil; throw voidError }
+            let names = try await validatedNames(countVoid: true, trace: &trace.lookups, suffix: target)
             if let name = names.first { trace.detail = "validated name \(name)" }
             return !names.isEmpty
         case .exists(let spec):
@@ -284,9 +283,6 @@ struct Session {
             return response.outcome == .answer && !response.ipv4.isEmpty
         }
     }
-
-    /// Set when a void lookup inside a non-throwing helper exceeded the limit.
-    private var pendingVoidError: Abort? = nil
 
     /// Expands a domain-spec (or `<domain>` when absent) into a name to query; `nil` when the
     /// expansion is not a valid DNS name (nothing can match it).
@@ -315,7 +311,8 @@ struct Session {
         if let known = macroValidatedNames {
             names = known
         } else {
-            names = await validatedNames(countVoid: false, trace: &trace, suffix: nil)
+            // Without void counting nothing aborts.
+            names = (try? await validatedNames(countVoid: false, trace: &trace, suffix: nil)) ?? []
             macroValidatedNames = names
         }
         values.validatedName = Self.preferredName(names, domain: domain)
@@ -359,7 +356,9 @@ struct Session {
     /// The client's validated names (RFC 7208 §5.5): PTR names (the first
     /// ``SPFLimits/maximumPTRNames``) whose own addresses include the client. With `suffix`, only
     /// names equal to or under it are validated. DNS failures skip a name; they never abort.
-    mutating func validatedNames(countVoid: Bool, trace: inout [SPFLookup], suffix: DomainName?) async -> [DomainName] {
+    ///
+    /// - Throws: with `countVoid`, the permerror of a void PTR lookup over the limit (§4.6.4).
+    mutating func validatedNames(countVoid: Bool, trace: inout [SPFLookup], suffix: DomainName?) async throws(Abort) -> [DomainName] {
         let reverse = ip.reverseName
         let response: DNSResponse
         do throws(DNSError) {
@@ -373,7 +372,8 @@ struct Session {
             voidLookups += 1
             entry.countedAsVoid = true
             if voidLookups > SPFLimits.maximumVoidLookups {
-                pendingVoidError = Abort(result: .permerror, reason: "more than \(SPFLimits.maximumVoidLookups) void lookups (RFC 7208 §4.6.4)")
+                trace.append(entry)
+                throw Abort(result: .permerror, reason: "more than \(SPFLimits.maximumVoidLookups) void lookups (RFC 7208 §4.6.4)")
             }
         }
         trace.append(entry)
