@@ -83,15 +83,14 @@ public enum SPFLint {
     }
 
     static func syntax(domain: DomainName, error: SyntaxError) -> Finding {
-        let name = error.term.flatMap { term -> String? in
+        // The mechanism name as written (qualifier and arguments left off), and what was meant.
+        let misspelt = error.term.flatMap { term -> (written: Substring, meant: String)? in
             var body = Substring(term)
             if let first = body.first, "+-~?".contains(first) { body = body.dropFirst() }
             let name = body.prefix { $0 != ":" && $0 != "/" && $0 != "=" }
-            return SPFRecord.suggestion(for: String(name)).map { "\(name)→\($0)" }
+            return SPFRecord.suggestion(for: String(name)).map { (name, $0) }
         }
-        if let name, let arrow = name.range(of: "→") {
-            let written = name[..<arrow.lowerBound]
-            let meant = name[arrow.upperBound...]
+        if let (written, meant) = misspelt {
             return Finding(
                 id: "spf.misspelt-mechanism", severity: .error, title: "Misspelt mechanism \"\(written)\"",
                 detail: "\(error.message) (offset \(error.offset)). An unknown mechanism makes the whole record of \(domain) permerror.\n\(error.pointer)",
