@@ -120,6 +120,11 @@ public struct SPFAnalyzer: Sendable {
 
 /// The mutable state of one analysis.
 struct Walk {
+    /// The domain a macro-free domain-spec names (a trailing dot allowed), if it is a valid one.
+    static func literalTarget(_ literal: String) -> DomainName? {
+        Session.validDomain(literal.hasSuffix(".") ? String(literal.dropLast()) : literal)
+    }
+
     let resolver: any DNSResolver
     let top: DomainName
     var ipv4 = SPFLookupCount()
@@ -217,7 +222,7 @@ struct Walk {
             }
             let target: DomainName
             if let literal = spec?.literalValue {
-                guard let name = Session.validDomain(literal.hasSuffix(".") ? String(literal.dropLast()) : literal) else { continue }
+                guard let name = Self.literalTarget(literal) else { continue }
                 target = name
             } else {
                 target = domain
@@ -250,7 +255,7 @@ struct Walk {
             ipv4.dnsLookups += 1
             ipv6.dnsLookups += 1
             if let literal = redirect.value.literalValue {
-                if let target = Session.validDomain(literal.hasSuffix(".") ? String(literal.dropLast()) : literal) {
+                if let target = Self.literalTarget(literal) {
                     if path.contains(target) {
                         add(SPFLint.loop(term: redirect.text, path: path + [target], record: record.text))
                         node.children.append(SPFTreeNode(domain: target.description, via: redirect.text, problem: "loop"))
