@@ -153,10 +153,10 @@ public struct DKIMPrivateKey: Sendable {
         }
     }
 
-    public var algorithm: DKIMKeyAlgorithm { key.type == .ed25519 ? .ed25519 : .rsa }
+    public var algorithm: DKIMKeyAlgorithm { key.dkimAlgorithm }
 
     /// RSA modulus size in bits (256 for Ed25519).
-    public var bits: Int { algorithm == .ed25519 ? 256 : key.bits }
+    public var bits: Int { key.dkimBits }
 
     /// The private key as PKCS#8 PEM.
     public func pemRepresentation() throws(DKIMKeyError) -> String {
@@ -203,10 +203,10 @@ public struct DKIMPublicKey: Sendable {
         }
     }
 
-    public var algorithm: DKIMKeyAlgorithm { key.type == .ed25519 ? .ed25519 : .rsa }
+    public var algorithm: DKIMKeyAlgorithm { key.dkimAlgorithm }
 
     /// RSA modulus size in bits (256 for Ed25519).
-    public var bits: Int { algorithm == .ed25519 ? 256 : key.bits }
+    public var bits: Int { key.dkimBits }
 
     /// Whether this is the public half of `privateKey`.
     public func matches(_ privateKey: DKIMPrivateKey) -> Bool { key.hasSamePublicKey(as: privateKey.key) }
@@ -228,4 +228,12 @@ enum Base64 {
     }
 
     static func encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+}
+
+extension EVPKey {
+    /// The DKIM k= algorithm of this key (anything but Ed25519 is RSA here).
+    var dkimAlgorithm: DKIMKeyAlgorithm { type == .ed25519 ? .ed25519 : .rsa }
+
+    /// Key size as DKIM reports it: the RSA modulus, or 256 for Ed25519.
+    var dkimBits: Int { dkimAlgorithm == .ed25519 ? 256 : bits }
 }

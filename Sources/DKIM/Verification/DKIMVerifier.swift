@@ -38,6 +38,7 @@ public struct DKIMVerifier: Sendable {
         var results: [DKIMResult] = []
         var bodyHashes: [BodyHashKey: (hash: [UInt8], length: Int)] = [:]
         var evaluated = 0
+        let fromCount = message.fields(named: "From").count  // the same for every signature
         for (index, field) in message.header.enumerated() where field.hasName("DKIM-Signature") {
             guard evaluated < Self.maximumSignatures else {
                 results.append(DKIMResult(
@@ -47,8 +48,8 @@ public struct DKIMVerifier: Sendable {
                 continue
             }
             evaluated += 1
-            results.append(await verifyOne(field, at: index, in: message, now: now, resolver: resolver,
-                                           bodyHashes: &bodyHashes))
+            results.append(await verifyOne(field, at: index, in: message, fromCount: fromCount, now: now,
+                                           resolver: resolver, bodyHashes: &bodyHashes))
         }
         return results
     }
@@ -59,7 +60,7 @@ public struct DKIMVerifier: Sendable {
     }
 
     private func verifyOne(
-        _ field: HeaderField, at index: Int, in message: MailMessage, now: Date, resolver: DeadlineResolver,
+        _ field: HeaderField, at index: Int, in message: MailMessage, fromCount: Int, now: Date, resolver: DeadlineResolver,
         bodyHashes: inout [BodyHashKey: (hash: [UInt8], length: Int)]
     ) async -> DKIMResult {
         var result = DKIMResult(status: .permerror, reason: "", fieldIndex: index)
@@ -94,7 +95,6 @@ public struct DKIMVerifier: Sendable {
         if let expiration = signature.expiration, Double(expiration) < now.timeIntervalSince1970 {
             return finish(.permerror, "signature expired (x=\(expiration))")
         }
-        let fromCount = message.fields(named: "From").count
         guard fromCount == 1 else {
             return finish(.permerror, "the message has \(fromCount) From fields; exactly one is required (RFC 5322 §3.6)")
         }
