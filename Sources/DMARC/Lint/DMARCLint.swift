@@ -60,7 +60,7 @@ public enum DMARCLint {
                 fix: "Publish TXT at _dmarc.\(modern.organizationalDomain): \"v=DMARC1; p=none; rua=mailto:dmarc@\(modern.organizationalDomain)\", then tighten."))
         }
 
-        let pslOrg = publicSuffixList.organizationalDomain(of: domain)
+        let pslOrg = legacy.organizationalDomain  // the Public Suffix List's answer, found by the RFC 7489 view
         if modern.source == .authorDomain, modern.record?.publicSuffixDomain != .no, pslOrg != domain,
            modern.steps.dropFirst().allSatisfy({ $0.record == nil }), modern.walkStop != .temporaryError
         {
