@@ -251,12 +251,15 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
             print("; publish this TXT record at \(generated.recordName)")
             print(generated.zoneFileLine)
         } else {
-            let object: [String: Any] = [
-                "privateKeyFile": path, "name": generated.recordName, "record": generated.record.text,
-                "strings": generated.txtStrings, "zoneFileLine": generated.zoneFileLine,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            struct Output: Encodable {
+                var privateKeyFile, name, record: String
+                var strings: [String]
+                var zoneFileLine: String
+            }
+            let output = Output(
+                privateKeyFile: path, name: generated.recordName, record: generated.record.text,
+                strings: generated.txtStrings, zoneFileLine: generated.zoneFileLine)
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
         }
     }
 }
@@ -297,14 +300,18 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
             print("\(result.recordName): \(result.status.rawValue): \(result.message)")
             for lint in result.lints { print("  \(lint)") }
         } else {
-            var object: [String: Any] = [
-                "name": result.recordName, "status": result.status.rawValue, "message": result.message,
-                "lints": result.lints.map { ["id": $0.id, "level": $0.level.rawValue, "message": $0.message] },
-            ]
-            if let text = result.recordText { object["record"] = text }
-            if let bits = result.keyBits { object["keyBits"] = bits }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            struct Lint: Encodable { var id, level, message: String }
+            struct Output: Encodable {
+                var name, status, message: String
+                var lints: [Lint]
+                var record: String?
+                var keyBits: Int?
+            }
+            let output = Output(
+                name: result.recordName, status: result.status.rawValue, message: result.message,
+                lints: result.lints.map { Lint(id: $0.id, level: $0.level.rawValue, message: $0.message) },
+                record: result.recordText, keyBits: result.keyBits)
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
         }
         switch result.status {
         case .ok: return
