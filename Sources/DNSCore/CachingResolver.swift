@@ -81,68 +81,83 @@ public final class CachingResolver: DNSResolver {
         try await lookup(question, deadline: nil)
     }
 
+    /// How one question starts: answered from the cache, looked up by this caller, or joined to
+    /// the lookup another caller runs.
+    private enum Lookup {
+        case cached(DNSResponse)
+        case lead(UInt64)
+        case join(UInt64)
+    }
+
+    private static func begin(_ question: DNSQuestion, now: ContinuousClock.Instant, in state: inout State) -> Lookup {
+        if let entry = state.entries[question] {
+            if entry.expires > now {
+                state.hits += 1
+                var cached = entry.response
+                cached.fromCache = true
+                return .cached(cached)
+            }
+            state.entries[question] = nil
+        }
+        if let running = state.inFlight[question] { return .join(running.id) }
+        state.misses += 1
+        state.nextFlight += 1
+        state.inFlight[question] = Flight(id: state.nextFlight)
+        return .lead(state.nextFlight)
+    }
+
     private func lookup(_ question: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
-        while true {
-            enum Lookup {
-                case cached(DNSResponse)
-                case lead(UInt64)
-                case join(UInt64)
+        let now = ContinuousClock.now
+        switch state.withLock({ Self.begin(question, now: now, in: &$0) }) {
+        case .cached(let response):
+            return response
+        case .lead(let flight):
+            // The first asker runs the lookup itself (no extra task, no thread hop) and hands
+            // the result to whoever joined meanwhile.
+            let result: Result<DNSResponse, DNSError>
+            do throws(DNSError) {
+                if let deadline {
+                    result = .success(try await base.query(question, boundedBy: deadline))
+                } else {
+                    result = .success(try await base.query(question))
+                }
+            } catch {
+                result = .failure(error)
             }
-            let now = ContinuousClock.now
-            let lookup: Lookup = state.withLock { state in
-                if let entry = state.entries[question] {
-                    if entry.expires > now {
-                        state.hits += 1
-                        var cached = entry.response
-                        cached.fromCache = true
-                        return .cached(cached)
-                    }
-                    state.entries[question] = nil
-                }
-                if let running = state.inFlight[question] { return .join(running.id) }
-                state.misses += 1
-                state.nextFlight += 1
-                state.inFlight[question] = Flight(id: state.nextFlight)
-                return .lead(state.nextFlight)
+            return try land(question, result, flight: flight).get()
+        case .join(let flight):
+            return try await join(question, flight: flight, deadline: deadline)
+        }
+    }
+
+    /// Ends a lookup this caller led: caches the result and hands it to the joiners.
+    private func land(
+        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, flight: UInt64
+    ) -> Result<DNSResponse, DNSError> {
+        let waiters = store(question, result, flight: flight)
+        if !waiters.isEmpty {
+            // A joiner saved a query. A lead cut short by its own cancellation or deadline
+            // (joiners may have later deadlines) makes joiners ask again themselves.
+            let joined: Joined
+            if case .failure(let error) = result, error.kind == .cancelled || error.kind == .deadlineExceeded {
+                joined = .retry
+            } else {
+                joined = .result(result.map { var response = $0; response.fromCache = true; return response })
             }
-            switch lookup {
-            case .cached(let response):
-                return response
-            case .lead(let flight):
-                // The first asker runs the lookup itself (no extra task, no thread hop) and hands
-                // the result to whoever joined meanwhile.
-                let result: Result<DNSResponse, DNSError>
-                do throws(DNSError) {
-                    if let deadline {
-                        result = .success(try await base.query(question, boundedBy: deadline))
-                    } else {
-                        result = .success(try await base.query(question))
-                    }
-                } catch {
-                    result = .failure(error)
-                }
-                let waiters = store(question, result, flight: flight)
-                if !waiters.isEmpty {
-                    // A joiner saved a query. A lead cut short by its own cancellation or deadline
-                    // (joiners may have later deadlines) makes joiners ask again themselves.
-                    let joined: Joined
-                    if case .failure(let error) = result, error.kind == .cancelled || error.kind == .deadlineExceeded {
-                        joined = .retry
-                    } else {
-                        joined = .result(result.map { var response = $0; response.fromCache = true; return response })
-                    }
-                    for waiter in waiters { waiter.resume(returning: joined) }
-                }
-                return try result.get()
-            case .join(let flight):
-                switch await wait(for: question, flight: flight, deadline: deadline) {
-                case .result(let result): return try result.get()
-                case .retry:
-                    if Task.isCancelled { throw DNSError(.cancelled, question: question, detail: "the task was cancelled") }
-                    if let deadline, deadline.hasFired { throw DeadlineSignal.expired(question) }
-                    continue
-                }
-            }
+            for waiter in waiters { waiter.resume(returning: joined) }
+        }
+        return result
+    }
+
+    /// Waits for another caller's lookup of `question`; asks again if that one was cut short.
+    private func join(_ question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
+        switch await wait(for: question, flight: flight, deadline: deadline) {
+        case .result(let result):
+            return try result.get()
+        case .retry:
+            if Task.isCancelled { throw DNSError(.cancelled, question: question, detail: "the task was cancelled") }
+            if let deadline, deadline.hasFired { throw DeadlineSignal.expired(question) }
+            return try await lookup(question, deadline: deadline)
         }
     }
 
@@ -238,5 +253,42 @@ public final class CachingResolver: DNSResolver {
 extension CachingResolver: DeadlineAwareResolver {
     package func query(_ question: DNSQuestion, within deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
         try await lookup(question, deadline: deadline)
+    }
+}
+
+extension CachingResolver: BatchResolver {
+    /// Hits are answered at once; the misses go to the base as one batch; questions another
+    /// caller is already asking wait for that lookup.
+    package func queryAll(
+        _ questions: [DNSQuestion], within deadline: DeadlineSignal?
+    ) async -> [Result<DNSResponse, DNSError>] {
+        var results = [Result<DNSResponse, DNSError>?](repeating: nil, count: questions.count)
+        var leads: [(index: Int, flight: UInt64)] = []
+        var joins: [(index: Int, flight: UInt64)] = []
+        let now = ContinuousClock.now
+        state.withLock { state in
+            for (index, question) in questions.enumerated() {
+                switch Self.begin(question, now: now, in: &state) {
+                case .cached(let response): results[index] = .success(response)
+                case .lead(let flight): leads.append((index, flight))
+                case .join(let flight): joins.append((index, flight))
+                }
+            }
+        }
+        if !leads.isEmpty {
+            let answers = await base.queryAll(leads.map { questions[$0.index] }, boundedBy: deadline)
+            for (lead, answer) in zip(leads, answers) {
+                results[lead.index] = land(questions[lead.index], answer, flight: lead.flight)
+            }
+        }
+        // Joined lookups run concurrently already; waiting for them in turn costs no extra time.
+        for (index, flight) in joins {
+            do throws(DNSError) {
+                results[index] = .success(try await join(questions[index], flight: flight, deadline: deadline))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        return results.map { $0! }
     }
 }

@@ -43,6 +43,19 @@ extension DeadlineResolver: DeadlineAwareResolver {
     }
 }
 
+extension DeadlineResolver: BatchResolver {
+    /// The batch goes to the base whole, bounded by the earlier of the two deadlines.
+    package func queryAll(
+        _ questions: [DNSQuestion], within outer: DeadlineSignal?
+    ) async -> [Result<DNSResponse, DNSError>] {
+        let signal = outer.map { $0.deadline < self.signal.deadline ? $0 : self.signal } ?? self.signal
+        if signal.hasFired || ContinuousClock.now >= signal.deadline {
+            return questions.map { .failure(DeadlineSignal.expired($0)) }
+        }
+        return await base.queryAll(questions, boundedBy: signal)
+    }
+}
+
 /// A resolver that ends its own waits when a deadline fires, so bounding it needs no extra task
 /// (and no thread hop per query).
 package protocol DeadlineAwareResolver: DNSResolver {

@@ -127,3 +127,14 @@ extension ZoneResolver: DeadlineAwareResolver {
         return try await query(question)
     }
 }
+
+extension ZoneResolver: BatchResolver {
+    /// A zone lookup never waits, so a batch is answered in turn, with no task per question.
+    package func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
+        questions.map { question in
+            if Task.isCancelled { return .failure(DNSError(.cancelled, question: question, server: resolverDescription)) }
+            if deadline?.hasFired == true { return .failure(DeadlineSignal.expired(question)) }
+            return Result { () throws(DNSError) in try answer(question) }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import DNSCore
+import Synchronization
+import Testing
+
+/// A batch-capable resolver over a zone that records every batch it is handed.
+final class BatchRecorder: BatchResolver {
+    let base: ZoneResolver
+    let delay: Duration
+    let batches = Mutex<[[DNSQuestion]]>([])
+    init(_ base: ZoneResolver, delay: Duration = .zero) {
+        self.base = base
+        self.delay = delay
+    }
+    var resolverDescription: String { "batches" }
+    func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        try await queryAll([question], within: nil)[0].get()
+    }
+    func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
+        batches.withLock { $0.append(questions) }
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        return await base.queryAll(questions, boundedBy: deadline)
+    }
+    var asked: [[DNSQuestion]] { batches.withLock { $0 } }
+}
+
+@Suite struct BatchResolverTests {
+    let zone = ZoneResolver(
+        records: [
+            ResourceRecord(name: name("example.com"), ttl: 300, data: .a(IPv4Address("192.0.2.1")!)),
+            ResourceRecord(name: name("example.com"), ttl: 300, data: .txt(TXTData(text: "v=spf1 -all"))),
+            ResourceRecord(name: name("other.example.com"), ttl: 300, data: .txt(TXTData(text: "hello"))),
+        ],
+        failures: [name("fail.example.com"): .timeout])
+
+    /// Hits are answered from the cache, a question asked twice in one batch goes down once, and
+    /// the misses reach the base as one batch; results come back in the order asked.
+    @Test func theCacheSendsOnlyItsMissesDownAsOneBatch() async throws {
+        let recorder = BatchRecorder(zone)
+        let cache = CachingResolver(recorder)
+        _ = try await cache.query(name("example.com"), .a)
+        let questions = [
+            DNSQuestion(name("example.com"), .a), DNSQuestion(name("nx.example.com"), .a),
+            DNSQuestion(name("other.example.com"), .txt), DNSQuestion(name("NX.example.com"), .a),
+            DNSQuestion(name("fail.example.com"), .a),
+        ]
+        let results = await cache.queryAll(questions)
+        #expect(recorder.asked == [
+            [DNSQuestion(name("example.com"), .a)],
+            [DNSQuestion(name("nx.example.com"), .a), DNSQuestion(name("other.example.com"), .txt),
+             DNSQuestion(name("fail.example.com"), .a)],
+        ])
+        #expect(results.count == questions.count)
+        #expect(try results[0].get().fromCache)
+        #expect(try results[0].get().ipv4 == [IPv4Address("192.0.2.1")!])
+        #expect(try results[1].get().outcome == .nxdomain)
+        #expect(try !results[1].get().fromCache)
+        #expect(try results[2].get().txt.map(\.joined) == ["hello"])
+        #expect(try results[3].get().outcome == .nxdomain)
+        #expect(try results[3].get().fromCache)  // the duplicate waited for the first
+        #expect(throws: DNSError.self) { try results[4].get() }
+        // Failures are not cached: asked again, the failing question goes down again.
+        _ = await cache.queryAll([DNSQuestion(name("fail.example.com"), .a), DNSQuestion(name("nx.example.com"), .a)])
+        #expect(recorder.asked.last == [DNSQuestion(name("fail.example.com"), .a)])
+    }
+
+    /// A question another caller is already asking joins that lookup instead of going down again.
+    @Test func aBatchJoinsALookupAnotherCallerIsRunning() async throws {
+        let recorder = BatchRecorder(zone, delay: .milliseconds(500))
+        let cache = CachingResolver(recorder)
+        let first = Task { try await cache.query(name("example.com"), .a) }
+        try await waitUntil { recorder.asked.count == 1 }
+        let results = await cache.queryAll([DNSQuestion(name("example.com"), .a), DNSQuestion(name("example.com"), .txt)])
+        #expect(recorder.asked.count == 2)
+        #expect(recorder.asked.last == [DNSQuestion(name("example.com"), .txt)])
+        #expect(try results[0].get().ipv4 == [IPv4Address("192.0.2.1")!])
+        #expect(try results[0].get().fromCache)
+        #expect(try results[1].get().txt.map(\.joined) == ["v=spf1 -all"])
+        #expect(try await first.value.outcome == .answer)
+    }
+
+    /// A resolver that takes no batches gets each question on its own, concurrently.
+    @Test func aPlainResolverIsAskedOneQuestionAtATime() async throws {
+        let counting = CountingResolver(zone, delay: .milliseconds(300))
+        let started = ContinuousClock.now
+        let results = await counting.queryAll((0..<20).map { DNSQuestion(name("h\($0).example.com"), .a) })
+        #expect(counting.count.withLock { $0 } == 20)
+        #expect(results.allSatisfy { (try? $0.get().outcome) == .nxdomain })
+        #expect(ContinuousClock.now - started < .seconds(5))  // 6 s if asked in turn
+    }
+
+    /// The deadline passes down with the batch, and a batch past its deadline fails whole.
+    @Test func aDeadlineEndsEveryQuestionOfABatch() async throws {
+        let slow = CountingResolver(zone, delay: .seconds(30))
+        let bounded = DeadlineResolver(CachingResolver(slow), timeout: .milliseconds(200))
+        let started = ContinuousClock.now
+        let results = await bounded.queryAll([DNSQuestion(name("example.com"), .a), DNSQuestion(name("x.example.com"), .a)])
+        #expect(results.map { (try? $0.get()) == nil } == [true, true])
+        for result in results {
+            guard case .failure(let error) = result else { continue }
+            #expect(error.kind == .deadlineExceeded)
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+        let expired = DeadlineResolver(zone, deadline: .now - .seconds(1))
+        let none = await expired.queryAll([DNSQuestion(name("example.com"), .a)])
+        guard case .failure(let error) = none[0] else { Issue.record("answered past the deadline"); return }
+        #expect(error.kind == .deadlineExceeded)
+    }
+}
