@@ -15,6 +15,10 @@ final class AsyncSemaphore: Sendable {
         var continuation: CheckedContinuation<Interruption?, Never>?
         /// Set when the caller left before it was queued (cancelled, or its deadline fired).
         var left: Interruption?
+        /// Permits it needs, all at once.
+        let count: Int
+
+        init(count: Int) { self.count = count }
     }
 
     private struct State {
@@ -24,21 +28,27 @@ final class AsyncSemaphore: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Permits in all.
+    let permits: Int
 
     init(permits: Int) {
-        state = Mutex(State(available: max(1, permits)))
+        self.permits = max(1, permits)
+        state = Mutex(State(available: self.permits))
     }
 
-    func acquire(deadline: DeadlineSignal? = nil) async throws(Interruption) {
+    /// Waits for `count` permits (at most ``permits``), taken together: a batch holding some
+    /// while waiting for more could deadlock with another doing the same.
+    func acquire(_ count: Int = 1, deadline: DeadlineSignal? = nil) async throws(Interruption) {
+        precondition((1...permits).contains(count), "a semaphore of \(permits) permits cannot grant \(count)")
         if Task.isCancelled { throw .cancelled }
-        // The common case, a free permit and nobody queued, takes no continuation.
+        // The common case, free permits and nobody queued, takes no continuation.
         let free = state.withLock { state -> Bool in
-            guard state.available > 0 && state.head == state.waiters.count else { return false }
-            state.available -= 1
+            guard state.available >= count && state.head == state.waiters.count else { return false }
+            state.available -= count
             return true
         }
         if free { return }
-        let waiter = Waiter()
+        let waiter = Waiter(count: count)
         var registration: UInt64? = nil
         if let deadline {
             registration = deadline.register { [self] in leave(waiter, .deadline) }
@@ -49,8 +59,8 @@ final class AsyncSemaphore: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Interruption?, Never>) in
                 let immediate: Interruption?? = state.withLock { state in
                     if let left = waiter.left { return .some(left) }
-                    if state.available > 0 && state.head == state.waiters.count {
-                        state.available -= 1
+                    if state.available >= count && state.head == state.waiters.count {
+                        state.available -= count
                         return .some(nil)
                     }
                     waiter.continuation = continuation
@@ -67,34 +77,49 @@ final class AsyncSemaphore: Sendable {
 
     /// Takes `waiter` out of the queue (if it is still there) and ends its wait.
     private func leave(_ waiter: Waiter, _ reason: Interruption) {
-        let continuation = state.withLock { state -> CheckedContinuation<Interruption?, Never>? in
+        let (continuation, next) = state.withLock {
+            state -> (CheckedContinuation<Interruption?, Never>?, [CheckedContinuation<Interruption?, Never>]) in
             if waiter.left == nil { waiter.left = reason }
-            guard let continuation = waiter.continuation else { return nil }
+            guard let continuation = waiter.continuation else { return (nil, []) }
             waiter.continuation = nil
             if let index = state.waiters[state.head...].firstIndex(where: { $0 === waiter }) {
                 state.waiters.remove(at: index)
             }
-            return continuation
+            // A waiter for many permits that leaves may unblock smaller ones behind it.
+            return (continuation, Self.grant(&state))
         }
         continuation?.resume(returning: reason)
+        for continuation in next { continuation.resume(returning: nil) }
     }
 
-    func release() {
-        let next = state.withLock { state -> CheckedContinuation<Interruption?, Never>? in
-            while state.head < state.waiters.count {
-                let waiter = state.waiters[state.head]
-                state.head += 1
-                if let continuation = waiter.continuation {
-                    waiter.continuation = nil
-                    Self.compact(&state)
-                    return continuation
-                }
-            }
-            state.available += 1
-            Self.compact(&state)
-            return nil
+    /// Returns `count` permits; waiters at the head of the queue whose needs are now met go on,
+    /// in order.
+    func release(_ count: Int = 1) {
+        let next = state.withLock { state -> [CheckedContinuation<Interruption?, Never>] in
+            state.available += count
+            return Self.grant(&state)
         }
-        next?.resume(returning: nil)
+        for continuation in next { continuation.resume(returning: nil) }
+    }
+
+    /// Hands free permits to the waiters at the head of the queue, in order, while their needs
+    /// are met; returns their continuations, to resume outside the lock.
+    private static func grant(_ state: inout State) -> [CheckedContinuation<Interruption?, Never>] {
+        var granted: [CheckedContinuation<Interruption?, Never>] = []
+        while state.head < state.waiters.count {
+            let waiter = state.waiters[state.head]
+            guard let continuation = waiter.continuation else {
+                state.head += 1  // left meanwhile
+                continue
+            }
+            guard waiter.count <= state.available else { break }
+            state.available -= waiter.count
+            state.head += 1
+            waiter.continuation = nil
+            granted.append(continuation)
+        }
+        compact(&state)
+        return granted
     }
 
     private static func compact(_ state: inout State) {

@@ -86,56 +86,90 @@ public final class LDNSResolver: DNSResolver {
         try await resolve(question, deadline: nil)
     }
 
-    private func resolve(_ question: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
+    /// Resolves `question`. `first` is the outcome of the first attempt at the first server,
+    /// when a batch has made it already.
+    private func resolve(
+        _ question: DNSQuestion, deadline: DeadlineSignal?, first: Result<Exchange, DNSError>? = nil
+    ) async throws(DNSError) -> DNSResponse {
         guard !configuration.nameservers.isEmpty else {
             throw DNSError(.noNameserver, question: question, detail: "no nameserver in /etc/resolv.conf; pass --nameserver")
         }
         let started = ContinuousClock.now
-        var chain: [DomainName] = []
-        var seen: Set<DomainName> = [question.name]
+        var walk = CNAMEWalk(question: question)
         var current = question
-        var sawTruncation = false
+        var first = first
         while true {
-            let exchange = try await ask(current, original: question, deadline: deadline)
-            sawTruncation = sawTruncation || exchange.truncated
-            let reply = exchange.reply
-            // Walk the answer section from the name asked, through any CNAMEs.
-            var name = current.name
-            var records: [ResourceRecord] = []
-            while true {
-                records = reply.answers.filter { $0.name == name && $0.type == question.type }
-                if !records.isEmpty || question.type == .cname { break }
-                guard let alias = reply.answers.first(where: { $0.name == name && $0.type == .cname }),
-                    case .cname(let target) = alias.data
-                else { break }
-                guard seen.insert(target).inserted, chain.count < configuration.maximumCNAMEChain else {
-                    throw DNSError(
-                        .cnameLoop, question: question, server: exchange.server.description,
-                        detail: "CNAME chain " + ([question.name] + chain + [target]).map(\.description).joined(separator: " → "))
-                }
-                chain.append(target)
-                name = target
+            let exchange: Exchange
+            switch first.take() {
+            case .success(let made)?: exchange = made
+            case .failure(let error)?: exchange = try await ask(current, original: question, deadline: deadline, after: error)
+            case nil: exchange = try await ask(current, original: question, deadline: deadline)
             }
-            func response(_ outcome: DNSResponse.Outcome, _ records: [ResourceRecord] = []) -> DNSResponse {
-                var negativeTTL: UInt32? = nil
-                if outcome != .answer, let soa = reply.authoritySOA { negativeTTL = min(soa.ttl, soa.minimum) }
-                return DNSResponse(
-                    question: question, outcome: outcome, records: records, cnameChain: chain, rcode: reply.rcode,
-                    authenticatedData: reply.authenticatedData, truncatedOverUDP: sawTruncation,
-                    transport: exchange.transport, server: serverNames[exchange.server] ?? exchange.server.description,
-                    elapsed: .now - started,
-                    negativeTTL: negativeTTL)
+            switch try interpret(exchange, asked: current, walk: &walk, started: started) {
+            case .done(let response): return response
+            case .ask(let target): current = target
             }
-            if !records.isEmpty { return response(.answer, records) }
-            if reply.rcode == .nameError { return response(.nxdomain) }
-            let hasSOA = reply.authoritySOA != nil
-            if name != current.name && !hasSOA {
-                // Only the alias came back: ask for the target ourselves.
-                current = DNSQuestion(name, question.type)
-                continue
-            }
-            return response(.nodata)
         }
+    }
+
+    /// The CNAME chain followed so far for one question.
+    private struct CNAMEWalk {
+        let question: DNSQuestion
+        var chain: [DomainName] = []
+        var seen: Set<DomainName>
+        var sawTruncation = false
+
+        init(question: DNSQuestion) {
+            self.question = question
+            seen = [question.name]
+        }
+    }
+
+    private enum Step {
+        case done(DNSResponse)
+        /// Only the alias came back: ask for the target.
+        case ask(DNSQuestion)
+    }
+
+    /// What the reply to `asked` says about the original question: its answer, NXDOMAIN or
+    /// NODATA, or the CNAME target still to ask for.
+    private func interpret(
+        _ exchange: Exchange, asked current: DNSQuestion, walk: inout CNAMEWalk, started: ContinuousClock.Instant
+    ) throws(DNSError) -> Step {
+        let question = walk.question
+        walk.sawTruncation = walk.sawTruncation || exchange.truncated
+        let reply = exchange.reply
+        // Walk the answer section from the name asked, through any CNAMEs.
+        var name = current.name
+        var records: [ResourceRecord] = []
+        while true {
+            records = reply.answers.filter { $0.name == name && $0.type == question.type }
+            if !records.isEmpty || question.type == .cname { break }
+            guard let alias = reply.answers.first(where: { $0.name == name && $0.type == .cname }),
+                case .cname(let target) = alias.data
+            else { break }
+            guard walk.seen.insert(target).inserted, walk.chain.count < configuration.maximumCNAMEChain else {
+                throw DNSError(
+                    .cnameLoop, question: question, server: exchange.server.description,
+                    detail: "CNAME chain " + ([question.name] + walk.chain + [target]).map(\.description).joined(separator: " → "))
+            }
+            walk.chain.append(target)
+            name = target
+        }
+        func response(_ outcome: DNSResponse.Outcome, _ records: [ResourceRecord] = []) -> DNSResponse {
+            var negativeTTL: UInt32? = nil
+            if outcome != .answer, let soa = reply.authoritySOA { negativeTTL = min(soa.ttl, soa.minimum) }
+            return DNSResponse(
+                question: question, outcome: outcome, records: records, cnameChain: walk.chain, rcode: reply.rcode,
+                authenticatedData: reply.authenticatedData, truncatedOverUDP: walk.sawTruncation,
+                transport: exchange.transport, server: serverNames[exchange.server] ?? exchange.server.description,
+                elapsed: .now - started,
+                negativeTTL: negativeTTL)
+        }
+        if !records.isEmpty { return .done(response(.answer, records)) }
+        if reply.rcode == .nameError { return .done(response(.nxdomain)) }
+        if name != current.name && reply.authoritySOA == nil { return .ask(DNSQuestion(name, question.type)) }
+        return .done(response(.nodata))
     }
 
     private struct Exchange {
@@ -145,20 +179,29 @@ public final class LDNSResolver: DNSResolver {
         var truncated: Bool
     }
 
-    /// Asks `question`, trying each server for each attempt, until one gives a usable answer.
-    private func ask(_ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> Exchange {
-        let wire: [UInt8]
+    /// The query's wire form, built once for every server and attempt: UDPChannel and the TCP
+    /// path each write their own random ID over it.
+    private func wire(_ question: DNSQuestion, original: DNSQuestion) throws(DNSError) -> [UInt8] {
         do {
-            // Built once for every server and attempt: UDPChannel and the TCP path each write
-            // their own random ID over this one.
-            wire = try LDNSWire.makeQuery(
+            return try LDNSWire.makeQuery(
                 question, id: 0, ednsUDPSize: configuration.ednsUDPSize, dnssecOK: configuration.dnssecOK)
         } catch {
             throw DNSError(.malformed, question: original, detail: "could not build the query: \(error)")
         }
-        var failure: DNSError? = nil
-        for _ in 0..<configuration.attempts {
-            for server in configuration.nameservers {
+    }
+
+    /// Asks `question`, trying each server for each attempt, until one gives a usable answer.
+    /// `after` is the failure of the first try at the first server, made already by a batch: the
+    /// tries go on from the next one.
+    private func ask(
+        _ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?, after earlier: DNSError? = nil
+    ) async throws(DNSError) -> Exchange {
+        if let earlier, earlier.kind == .cancelled || earlier.kind == .deadlineExceeded { throw earlier }
+        let wire = try wire(question, original: original)
+        var failure: DNSError? = earlier
+        for attempt in 0..<configuration.attempts {
+            for (index, server) in configuration.nameservers.enumerated() {
+                if earlier != nil && attempt == 0 && index == 0 { continue }
                 if Task.isCancelled { throw DNSError(.cancelled, question: original, server: server.description) }
                 do {
                     return try await ask(question, wire: wire, server: server, original: original, deadline: deadline)
@@ -190,6 +233,14 @@ public final class LDNSResolver: DNSResolver {
             transport = .tcp
             reply = try await exchange(wire, question, server: server, transport: .tcp, original: original, deadline: deadline)
         }
+        return try Self.usable(reply, server: server, transport: transport, truncated: truncated, original: original)
+    }
+
+    /// The exchange, if its reply's rcode is an answer (NOERROR, NXDOMAIN); else the error that
+    /// moves on to the next server.
+    private static func usable(
+        _ reply: WireReply, server: Nameserver, transport: DNSTransport, truncated: Bool, original: DNSQuestion
+    ) throws(DNSError) -> Exchange {
         switch reply.rcode {
         case .noError, .nameError:
             return Exchange(reply: reply, server: server, transport: transport, truncated: truncated)
@@ -224,6 +275,97 @@ public final class LDNSResolver: DNSResolver {
         case .failure(let kind, let detail):
             throw DNSError(kind, question: original, server: server.description, detail: (transport == .tcp ? "TCP: " : "") + detail)
         }
+    }
+
+    /// Asks every question at once: the first try goes to the first server over UDP as one batch
+    /// (one `sendmmsg(2)`, one wake-up of the caller); a question whose reply settles it is done.
+    /// The rest (a failed or truncated first try, a CNAME target to chase) go on concurrently,
+    /// each as ``query(_:)`` would from there.
+    private func resolveAll(_ questions: [DNSQuestion], deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
+        guard let server = configuration.nameservers.first, let channel = channels[server], !configuration.tcpOnly,
+            questions.count > 1
+        else {
+            return await queryConcurrently(questions, boundedBy: deadline)
+        }
+        let started = ContinuousClock.now
+        var results = [Result<DNSResponse, DNSError>?](repeating: nil, count: questions.count)
+        var firsts = [Result<Exchange, DNSError>?](repeating: nil, count: questions.count)
+        var batch: [(index: Int, wire: [UInt8])] = []
+        for (index, question) in questions.enumerated() {
+            do throws(DNSError) {
+                batch.append((index, try wire(question, original: question)))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        // At most `maximumInFlight` at a time, each chunk taking its permits at once.
+        var offset = 0
+        while offset < batch.count {
+            let chunk = batch[offset..<min(batch.count, offset + configuration.maximumInFlight)]
+            offset = chunk.endIndex
+            do {
+                try await semaphore.acquire(chunk.count, deadline: deadline)
+            } catch {
+                for (index, _) in chunk {
+                    firsts[index] = .failure(error == .deadline
+                        ? DeadlineSignal.expired(questions[index])
+                        : DNSError(.cancelled, question: questions[index], server: server.description, detail: "cancelled while waiting to send"))
+                }
+                continue
+            }
+            let outcomes = await channel.runAll(chunk.map { (wire: $0.wire, question: questions[$0.index]) }, deadline: deadline)
+            semaphore.release(chunk.count)
+            for ((index, _), outcome) in zip(chunk, outcomes) {
+                switch outcome {
+                case .reply(let reply) where reply.truncated:
+                    firsts[index] = nil  // asked again from the start, where TCP follows
+                case .reply(let reply):
+                    firsts[index] = Result { () throws(DNSError) in
+                        try Self.usable(reply, server: server, transport: .udp, truncated: false, original: questions[index])
+                    }
+                case .failure(let kind, let detail):
+                    firsts[index] = .failure(DNSError(kind, question: questions[index], server: server.description, detail: detail))
+                }
+            }
+        }
+        // Settle what the first replies answer; the others go on in child tasks.
+        var rest: [(index: Int, first: Result<Exchange, DNSError>?)] = []
+        for (index, _) in batch {
+            guard case .success(let exchange) = firsts[index] else {
+                rest.append((index, firsts[index]))
+                continue
+            }
+            var walk = CNAMEWalk(question: questions[index])
+            do throws(DNSError) {
+                switch try interpret(exchange, asked: questions[index], walk: &walk, started: started) {
+                case .done(let response): results[index] = .success(response)
+                case .ask: rest.append((index, firsts[index]))  // read again there, then the target is asked
+                }
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        if !rest.isEmpty {
+            await withTaskGroup(of: (Int, Result<DNSResponse, DNSError>).self) { group in
+                for (index, first) in rest {
+                    group.addTask {
+                        do throws(DNSError) {
+                            return (index, .success(try await self.resolve(questions[index], deadline: deadline, first: first)))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                for await (index, result) in group { results[index] = result }
+            }
+        }
+        return results.map { $0! }
+    }
+}
+
+extension LDNSResolver: BatchResolver {
+    package func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
+        await resolveAll(questions, deadline: deadline)
     }
 }
 

@@ -41,18 +41,55 @@ final class UDPChannel: @unchecked Sendable {
         // Guarded by the channel's lock.
         var id: UInt16 = 0
         var socket: Socket?
-        var continuation: UnsafeContinuation<QueryExchange.Outcome, Never>?
+        var waiter: Waiter?
         var finished = false
         /// How it ended when that happened before it was sent (cancelled, deadline).
         var earlyOutcome: QueryExchange.Outcome?
         var notes: [String] = []
 
-        init(question: DNSQuestion) {
+        /// The index of its wire in the list the caller handed in.
+        let slot: Int
+
+        init(question: DNSQuestion, slot: Int = 0, waiter: Waiter? = nil) {
             self.question = question
+            self.slot = slot
+            self.waiter = waiter
         }
 
         func note(_ text: String) {
             if notes.count < UDPChannel.notesKept { notes.append(text) }
+        }
+    }
+
+    /// Who waits for a query's outcome: its own caller, or a batch waiting for all its queries.
+    enum Waiter {
+        case single(UnsafeContinuation<QueryExchange.Outcome, Never>)
+        case batch(Batch, index: Int)
+    }
+
+    /// The queries of one ``runAll(_:deadline:)``: its caller is resumed once, when the last ends.
+    final class Batch: @unchecked Sendable {
+        // Guarded by the channel's lock.
+        var outcomes: [QueryExchange.Outcome?]
+        var remaining: Int
+        var continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>?
+
+        init(count: Int) {
+            outcomes = Array(repeating: nil, count: count)
+            remaining = count
+        }
+    }
+
+    /// A waiter to resume once the lock is released.
+    private enum Resumption {
+        case single(UnsafeContinuation<QueryExchange.Outcome, Never>, QueryExchange.Outcome)
+        case batch(UnsafeContinuation<[QueryExchange.Outcome], Never>, [QueryExchange.Outcome])
+
+        func resume() {
+            switch self {
+            case .single(let continuation, let outcome): continuation.resume(returning: outcome)
+            case .batch(let continuation, let outcomes): continuation.resume(returning: outcomes)
+            }
         }
     }
 
@@ -151,28 +188,88 @@ final class UDPChannel: @unchecked Sendable {
         // once, guarded by `Pending.finished` under the lock.
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<QueryExchange.Outcome, Never>) in
-                start(pending, query, continuation)
+                let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
+                    if pending.finished {
+                        // Cancelled or past the deadline before it was sent.
+                        return (nil, [.single(continuation, pending.earlyOutcome ?? .failure(.cancelled, "the query was cancelled"))])
+                    }
+                    pending.waiter = .single(continuation)
+                    return register([pending], in: &state)
+                }
+                for resumption in resumptions { resumption.resume() }
+                if let send { self.send(send, [query]) }
             }
         } onCancel: {
             finish(pending, .failure(.cancelled, "the query was cancelled"))
         }
     }
 
-    private func start(
-        _ pending: Pending, _ query: [UInt8], _ continuation: UnsafeContinuation<QueryExchange.Outcome, Never>
-    ) {
-        enum Start {
-            case send(Socket, UInt16, wake: Bool)
-            case fail(QueryExchange.Outcome)
+    /// Sends every query (their IDs are replaced) and waits until each has its reply, timeout
+    /// or error, or the `deadline` or cancellation ends the rest. The queries leave in one
+    /// `sendmmsg(2)` per socket, and the caller is resumed once, with the outcomes in order.
+    func runAll(_ queries: [(wire: [UInt8], question: DNSQuestion)], deadline: DeadlineSignal? = nil) async -> [QueryExchange.Outcome] {
+        guard !queries.isEmpty else { return [] }
+        let batch = Batch(count: queries.count)
+        let pendings = queries.indices.map { Pending(question: queries[$0].question, slot: $0, waiter: .batch(batch, index: $0)) }
+        var registration: UInt64? = nil
+        if let deadline {
+            registration = deadline.register { [self] in
+                for pending in pendings { finish(pending, QueryExchange.deadlinePassed) }
+            }
+            if registration == nil { return queries.map { _ in QueryExchange.deadlinePassed } }
         }
-        // Drawn before taking the lock: the system generator is a getrandom(2) call, and the lock
-        // is shared with every other sender and the I/O thread.
-        let candidateID = UInt16.random(in: .min ... .max)
-        let start: Start = state.withLock { state in
-            if pending.finished { return .fail(pending.earlyOutcome ?? .failure(.cancelled, "the query was cancelled")) }
-            if let startError { return .fail(.failure(.network, startError)) }
-            if state.closed { return .fail(.failure(.network, "the resolver was shut down")) }
-            if state.active == nil || state.active!.carried >= Self.queriesPerSocket {
+        defer { if let registration { deadline?.unregister(registration) } }
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>) in
+                let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
+                    batch.continuation = continuation
+                    // Every query ended before it could be sent (cancellation, deadline).
+                    if let done = Self.takeIfComplete(batch) { return (nil, [done]) }
+                    return register(pendings.filter { !$0.finished }, in: &state)
+                }
+                for resumption in resumptions { resumption.resume() }
+                if let send { self.send(send, queries.map(\.wire)) }
+            }
+        } onCancel: {
+            for pending in pendings { finish(pending, .failure(.cancelled, "the query was cancelled")) }
+        }
+    }
+
+    /// Queries registered on sockets, to be sent once the lock is released.
+    private struct Send {
+        /// Runs of queries going out on one socket, each query with its ID.
+        var runs: [(socket: Socket, queries: [(pending: Pending, id: UInt16)])] = []
+        /// The I/O thread sleeps with no timeout and must be woken.
+        var wake = false
+    }
+
+    /// Gives each of `pendings` an ID on the active socket (opening a new one every
+    /// ``queriesPerSocket`` queries) and a place in the timeout list. A query that cannot be
+    /// registered ends at once with the error; the waiters so completed are returned, to be
+    /// resumed once the lock is released. Called with the lock held.
+    private func register(_ pendings: [Pending], in state: inout State) -> (Send?, [Resumption]) {
+        var send = Send()
+        var resumptions: [Resumption] = []
+        // IDs come from the system generator, four per 64-bit draw (one getrandom(2) call each).
+        var generator = SystemRandomNumberGenerator()
+        var bits: UInt64 = 0
+        var bitsLeft = 0
+        func nextID() -> UInt16 {
+            if bitsLeft == 0 {
+                bits = generator.next()
+                bitsLeft = 4
+            }
+            defer {
+                bits >>= 16
+                bitsLeft -= 1
+            }
+            return UInt16(truncatingIfNeeded: bits)
+        }
+        let expires = ContinuousClock.now + timeout
+        for pending in pendings {
+            var failure: String? = startError
+            if failure == nil && state.closed { failure = "the resolver was shut down" }
+            if failure == nil && (state.active == nil || state.active!.carried >= Self.queriesPerSocket) {
                 state.active?.retired.store(true, ordering: .releasing)
                 state.active = nil
                 switch openSocket() {
@@ -180,43 +277,105 @@ final class UDPChannel: @unchecked Sendable {
                     state.active = socket
                     state.sockets[socket.fd] = socket
                 case .failure(let error):
-                    return .fail(.failure(.network, error.description))
+                    failure = error.description
                 }
             }
+            if let failure {
+                if let resumption = Self.settle(pending, .failure(.network, failure), in: &state) {
+                    resumptions.append(resumption)
+                }
+                continue
+            }
             let socket = state.active!
-            var id = candidateID
-            while socket.pending[id] != nil { id = UInt16.random(in: .min ... .max) }
+            var id = nextID()
+            while socket.pending[id] != nil { id = nextID() }
             socket.carried += 1
-            socket.sending.add(1, ordering: .relaxed)
             socket.pending[id] = pending
             pending.id = id
             pending.socket = socket
-            pending.continuation = continuation
-            pending.expires = .now + timeout
+            pending.expires = expires
             state.expiry.append(pending)
-            let wake = state.sleepsForever
-            state.sleepsForever = false
-            return .send(socket, id, wake: wake)
+            if send.runs.last?.socket !== socket {
+                socket.sending.add(1, ordering: .relaxed)
+                send.runs.append((socket, []))
+            }
+            send.runs[send.runs.count - 1].queries.append((pending, id))
         }
-        switch start {
-        case .fail(let outcome):
-            continuation.resume(returning: outcome)
-        case .send(let socket, let id, let wake):
-            if wake { wakeLoop() }
-            var wire = query
-            wire[0] = UInt8(id >> 8)
-            wire[1] = UInt8(id & 0xFF)
-            let sent = wire.withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            let failure = sent == wire.count ? nil : "send(): \(QueryExchange.errorText(errno))"
+        guard !send.runs.isEmpty else { return (nil, resumptions) }
+        send.wake = state.sleepsForever
+        state.sleepsForever = false
+        return (send, resumptions)
+    }
+
+    /// Sends the queries `register` placed, each with its ID written over `wires[slot]`: one
+    /// `send(2)` for a lone query, one `sendmmsg(2)` per socket for a batch. Without the lock.
+    private func send(_ send: Send, _ wires: [[UInt8]]) {
+        if send.wake { wakeLoop() }
+        for run in send.runs {
+            let failure: (from: Int, message: String)?
+            if run.queries.count == 1 {
+                let (pending, id) = run.queries[0]
+                var wire = wires[pending.slot]
+                wire[0] = UInt8(id >> 8)
+                wire[1] = UInt8(id & 0xFF)
+                let sent = wire.withUnsafeBytes { Glibc.send(run.socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                failure = sent == wire.count ? nil : (0, "send(): \(QueryExchange.errorText(errno))")
+            } else {
+                failure = sendMany(run.queries, wires, on: run.socket.fd)
+            }
             // The last sender on a retired socket lets the I/O thread close it now (it may be
             // asleep with nothing to time out).
-            if socket.sending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0,
-                socket.retired.load(ordering: .acquiring)
+            if run.socket.sending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0,
+                run.socket.retired.load(ordering: .acquiring)
             {
                 wakeLoop()
             }
-            if let failure { finish(pending, .failure(.network, failure)) }
+            if let failure {
+                for (pending, _) in run.queries[failure.from...] { finish(pending, .failure(.network, failure.message)) }
+            }
         }
+    }
+
+    /// Sends `queries` on `fd` with `sendmmsg(2)`; on an error, the index of the first query not
+    /// sent and the message.
+    private func sendMany(
+        _ queries: [(pending: Pending, id: UInt16)], _ wires: [[UInt8]], on fd: Int32
+    ) -> (from: Int, message: String)? {
+        let total = queries.reduce(0) { $0 + wires[$1.pending.slot].count }
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 8)
+        let vectors = UnsafeMutableBufferPointer<iovec>.allocate(capacity: queries.count)
+        let headers = UnsafeMutableBufferPointer<dnsaudit_mmsghdr>.allocate(capacity: queries.count)
+        defer {
+            bytes.deallocate()
+            vectors.deallocate()
+            headers.deallocate()
+        }
+        var offset = 0
+        for (index, (pending, id)) in queries.enumerated() {
+            let wire = wires[pending.slot]
+            let start = bytes.baseAddress! + offset
+            wire.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            start.storeBytes(of: UInt8(id >> 8), as: UInt8.self)
+            (start + 1).storeBytes(of: UInt8(id & 0xFF), as: UInt8.self)
+            vectors[index] = iovec(iov_base: start, iov_len: wire.count)
+            var header = dnsaudit_mmsghdr()
+            header.msg_hdr.msg_iov = vectors.baseAddress! + index
+            header.msg_hdr.msg_iovlen = 1
+            headers[index] = header
+            offset += wire.count
+        }
+        var sent = 0
+        while sent < queries.count {
+            let count = dnsaudit_sendmmsg(fd, headers.baseAddress! + sent, UInt32(queries.count - sent), Int32(MSG_NOSIGNAL))
+            if count > 0 {
+                sent += Int(count)
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return (sent, "sendmmsg(): \(QueryExchange.errorText(count < 0 ? errno : EIO))")
+            }
+        }
+        return nil
     }
 
     /// A new non-blocking socket connected to the server and watched by the I/O thread. Called
@@ -252,22 +411,41 @@ final class UDPChannel: @unchecked Sendable {
 
     /// Ends `pending` with `outcome` unless it has ended already; any thread.
     private func finish(_ pending: Pending, _ outcome: QueryExchange.Outcome) {
-        let continuation = state.withLock { state -> UnsafeContinuation<QueryExchange.Outcome, Never>? in
-            guard !pending.finished else { return nil }
-            pending.finished = true
-            if pending.continuation == nil { pending.earlyOutcome = outcome }
-            pending.socket?.pending[pending.id] = nil
-            // Drop finished queries from the head of the timeout list, so it stays short.
-            while state.expiryStart < state.expiry.count && state.expiry[state.expiryStart].finished {
-                state.expiryStart += 1
-            }
-            Self.compact(&state)
-            let continuation = pending.continuation
-            pending.continuation = nil
-            pending.socket = nil
-            return continuation
+        state.withLock { Self.settle(pending, outcome, in: &$0) }?.resume()
+    }
+
+    /// Ends `pending` with `outcome` unless it has ended already, and returns its waiter if that
+    /// is now due (a batch is due when its last query ends). Called with the lock held.
+    private static func settle(_ pending: Pending, _ outcome: QueryExchange.Outcome, in state: inout State) -> Resumption? {
+        guard !pending.finished else { return nil }
+        pending.finished = true
+        pending.socket?.pending[pending.id] = nil
+        pending.socket = nil
+        // Drop finished queries from the head of the timeout list, so it stays short.
+        while state.expiryStart < state.expiry.count && state.expiry[state.expiryStart].finished {
+            state.expiryStart += 1
         }
-        continuation?.resume(returning: outcome)
+        compact(&state)
+        switch pending.waiter {
+        case .single(let continuation):
+            pending.waiter = nil
+            return .single(continuation, outcome)
+        case .batch(let batch, let index):
+            pending.waiter = nil
+            batch.outcomes[index] = outcome
+            batch.remaining -= 1
+            return takeIfComplete(batch)
+        case nil:
+            pending.earlyOutcome = outcome
+            return nil
+        }
+    }
+
+    /// The batch's waiter, once every query has ended and the caller is waiting.
+    private static func takeIfComplete(_ batch: Batch) -> Resumption? {
+        guard batch.remaining == 0, let continuation = batch.continuation else { return nil }
+        batch.continuation = nil
+        return .batch(continuation, batch.outcomes.map { $0! })
     }
 
     /// Stops the channel: queries in flight fail; the I/O thread closes the sockets and exits.
