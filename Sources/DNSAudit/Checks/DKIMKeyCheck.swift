@@ -88,19 +88,13 @@ struct DKIMKeyCheck {
         let probeResult = await captureDNS { () async throws(DNSError) in try await resolver.query(base, .txt) }
         var provenAbsent = false
         if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
-        // Every remaining selector concurrently; one whose name would be too long is not asked.
+        // Every remaining selector at once, as one batch; one whose name would be too long is
+        // not asked.
         let asked = (provenAbsent ? candidates.filter { $0.source == "--selector" } : candidates)
             .compactMap { candidate in (try? base.prepending(candidate.selector)).map { (candidate, $0) } }
-        let probes = await withTaskGroup(of: (Int, Probe).self) { group in
-            for (index, (candidate, name)) in asked.enumerated() {
-                group.addTask {
-                    let outcome = await captureDNS { () async throws(DNSError) in try await resolver.query(name, .txt) }
-                    return (index, Probe(candidate: candidate.selector, source: candidate.source, outcome: outcome))
-                }
-            }
-            var results: [(Int, Probe)] = []
-            for await result in group { results.append(result) }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        let outcomes = await resolver.queryAll(asked.map { DNSQuestion($0.1, .txt) })
+        let probes = zip(asked, outcomes).map { asked, outcome in
+            Probe(candidate: asked.0.selector, source: asked.0.source, outcome: outcome)
         }
         var findings: [Finding] = []
         var records: [String] = []

@@ -125,3 +125,12 @@ extension QueryCounter: DeadlineAwareResolver {
         count(try await base.query(question, boundedBy: deadline))
     }
 }
+
+extension QueryCounter: BatchResolver {
+    /// The DKIM selector probes go down as one batch.
+    func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
+        let results = await base.queryAll(questions, boundedBy: deadline)
+        for case .success(let response) in results { _ = count(response) }
+        return results
+    }
+}
