@@ -58,9 +58,8 @@ struct MTASTSCheck {
         }
         // The policy host must exist for the policy to be fetched.
         if let host = try? domain.prepending("mta-sts") {
-            async let v4 = captureDNS { () async throws(DNSError) in try await resolver.query(host, .a) }
-            async let v6 = captureDNS { () async throws(DNSError) in try await resolver.query(host, .aaaa) }
-            if case .success(let a) = await v4, case .success(let aaaa) = await v6, a.addresses.isEmpty, aaaa.addresses.isEmpty {
+            let answers = await resolver.queryAll([DNSQuestion(host, .a), DNSQuestion(host, .aaaa)])
+            if case .success(let a) = answers[0], case .success(let aaaa) = answers[1], a.addresses.isEmpty, aaaa.addresses.isEmpty {
                 findings.append(Finding(
                     id: "mta-sts.policy-host-missing", severity: .error, title: "mta-sts.\(domain) has no address",
                     detail: "The record announces a policy, but the host that serves it, mta-sts.\(domain), has no A or AAAA record; senders cannot fetch it.",

@@ -48,7 +48,11 @@ public struct Auditor: Sendable {
     public func audit(_ domain: DomainName) async -> AuditReport {
         let started = ContinuousClock.now
         let timestamp = Date()
-        let counter = QueryCounter(DeadlineResolver(cache, timeout: options.deadline))
+        let bounded = DeadlineResolver(cache, timeout: options.deadline)
+        // Every area opens with one of these questions; asked together they go out as one batch
+        // (one sendmmsg, one wake-up), and each area then starts from its answer.
+        let opening = await OpeningAnswers(Self.openingQuestions(domain), resolver: bounded)
+        let counter = QueryCounter(opening)
         let resolver: any DNSResolver = counter
         let timeout = options.deadline
         async let mx = MXCheck(domain: domain, resolver: resolver).run()
@@ -56,9 +60,10 @@ public struct Auditor: Sendable {
         async let dmarc = DMARCAreaCheck(
             domain: domain, resolver: resolver, publicSuffixList: options.publicSuffixList, timeout: timeout
         ).run()
-        async let mtaSts = MTASTSCheck(domain: domain, resolver: resolver).run()
-        async let tlsRpt = TLSRPTCheck(domain: domain, resolver: resolver).run()
-        async let dnssec = DNSSECCheck(domain: domain, resolver: resolver).run()
+        // These three read little beyond their opening answer: no task of their own.
+        let mtaSts = await MTASTSCheck(domain: domain, resolver: resolver).run()
+        let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver).run()
+        let dnssec = await DNSSECCheck(domain: domain, resolver: resolver).run()
         let mxResult = await mx
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
@@ -69,11 +74,10 @@ public struct Auditor: Sendable {
         let dmarcResult = await dmarc
         let modern = dmarcResult.inspection.rfc9989
         let enforced: Bool? = modern.record == nil ? false : modern.policy.map { $0 == .quarantine || $0 == .reject }
-        async let bimi = BIMICheck(domain: domain, resolver: resolver).run(dmarcEnforced: enforced)
+        let bimi = await BIMICheck(domain: domain, resolver: resolver).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
         let areas = [
-            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, await mtaSts, await tlsRpt,
-            await bimi, await dnssec,
+            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, dnssec,
         ]
         let readiness = BulkSenderReadiness.assess(
             spf: spfResult.analysis.incomplete && spfResult.analysis.record == nil ? nil : spfResult.analysis.record != nil,
@@ -84,6 +88,16 @@ public struct Auditor: Sendable {
             domain: domain.description, timestamp: Self.rfc3339(timestamp), resolver: cache.resolverDescription,
             durationMilliseconds: Int((ContinuousClock.now - started).nanoseconds / 1_000_000), areas: areas,
             readiness: readiness, dnsQueries: counter.queries, dnsCacheHits: counter.cacheHits)
+    }
+
+    /// The first question of every area: SPF's TXT, DMARC's policy record, MX, the DKIM probe
+    /// of `_domainkey`, MTA-STS, TLS-RPT, BIMI, and the SOA whose AD flag DNSSEC reads.
+    static func openingQuestions(_ domain: DomainName) -> [DNSQuestion] {
+        var questions = [DNSQuestion(domain, .txt), DNSQuestion(domain, .mx), DNSQuestion(domain, .soa)]
+        for prefix in ["_dmarc", "_domainkey", "_mta-sts", "_smtp._tls", "default._bimi"] {
+            if let name = try? domain.prepending(prefix) { questions.append(DNSQuestion(name, .txt)) }
+        }
+        return questions
     }
 
     /// RFC 3339 UTC (`2026-11-27T12:00:00Z`); a value type, made once.
@@ -132,5 +146,52 @@ extension QueryCounter: BatchResolver {
         let results = await base.queryAll(questions, boundedBy: deadline)
         for case .success(let response) in results { _ = count(response) }
         return results
+    }
+}
+
+/// Answers each of a set of questions once from a batch asked up front, then asks its base.
+///
+/// The first ask of an opening question gets the batch's result exactly as a lookup of its own
+/// would have (a failure included, so a dead server is not waited for twice); a later ask goes
+/// to the base, whose cache answers it as before. Query counts in the report are unchanged.
+final class OpeningAnswers: DNSResolver, @unchecked Sendable {
+    let base: any DNSResolver
+    private let lock = NSLock()
+    private var answers: [DNSQuestion: Result<DNSResponse, DNSError>]
+
+    init(_ questions: [DNSQuestion], resolver: any DNSResolver) async {
+        base = resolver
+        let results = await resolver.queryAll(questions)
+        answers = Dictionary(zip(questions, results), uniquingKeysWith: { first, _ in first })
+    }
+
+    var resolverDescription: String { base.resolverDescription }
+
+    private func take(_ question: DNSQuestion) -> Result<DNSResponse, DNSError>? {
+        lock.withLock { answers.removeValue(forKey: question) }
+    }
+
+    func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        if let answer = take(question) { return try answer.get() }
+        return try await base.query(question)
+    }
+}
+
+extension OpeningAnswers: DeadlineAwareResolver {
+    func query(_ question: DNSQuestion, within deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+        if let answer = take(question) { return try answer.get() }
+        return try await base.query(question, boundedBy: deadline)
+    }
+}
+
+extension OpeningAnswers: BatchResolver {
+    func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
+        var results = questions.map(take)
+        let rest = questions.indices.filter { results[$0] == nil }
+        guard !rest.isEmpty else { return results.map { $0! } }
+        for (index, result) in zip(rest, await base.queryAll(rest.map { questions[$0] }, boundedBy: deadline)) {
+            results[index] = result
+        }
+        return results.map { $0! }
     }
 }
