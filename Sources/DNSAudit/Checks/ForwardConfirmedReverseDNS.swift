@@ -27,37 +27,64 @@ struct ForwardConfirmedReverseDNS: Sendable {
 
     /// Looks up the PTR names of `ip` and follows them forward until one confirms it.
     static func check(_ ip: IPAddress, resolver: any DNSResolver) async -> ForwardConfirmedReverseDNS {
-        let address = ip.unmapped
-        let reverse = address.reverseName
-        let forwardType: RecordType = address.isV4 ? .a : .aaaa
-        let response: DNSResponse
-        do { response = try await resolver.query(reverse, .ptr) } catch {
-            return ForwardConfirmedReverseDNS(address: address, outcome: .failed(error), names: [], evidence: ["\(reverse.fullyQualified) PTR: \(error)"])
-        }
-        let names = Array(response.names.prefix(maximumNames))
-        guard response.outcome == .answer, !names.isEmpty else {
-            return ForwardConfirmedReverseDNS(
-                address: address, outcome: .noPTR(response.outcome), names: [],
-                evidence: ["\(reverse.fullyQualified) PTR: \(response.outcome.rawValue)"])
-        }
-        var evidence = names.map { "\(reverse.fullyQualified) PTR \($0.fullyQualified)" }
-        var failure: DNSError?
-        for name in names {
-            do {
-                let forward = try await resolver.query(name, forwardType)
-                let addresses = forward.addresses
-                evidence.append(
-                    "\(name.fullyQualified) \(forwardType): "
-                        + (addresses.isEmpty ? forward.outcome.rawValue : addresses.map(\.description).joined(separator: " ")))
-                if addresses.contains(address) {
-                    return ForwardConfirmedReverseDNS(address: address, outcome: .confirmed(name), names: names, evidence: evidence)
+        await check([ip], resolver: resolver)[0]
+    }
+
+    /// ``check(_:resolver:)`` for several addresses, in order. The lookups go out in batches:
+    /// every PTR at once, then the first name of each address, then the second name of those not
+    /// yet confirmed, and so on, so exactly the questions of checking one by one are asked.
+    static func check(_ ips: [IPAddress], resolver: any DNSResolver) async -> [ForwardConfirmedReverseDNS] {
+        let addresses = ips.map(\.unmapped)
+        let reverseNames = addresses.map(\.reverseName)
+        let pointers = await resolver.queryAll(reverseNames.map { DNSQuestion($0, .ptr) })
+        var results: [ForwardConfirmedReverseDNS?] = Array(repeating: nil, count: addresses.count)
+        var names: [[DomainName]] = Array(repeating: [], count: addresses.count)
+        var evidence: [[String]] = Array(repeating: [], count: addresses.count)
+        var failures: [DNSError?] = Array(repeating: nil, count: addresses.count)
+        for (index, pointer) in pointers.enumerated() {
+            let (address, reverse) = (addresses[index], reverseNames[index])
+            switch pointer {
+            case .failure(let error):
+                results[index] = ForwardConfirmedReverseDNS(
+                    address: address, outcome: .failed(error), names: [], evidence: ["\(reverse.fullyQualified) PTR: \(error)"])
+            case .success(let response):
+                names[index] = Array(response.names.prefix(maximumNames))
+                guard response.outcome == .answer, !names[index].isEmpty else {
+                    results[index] = ForwardConfirmedReverseDNS(
+                        address: address, outcome: .noPTR(response.outcome), names: [],
+                        evidence: ["\(reverse.fullyQualified) PTR: \(response.outcome.rawValue)"])
+                    continue
                 }
-            } catch {
-                failure = error
-                evidence.append("\(name.fullyQualified): \(error)")
+                evidence[index] = names[index].map { "\(reverse.fullyQualified) PTR \($0.fullyQualified)" }
             }
         }
-        let outcome: Outcome = failure.map { .failed($0) } ?? .notConfirmed
-        return ForwardConfirmedReverseDNS(address: address, outcome: outcome, names: names, evidence: evidence)
+        for round in 0..<maximumNames {
+            let open = addresses.indices.filter { results[$0] == nil && round < names[$0].count }
+            guard !open.isEmpty else { break }
+            let forwardTypes = open.map { addresses[$0].isV4 ? RecordType.a : .aaaa }
+            let answers = await resolver.queryAll(zip(open, forwardTypes).map { DNSQuestion(names[$0][round], $1) })
+            for ((index, forwardType), answer) in zip(zip(open, forwardTypes), answers) {
+                let name = names[index][round]
+                switch answer {
+                case .success(let forward):
+                    let found = forward.addresses
+                    evidence[index].append(
+                        "\(name.fullyQualified) \(forwardType): "
+                            + (found.isEmpty ? forward.outcome.rawValue : found.map(\.description).joined(separator: " ")))
+                    if found.contains(addresses[index]) {
+                        results[index] = ForwardConfirmedReverseDNS(
+                            address: addresses[index], outcome: .confirmed(name), names: names[index], evidence: evidence[index])
+                    }
+                case .failure(let error):
+                    failures[index] = error
+                    evidence[index].append("\(name.fullyQualified): \(error)")
+                }
+            }
+        }
+        return addresses.indices.map { index in
+            results[index] ?? ForwardConfirmedReverseDNS(
+                address: addresses[index], outcome: failures[index].map { .failed($0) } ?? .notConfirmed,
+                names: names[index], evidence: evidence[index])
+        }
     }
 }

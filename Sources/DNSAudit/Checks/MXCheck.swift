@@ -87,17 +87,15 @@ struct MXCheck {
                 rfc: "RFC 5321 §5.1", fix: "Keep the MX set short."))
         }
         let hosts = Array(sorted.prefix(Self.maximumHosts))
-        // Resolve every host concurrently.
-        let resolutions = await withTaskGroup(of: (Int, Resolution).self) { group in
-            for (index, host) in hosts.enumerated() {
-                // An IP literal is reported below, not resolved: asking for it only produces noise.
-            if IPAddress(host.exchange.description) == nil {
-                group.addTask { (index, await resolve(host.exchange)) }
-            }
-            }
-            var results: [Int: Resolution] = [:]
-            for await (index, resolution) in group { results[index] = resolution }
-            return results
+        // Every host's A and AAAA at once, as one batch. An IP literal is reported below, not
+        // resolved: asking for it only produces noise.
+        let resolved = hosts.indices.filter { IPAddress(hosts[$0].exchange.description) == nil }
+        let answers = await resolver.queryAll(resolved.flatMap {
+            [DNSQuestion(hosts[$0].exchange, .a), DNSQuestion(hosts[$0].exchange, .aaaa)]
+        })
+        var resolutions: [Int: Resolution] = [:]
+        for (position, index) in resolved.enumerated() {
+            resolutions[index] = Resolution(v4: answers[2 * position], v6: answers[2 * position + 1])
         }
         var addresses: [(DomainName, IPAddress)] = []
         var incomplete: DNSError? = nil
@@ -135,18 +133,11 @@ struct MXCheck {
         }
         // Forward-confirmed reverse DNS of the exchange addresses.
         let checked = Array(addresses.prefix(Self.maximumFCrDNSAddresses))
-        let reverse = await withTaskGroup(of: (Int, ForwardConfirmedReverseDNS).self) { group in
-            for (index, entry) in checked.enumerated() {
-                group.addTask { (index, await ForwardConfirmedReverseDNS.check(entry.1, resolver: resolver)) }
-            }
-            var results: [Int: ForwardConfirmedReverseDNS] = [:]
-            for await (index, result) in group { results[index] = result }
-            return results
-        }
+        let reverse = await ForwardConfirmedReverseDNS.check(checked.map(\.1), resolver: resolver)
         var noPTR: [String] = []
         var mismatched: [String] = []
         for (index, entry) in checked.enumerated() {
-            guard let result = reverse[index] else { continue }
+            let result = reverse[index]
             switch result.outcome {
             case .confirmed(let ptr): records.append("\(entry.1) PTR \(ptr)")
             case .noPTR: noPTR.append("\(entry.1) (\(entry.0))")
@@ -177,28 +168,25 @@ struct MXCheck {
         return Result(report: report, exchanges: sorted.map(\.exchange), domainExists: true)
     }
 
+    /// What a host's A and AAAA lookups found.
     struct Resolution: Sendable {
         var addresses: [IPAddress] = []
         var throughCNAME = false
         var nxdomain = false
         var records: [String] = []
         var failure: DNSError? = nil
-    }
 
-    private func resolve(_ host: DomainName) async -> Resolution {
-        var resolution = Resolution()
-        async let v4 = captureDNS { () async throws(DNSError) in try await resolver.query(host, .a) }
-        async let v6 = captureDNS { () async throws(DNSError) in try await resolver.query(host, .aaaa) }
-        switch (await v4, await v6) {
-        case (.success(let a), .success(let aaaa)):
-            resolution.addresses = a.addresses + aaaa.addresses
-            resolution.throughCNAME = !a.cnameChain.isEmpty || !aaaa.cnameChain.isEmpty
-            resolution.nxdomain = a.outcome == .nxdomain
-            resolution.records = (a.records + aaaa.records).map(\.presentation)
-        case (.failure(let error), _), (_, .failure(let error)):
-            resolution.failure = error
+        init(v4: Swift.Result<DNSResponse, DNSError>, v6: Swift.Result<DNSResponse, DNSError>) {
+            switch (v4, v6) {
+            case (.success(let a), .success(let aaaa)):
+                addresses = a.addresses + aaaa.addresses
+                throughCNAME = !a.cnameChain.isEmpty || !aaaa.cnameChain.isEmpty
+                nxdomain = a.outcome == .nxdomain
+                records = (a.records + aaaa.records).map(\.presentation)
+            case (.failure(let error), _), (_, .failure(let error)):
+                failure = error
+            }
         }
-        return resolution
     }
 }
 
