@@ -10,15 +10,13 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-/* sendmmsg(2)/recvmmsg(2) are declared only under _GNU_SOURCE, which the Glibc module is not
-   built with: declared here under names of our own, bound to the libc symbols. The struct has
-   the layout of the kernel's struct mmsghdr. */
+/* sendmmsg(2) is declared only under _GNU_SOURCE, which the Glibc module is not built with:
+   declared here under a name of our own, bound to the libc symbol. The struct has the layout of
+   the kernel's struct mmsghdr. */
 struct dnsaudit_mmsghdr {
     struct msghdr msg_hdr;
     unsigned int msg_len;
 };
 extern int dnsaudit_sendmmsg(int fd, struct dnsaudit_mmsghdr *messages, unsigned int count, int flags)
     __asm__("sendmmsg");
-extern int dnsaudit_recvmmsg(int fd, struct dnsaudit_mmsghdr *messages, unsigned int count, int flags,
-    struct timespec *timeout) __asm__("recvmmsg");
 #endif
