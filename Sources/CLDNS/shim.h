@@ -1,6 +1,6 @@
 #ifndef DNSAUDIT_CLDNS_SHIM_H
 #define DNSAUDIT_CLDNS_SHIM_H
-/* ldns uses C99 bool; without stdbool.h first every ldns bool imports as Int8 (shared/NOTES.md). */
+/* ldns uses C99 bool; without stdbool.h first every ldns bool imports as Int8. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <ldns/ldns.h>

@@ -29,7 +29,7 @@ struct WireError: Error, Sendable, CustomStringConvertible {
 
 /// Query construction and reply parsing through ldns (`ldns_pkt_query_new`, `ldns_pkt2wire`,
 /// `ldns_wire2pkt`). The network I/O is ours (``QueryExchange``); ldns' own resolver blocks,
-/// mutates itself on every send and marks a server dead after one timeout (shared/NOTES.md).
+/// mutates itself on every send and marks a server dead after one timeout.
 enum LDNSWire {
     /// The wire form of a query for `question` with the given ID.
     ///
@@ -204,7 +204,7 @@ enum LDNSWire {
             else { return nil }
             return .mx(preference: preference, exchange: exchange)
         case .txt, .spf:
-            // One rdf per character-string, each with its length byte first (shared/NOTES.md).
+            // One rdf per character-string, each with its length byte first.
             var strings: [[UInt8]] = []
             for field in fields {
                 guard let length = field.first, Int(length) == field.count - 1 else { return nil }

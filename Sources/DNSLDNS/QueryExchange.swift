@@ -9,7 +9,7 @@ import Darwin
 
 /// One query to one server over TCP (RFC 7766), driven by Dispatch sources on a non-blocking
 /// socket: no thread blocks, so hundreds of queries can wait on silent servers at once without
-/// starving Swift's cooperative pool (2 threads on these machines; shared/NOTES.md). UDP
+/// starving Swift's cooperative pool (one thread per core: 2 on a small CI machine). UDP
 /// queries go through ``UDPChannel``.
 ///
 /// Replies are checked against the query (ID, QR bit, question) because ldns does not check

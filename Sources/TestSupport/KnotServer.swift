@@ -129,7 +129,7 @@ public final class KnotServer: Sendable {
     }
 
     /// Polls over TCP until the server answers, it exits, or 10 s pass (a UDP probe sent before
-    /// the server binds would wait out its whole timeout; shared/NOTES.md).
+    /// the server binds would wait out its whole timeout).
     private func waitUntilReady(probe: DomainName) async throws -> Bool {
         let resolver = self.resolver(timeout: .milliseconds(300), attempts: 1, tcpOnly: true)
         let deadline = ContinuousClock.now + .seconds(10)

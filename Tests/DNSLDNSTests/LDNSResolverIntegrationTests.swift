@@ -135,7 +135,7 @@ struct LDNSResolverIntegrationTests {
 
     @Test func keepsAskingAServerAfterItTimedOut() async throws {
         // ldns' own resolver marks a server dead after one timeout and then fails every later
-        // query at once without sending it (shared/NOTES.md); ours must send each query.
+        // query at once without sending it; ours must send each query.
         let silent = try FaultyServer(.silent)
         let resolver = LDNSResolver(nameservers: [silent.nameserver], timeout: .milliseconds(200), attempts: 1)
         for _ in 0..<2 {
