@@ -84,7 +84,7 @@ let package = Package(
         // Test-only helpers: the loopback Knot server fixture, fixture paths.
         .target(name: "TestSupport", dependencies: ["DNSCore", "DNSLDNS"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DNSLDNSTests",
             dependencies: ["DNSLDNS", "DNSCore", "TestSupport"],

@@ -275,14 +275,22 @@ extension CachingResolver: BatchResolver {
                 }
             }
         }
+        var ledHere: [UInt64: Result<DNSResponse, DNSError>] = [:]
         if !leads.isEmpty {
             let answers = await base.queryAll(leads.map { questions[$0.index] }, boundedBy: deadline)
             for (lead, answer) in zip(leads, answers) {
                 results[lead.index] = land(questions[lead.index], answer, flight: lead.flight)
+                ledHere[lead.flight] = answer
             }
         }
         // Joined lookups run concurrently already; waiting for them in turn costs no extra time.
         for (index, flight) in joins {
+            // A question asked twice in this batch shares the first one's result, a failure
+            // included (joining that lookup now would find it over and ask again).
+            if let shared = ledHere[flight] {
+                results[index] = shared.map { var response = $0; response.fromCache = true; return response }
+                continue
+            }
             do throws(DNSError) {
                 results[index] = .success(try await join(questions[index], flight: flight, deadline: deadline))
             } catch {

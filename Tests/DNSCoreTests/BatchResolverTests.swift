@@ -1,27 +1,7 @@
 import DNSCore
 import Synchronization
+import TestSupport
 import Testing
-
-/// A batch-capable resolver over a zone that records every batch it is handed.
-final class BatchRecorder: BatchResolver {
-    let base: ZoneResolver
-    let delay: Duration
-    let batches = Mutex<[[DNSQuestion]]>([])
-    init(_ base: ZoneResolver, delay: Duration = .zero) {
-        self.base = base
-        self.delay = delay
-    }
-    var resolverDescription: String { "batches" }
-    func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
-        try await queryAll([question], within: nil)[0].get()
-    }
-    func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
-        batches.withLock { $0.append(questions) }
-        if delay > .zero { try? await Task.sleep(for: delay) }
-        return await base.queryAll(questions, boundedBy: deadline)
-    }
-    var asked: [[DNSQuestion]] { batches.withLock { $0 } }
-}
 
 @Suite struct BatchResolverTests {
     let zone = ZoneResolver(
@@ -35,7 +15,7 @@ final class BatchRecorder: BatchResolver {
     /// Hits are answered from the cache, a question asked twice in one batch goes down once, and
     /// the misses reach the base as one batch; results come back in the order asked.
     @Test func theCacheSendsOnlyItsMissesDownAsOneBatch() async throws {
-        let recorder = BatchRecorder(zone)
+        let recorder = RecordingResolver(zone)
         let cache = CachingResolver(recorder)
         _ = try await cache.query(name("example.com"), .a)
         let questions = [
@@ -44,11 +24,11 @@ final class BatchRecorder: BatchResolver {
             DNSQuestion(name("fail.example.com"), .a),
         ]
         let results = await cache.queryAll(questions)
-        #expect(recorder.asked == [
-            [DNSQuestion(name("example.com"), .a)],
+        #expect(recorder.batches == [
             [DNSQuestion(name("nx.example.com"), .a), DNSQuestion(name("other.example.com"), .txt),
              DNSQuestion(name("fail.example.com"), .a)],
         ])
+        #expect(recorder.total == 4)  // and the first question, asked alone before the batch
         #expect(results.count == questions.count)
         #expect(try results[0].get().fromCache)
         #expect(try results[0].get().ipv4 == [IPv4Address("192.0.2.1")!])
@@ -60,18 +40,49 @@ final class BatchRecorder: BatchResolver {
         #expect(throws: DNSError.self) { try results[4].get() }
         // Failures are not cached: asked again, the failing question goes down again.
         _ = await cache.queryAll([DNSQuestion(name("fail.example.com"), .a), DNSQuestion(name("nx.example.com"), .a)])
-        #expect(recorder.asked.last == [DNSQuestion(name("fail.example.com"), .a)])
+        #expect(recorder.batches.last == [DNSQuestion(name("fail.example.com"), .a)])
+    }
+
+    /// A question asked twice in one batch goes down once even when it fails (failures are not
+    /// cached, so the second copy must share the first one's result, not ask again).
+    @Test func aFailingQuestionAskedTwiceInABatchGoesDownOnce() async throws {
+        let recorder = RecordingResolver(zone)
+        let cache = CachingResolver(recorder)
+        let failing = DNSQuestion(name("fail.example.com"), .a)
+        let results = await cache.queryAll([failing, DNSQuestion(name("example.com"), .a), failing])
+        #expect(recorder.batches == [[failing, DNSQuestion(name("example.com"), .a)]])
+        #expect(recorder.total == 2)
+        for index in [0, 2] {
+            guard case .failure(let error) = results[index] else { Issue.record("answered: \(results[index])"); continue }
+            #expect(error.kind == .timeout)
+        }
+    }
+
+    /// A zone answers a batch in turn, and still honours cancellation and a fired deadline.
+    @Test func aZoneBatchHonoursCancellationAndTheDeadline() async throws {
+        let questions = [DNSQuestion(name("example.com"), .a), DNSQuestion(name("other.example.com"), .txt)]
+        let answered = await zone.queryAll(questions)
+        #expect(answered.map { try? $0.get().outcome } == [.answer, .answer])
+        let expired = await DeadlineResolver(zone, deadline: .now - .seconds(1)).queryAll(questions)
+        #expect(expired.map { result -> DNSError.Kind? in if case .failure(let e) = result { e.kind } else { nil } }
+            == [.deadlineExceeded, .deadlineExceeded])
+        let task = Task { () -> [Result<DNSResponse, DNSError>] in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await zone.queryAll(questions)
+        }
+        #expect(await task.value.map { result -> DNSError.Kind? in if case .failure(let e) = result { e.kind } else { nil } }
+            == [.cancelled, .cancelled])
     }
 
     /// A question another caller is already asking joins that lookup instead of going down again.
     @Test func aBatchJoinsALookupAnotherCallerIsRunning() async throws {
-        let recorder = BatchRecorder(zone, delay: .milliseconds(500))
+        let recorder = RecordingResolver(zone, delay: .milliseconds(500))
         let cache = CachingResolver(recorder)
         let first = Task { try await cache.query(name("example.com"), .a) }
-        try await waitUntil { recorder.asked.count == 1 }
+        try await waitUntil { recorder.total == 1 }
         let results = await cache.queryAll([DNSQuestion(name("example.com"), .a), DNSQuestion(name("example.com"), .txt)])
-        #expect(recorder.asked.count == 2)
-        #expect(recorder.asked.last == [DNSQuestion(name("example.com"), .txt)])
+        #expect(recorder.total == 2)
+        #expect(recorder.batches == [[DNSQuestion(name("example.com"), .txt)]])
         #expect(try results[0].get().ipv4 == [IPv4Address("192.0.2.1")!])
         #expect(try results[0].get().fromCache)
         #expect(try results[1].get().txt.map(\.joined) == ["v=spf1 -all"])
