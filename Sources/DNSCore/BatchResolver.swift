@@ -24,24 +24,24 @@ extension DNSResolver {
     package func queryConcurrently(
         _ questions: [DNSQuestion], boundedBy deadline: DeadlineSignal?
     ) async -> [Result<DNSResponse, DNSError>] {
-        await withTaskGroup(of: (Int, Result<DNSResponse, DNSError>).self) { group in
+        if questions.count == 1 { return [await result(of: questions[0], boundedBy: deadline)] }
+        return await withTaskGroup(of: (Int, Result<DNSResponse, DNSError>).self) { group in
             for (index, question) in questions.enumerated() {
-                group.addTask {
-                    do throws(DNSError) {
-                        let response = if let deadline {
-                            try await query(question, boundedBy: deadline)
-                        } else {
-                            try await query(question)
-                        }
-                        return (index, .success(response))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+                group.addTask { (index, await result(of: question, boundedBy: deadline)) }
             }
             var results = [Result<DNSResponse, DNSError>?](repeating: nil, count: questions.count)
             for await (index, result) in group { results[index] = result }
             return results.map { $0! }
+        }
+    }
+
+    /// `query(question)`, bounded by `deadline` if there is one, as a value.
+    private func result(of question: DNSQuestion, boundedBy deadline: DeadlineSignal?) async -> Result<DNSResponse, DNSError> {
+        do throws(DNSError) {
+            if let deadline { return .success(try await query(question, boundedBy: deadline)) }
+            return .success(try await query(question))
+        } catch {
+            return .failure(error)
         }
     }
 }

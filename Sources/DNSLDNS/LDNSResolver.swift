@@ -86,10 +86,19 @@ public final class LDNSResolver: DNSResolver {
         try await resolve(question, deadline: nil)
     }
 
-    /// Resolves `question`. `first` is the outcome of the first attempt at the first server,
-    /// when a batch has made it already.
+    /// How a batch's try of one question (first server, first attempt, UDP) ended.
+    private enum FirstTry {
+        /// A usable reply.
+        case exchange(Exchange)
+        /// No usable reply: the tries go on from the next server.
+        case failed(DNSError)
+        /// The reply was truncated: the same server is asked over TCP next.
+        case truncated
+    }
+
+    /// Resolves `question`. `first` is the try at the first server, when a batch has made it.
     private func resolve(
-        _ question: DNSQuestion, deadline: DeadlineSignal?, first: Result<Exchange, DNSError>? = nil
+        _ question: DNSQuestion, deadline: DeadlineSignal?, first: FirstTry? = nil
     ) async throws(DNSError) -> DNSResponse {
         guard !configuration.nameservers.isEmpty else {
             throw DNSError(.noNameserver, question: question, detail: "no nameserver in /etc/resolv.conf; pass --nameserver")
@@ -100,11 +109,12 @@ public final class LDNSResolver: DNSResolver {
         var first = first
         while true {
             let exchange: Exchange
-            switch first.take() {
-            case .success(let made)?: exchange = made
-            case .failure(let error)?: exchange = try await ask(current, original: question, deadline: deadline, after: error)
-            case nil: exchange = try await ask(current, original: question, deadline: deadline)
+            if case .exchange(let made)? = first {
+                exchange = made
+            } else {
+                exchange = try await ask(current, original: question, deadline: deadline, resuming: first)
             }
+            first = nil
             switch try interpret(exchange, asked: current, walk: &walk, started: started) {
             case .done(let response): return response
             case .ask(let target): current = target
@@ -191,20 +201,32 @@ public final class LDNSResolver: DNSResolver {
     }
 
     /// Asks `question`, trying each server for each attempt, until one gives a usable answer.
-    /// `after` is the failure of the first try at the first server, made already by a batch: the
-    /// tries go on from the next one.
+    /// `resuming` is how a batch's try at the first server ended, when it did not settle the
+    /// question: the tries go on from there, as if this call had made it.
     private func ask(
-        _ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?, after earlier: DNSError? = nil
+        _ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?, resuming: FirstTry? = nil
     ) async throws(DNSError) -> Exchange {
-        if let earlier, earlier.kind == .cancelled || earlier.kind == .deadlineExceeded { throw earlier }
+        var failure: DNSError? = nil
+        var tcpFirst = false
+        switch resuming {
+        case .failed(let earlier)?:
+            if earlier.kind == .cancelled || earlier.kind == .deadlineExceeded { throw earlier }
+            failure = earlier
+        case .truncated?:
+            tcpFirst = true
+        case .exchange?, nil:
+            break
+        }
         let wire = try wire(question, original: original)
-        var failure: DNSError? = earlier
         for attempt in 0..<configuration.attempts {
             for (index, server) in configuration.nameservers.enumerated() {
-                if earlier != nil && attempt == 0 && index == 0 { continue }
+                let first = attempt == 0 && index == 0
+                if first && failure != nil { continue }  // the batch's try failed
                 if Task.isCancelled { throw DNSError(.cancelled, question: original, server: server.description) }
                 do {
-                    return try await ask(question, wire: wire, server: server, original: original, deadline: deadline)
+                    return try await ask(
+                        question, wire: wire, server: server, original: original, deadline: deadline,
+                        truncatedOverUDP: first && tcpFirst)
                 } catch {
                     if error.kind == .cancelled || error.kind == .deadlineExceeded { throw error }
                     failure = error
@@ -214,19 +236,20 @@ public final class LDNSResolver: DNSResolver {
         throw failure ?? DNSError(.timeout, question: original)
     }
 
+    /// One server's answer: over UDP, then over TCP if the reply was truncated (or straight over
+    /// TCP when `truncatedOverUDP` says a batch already had the truncated UDP reply).
     private func ask(
-        _ question: DNSQuestion, wire: [UInt8], server: Nameserver, original: DNSQuestion, deadline: DeadlineSignal?
+        _ question: DNSQuestion, wire: [UInt8], server: Nameserver, original: DNSQuestion, deadline: DeadlineSignal?,
+        truncatedOverUDP: Bool = false
     ) async throws(DNSError) -> Exchange {
         do {
             try await semaphore.acquire(deadline: deadline)
-        } catch AsyncSemaphore.Interruption.deadline {
-            throw DeadlineSignal.expired(original)
         } catch {
-            throw DNSError(.cancelled, question: original, server: server.description, detail: "cancelled while waiting to send")
+            throw Self.error(waiting: error, original: original, server: server)
         }
         defer { semaphore.release() }
-        var truncated = false
-        var transport: DNSTransport = configuration.tcpOnly ? .tcp : .udp
+        var truncated = truncatedOverUDP
+        var transport: DNSTransport = configuration.tcpOnly || truncated ? .tcp : .udp
         var reply = try await exchange(wire, question, server: server, transport: transport, original: original, deadline: deadline)
         if reply.truncated && transport == .udp {
             truncated = true
@@ -234,6 +257,21 @@ public final class LDNSResolver: DNSResolver {
             reply = try await exchange(wire, question, server: server, transport: .tcp, original: original, deadline: deadline)
         }
         return try Self.usable(reply, server: server, transport: transport, truncated: truncated, original: original)
+    }
+
+    /// The error of a query that stopped waiting for its turn to be sent.
+    private static func error(waiting interruption: AsyncSemaphore.Interruption, original: DNSQuestion, server: Nameserver) -> DNSError {
+        switch interruption {
+        case .deadline: DeadlineSignal.expired(original)
+        case .cancelled: DNSError(.cancelled, question: original, server: server.description, detail: "cancelled while waiting to send")
+        }
+    }
+
+    /// The error of an exchange that ended without a reply.
+    private static func error(
+        _ kind: DNSError.Kind, _ detail: String, original: DNSQuestion, server: Nameserver, transport: DNSTransport
+    ) -> DNSError {
+        DNSError(kind, question: original, server: server.description, detail: (transport == .tcp ? "TCP: " : "") + detail)
     }
 
     /// The exchange, if its reply's rcode is an answer (NOERROR, NXDOMAIN); else the error that
@@ -273,7 +311,7 @@ public final class LDNSResolver: DNSResolver {
         case .reply(let reply):
             return reply
         case .failure(let kind, let detail):
-            throw DNSError(kind, question: original, server: server.description, detail: (transport == .tcp ? "TCP: " : "") + detail)
+            throw Self.error(kind, detail, original: original, server: server, transport: transport)
         }
     }
 
@@ -289,7 +327,7 @@ public final class LDNSResolver: DNSResolver {
         }
         let started = ContinuousClock.now
         var results = [Result<DNSResponse, DNSError>?](repeating: nil, count: questions.count)
-        var firsts = [Result<Exchange, DNSError>?](repeating: nil, count: questions.count)
+        var firsts = [FirstTry?](repeating: nil, count: questions.count)
         var batch: [(index: Int, wire: [UInt8])] = []
         for (index, question) in questions.enumerated() {
             do throws(DNSError) {
@@ -301,15 +339,13 @@ public final class LDNSResolver: DNSResolver {
         // At most `maximumInFlight` at a time, each chunk taking its permits at once.
         var offset = 0
         while offset < batch.count {
-            let chunk = batch[offset..<min(batch.count, offset + configuration.maximumInFlight)]
+            let chunk = batch[offset..<min(batch.count, offset + semaphore.permits)]
             offset = chunk.endIndex
             do {
                 try await semaphore.acquire(chunk.count, deadline: deadline)
             } catch {
                 for (index, _) in chunk {
-                    firsts[index] = .failure(error == .deadline
-                        ? DeadlineSignal.expired(questions[index])
-                        : DNSError(.cancelled, question: questions[index], server: server.description, detail: "cancelled while waiting to send"))
+                    firsts[index] = .failed(Self.error(waiting: error, original: questions[index], server: server))
                 }
                 continue
             }
@@ -318,20 +354,23 @@ public final class LDNSResolver: DNSResolver {
             for ((index, _), outcome) in zip(chunk, outcomes) {
                 switch outcome {
                 case .reply(let reply) where reply.truncated:
-                    firsts[index] = nil  // asked again from the start, where TCP follows
+                    firsts[index] = .truncated
                 case .reply(let reply):
-                    firsts[index] = Result { () throws(DNSError) in
-                        try Self.usable(reply, server: server, transport: .udp, truncated: false, original: questions[index])
+                    do throws(DNSError) {
+                        firsts[index] = .exchange(
+                            try Self.usable(reply, server: server, transport: .udp, truncated: false, original: questions[index]))
+                    } catch {
+                        firsts[index] = .failed(error)
                     }
                 case .failure(let kind, let detail):
-                    firsts[index] = .failure(DNSError(kind, question: questions[index], server: server.description, detail: detail))
+                    firsts[index] = .failed(Self.error(kind, detail, original: questions[index], server: server, transport: .udp))
                 }
             }
         }
         // Settle what the first replies answer; the others go on in child tasks.
-        var rest: [(index: Int, first: Result<Exchange, DNSError>?)] = []
+        var rest: [(index: Int, first: FirstTry?)] = []
         for (index, _) in batch {
-            guard case .success(let exchange) = firsts[index] else {
+            guard case .exchange(let exchange)? = firsts[index] else {
                 rest.append((index, firsts[index]))
                 continue
             }

@@ -136,6 +136,31 @@ struct BatchQueryTests {
         #expect(silent.queryCount == 8)  // the batch's try and one retry each, not one more
     }
 
+    /// A truncated UDP reply to a batched question is followed by TCP at the same server, as for
+    /// a single query: the question is not asked over UDP again.
+    @Test func aTruncatedReplyInABatchGoesStraightToTCP() async throws {
+        let server = try FaultyServer(.truncationThenGarbage)
+        defer { server.stop() }
+        let resolver = LDNSResolver(nameservers: [server.nameserver], timeout: .milliseconds(500), attempts: 1)
+        let questions = try (0..<3).map { DNSQuestion(try DomainName("t\($0).example.test"), .txt) }
+        let results = await resolver.queryAll(questions)
+        #expect(results.map(Summary.init).map(\.error) == [.malformed, .malformed, .malformed])
+        #expect(server.udpQueriesBySourcePort.values.reduce(0, +) == 3)
+        #expect(server.queryCount == 6)  // one UDP and one TCP query each
+    }
+
+    /// `maximumInFlight` is a public var: set below 1 after the configuration is made, batches
+    /// still run (the bound is at least one), one question at a time.
+    @Test func aBatchRunsWhateverTheInFlightBoundWasSetTo() async throws {
+        try await withServer { server in
+            var configuration = LDNSResolver.Configuration(nameservers: [server.nameserver], timeout: .seconds(2))
+            configuration.maximumInFlight = 0
+            let results = await LDNSResolver(configuration).queryAll(
+                try ["example.test", "nothing-here.example.test", "txtonly.example.test"].map { DNSQuestion(try DomainName($0), .a) })
+            #expect(results.map { try? $0.get().outcome } == [.answer, .nxdomain, .nodata])
+        }
+    }
+
     /// The evaluation's deadline and the caller's cancellation each end a whole batch waiting
     /// for replies that never come (the query timeout is 30 s).
     @Test func aDeadlineOrCancellationEndsAWaitingBatch() async throws {
