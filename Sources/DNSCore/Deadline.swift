@@ -33,10 +33,17 @@ public struct DeadlineResolver: DNSResolver {
     }
 }
 
+extension DeadlineResolver {
+    /// Of this resolver's deadline and `outer` (an evaluation nested in another), the earlier.
+    fileprivate func earlier(_ outer: DeadlineSignal) -> DeadlineSignal {
+        outer.deadline < signal.deadline ? outer : signal
+    }
+}
+
 extension DeadlineResolver: DeadlineAwareResolver {
     /// Nested deadlines (an SPF evaluation inside an audit): the earlier one bounds the query.
     package func query(_ question: DNSQuestion, within outer: DeadlineSignal) async throws(DNSError) -> DNSResponse {
-        let signal = outer.deadline < self.signal.deadline ? outer : self.signal
+        let signal = earlier(outer)
         if signal.hasFired || ContinuousClock.now >= signal.deadline { throw DeadlineSignal.expired(question) }
         // Deadline-aware bases (a CachingResolver answers hits at once) need no task.
         return try await base.query(question, boundedBy: signal)
@@ -48,7 +55,7 @@ extension DeadlineResolver: BatchResolver {
     package func queryAll(
         _ questions: [DNSQuestion], within outer: DeadlineSignal?
     ) async -> [Result<DNSResponse, DNSError>] {
-        let signal = outer.map { $0.deadline < self.signal.deadline ? $0 : self.signal } ?? self.signal
+        let signal = outer.map(earlier) ?? self.signal
         if signal.hasFired || ContinuousClock.now >= signal.deadline {
             return questions.map { .failure(DeadlineSignal.expired($0)) }
         }

@@ -52,7 +52,13 @@ public struct ZoneResolver: DNSResolver {
     public var records: [ResourceRecord] { byName.values.flatMap { $0 } }
 
     public func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
+        try answer(question, checking: nil)
+    }
+
+    /// ``answer(_:)``, unless the task is cancelled or `deadline` has fired.
+    private func answer(_ question: DNSQuestion, checking deadline: DeadlineSignal?) throws(DNSError) -> DNSResponse {
         if Task.isCancelled { throw DNSError(.cancelled, question: question, server: resolverDescription) }
+        if let deadline, deadline.hasFired { throw DeadlineSignal.expired(question) }
         return try answer(question)
     }
 
@@ -123,18 +129,13 @@ public struct ZoneResolver: DNSResolver {
 extension ZoneResolver: DeadlineAwareResolver {
     /// A zone lookup never waits, so the deadline is only checked before it.
     package func query(_ question: DNSQuestion, within deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
-        if deadline.hasFired { throw DeadlineSignal.expired(question) }
-        return try await query(question)
+        try answer(question, checking: deadline)
     }
 }
 
 extension ZoneResolver: BatchResolver {
     /// A zone lookup never waits, so a batch is answered in turn, with no task per question.
     package func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
-        questions.map { question in
-            if Task.isCancelled { return .failure(DNSError(.cancelled, question: question, server: resolverDescription)) }
-            if deadline?.hasFired == true { return .failure(DeadlineSignal.expired(question)) }
-            return Result { () throws(DNSError) in try answer(question) }
-        }
+        questions.map { question in Result { () throws(DNSError) in try answer(question, checking: deadline) } }
     }
 }

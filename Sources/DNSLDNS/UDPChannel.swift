@@ -36,35 +36,26 @@ final class UDPChannel: @unchecked Sendable {
     /// One query waiting for its reply.
     final class Pending: @unchecked Sendable {
         let question: DNSQuestion
+        /// The batch waiting for it, and its index there (which is also its wire's).
+        let batch: Batch
+        let slot: Int
         /// Set when the query is registered, under the lock, so the timeout list stays in order.
         var expires = ContinuousClock.Instant.now
         // Guarded by the channel's lock.
         var id: UInt16 = 0
         var socket: Socket?
-        var waiter: Waiter?
         var finished = false
-        /// How it ended when that happened before it was sent (cancelled, deadline).
-        var earlyOutcome: QueryExchange.Outcome?
         var notes: [String] = []
 
-        /// The index of its wire in the list the caller handed in.
-        let slot: Int
-
-        init(question: DNSQuestion, slot: Int = 0, waiter: Waiter? = nil) {
+        init(question: DNSQuestion, batch: Batch, slot: Int) {
             self.question = question
+            self.batch = batch
             self.slot = slot
-            self.waiter = waiter
         }
 
         func note(_ text: String) {
             if notes.count < UDPChannel.notesKept { notes.append(text) }
         }
-    }
-
-    /// Who waits for a query's outcome: its own caller, or a batch waiting for all its queries.
-    enum Waiter {
-        case single(UnsafeContinuation<QueryExchange.Outcome, Never>)
-        case batch(Batch, index: Int)
     }
 
     /// The queries of one ``runAll(_:deadline:)``: its caller is resumed once, when the last ends.
@@ -80,17 +71,12 @@ final class UDPChannel: @unchecked Sendable {
         }
     }
 
-    /// A waiter to resume once the lock is released.
-    private enum Resumption {
-        case single(UnsafeContinuation<QueryExchange.Outcome, Never>, QueryExchange.Outcome)
-        case batch(UnsafeContinuation<[QueryExchange.Outcome], Never>, [QueryExchange.Outcome])
+    /// A batch's caller and its outcomes, to be resumed once the lock is released.
+    private struct Resumption {
+        let continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>
+        let outcomes: [QueryExchange.Outcome]
 
-        func resume() {
-            switch self {
-            case .single(let continuation, let outcome): continuation.resume(returning: outcome)
-            case .batch(let continuation, let outcomes): continuation.resume(returning: outcomes)
-            }
-        }
+        func resume() { continuation.resume(returning: outcomes) }
     }
 
     /// One connected UDP socket and the queries waiting on it.
@@ -177,31 +163,7 @@ final class UDPChannel: @unchecked Sendable {
     /// Sends `query` (its ID is replaced) and waits for the matching reply, the timeout, an
     /// error, cancellation or the `deadline` of the whole evaluation.
     func run(_ query: [UInt8], question: DNSQuestion, deadline: DeadlineSignal? = nil) async -> QueryExchange.Outcome {
-        let pending = Pending(question: question)
-        var registration: UInt64? = nil
-        if let deadline {
-            registration = deadline.register { [self] in finish(pending, QueryExchange.deadlinePassed) }
-            if registration == nil { return QueryExchange.deadlinePassed }
-        }
-        defer { if let registration { deadline?.unregister(registration) } }
-        // An unsafe continuation (no checking canary per query): `finish` resumes each exactly
-        // once, guarded by `Pending.finished` under the lock.
-        return await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<QueryExchange.Outcome, Never>) in
-                let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
-                    if pending.finished {
-                        // Cancelled or past the deadline before it was sent.
-                        return (nil, [.single(continuation, pending.earlyOutcome ?? .failure(.cancelled, "the query was cancelled"))])
-                    }
-                    pending.waiter = .single(continuation)
-                    return register([pending], in: &state)
-                }
-                for resumption in resumptions { resumption.resume() }
-                if let send { self.send(send, [query]) }
-            }
-        } onCancel: {
-            finish(pending, .failure(.cancelled, "the query was cancelled"))
-        }
+        await runAll([(query, question)], deadline: deadline)[0]
     }
 
     /// Sends every query (their IDs are replaced) and waits until each has its reply, timeout
@@ -210,7 +172,7 @@ final class UDPChannel: @unchecked Sendable {
     func runAll(_ queries: [(wire: [UInt8], question: DNSQuestion)], deadline: DeadlineSignal? = nil) async -> [QueryExchange.Outcome] {
         guard !queries.isEmpty else { return [] }
         let batch = Batch(count: queries.count)
-        let pendings = queries.indices.map { Pending(question: queries[$0].question, slot: $0, waiter: .batch(batch, index: $0)) }
+        let pendings = queries.indices.map { Pending(question: queries[$0].question, batch: batch, slot: $0) }
         var registration: UInt64? = nil
         if let deadline {
             registration = deadline.register { [self] in
@@ -219,19 +181,43 @@ final class UDPChannel: @unchecked Sendable {
             if registration == nil { return queries.map { _ in QueryExchange.deadlinePassed } }
         }
         defer { if let registration { deadline?.unregister(registration) } }
+        // IDs are drawn before the lock is taken: the system generator is a getrandom(2) call,
+        // and the lock is shared with every other sender and the I/O thread.
+        var ids = QueryIDs(count: queries.count)
+        // An unsafe continuation (no checking canary per batch): it is resumed exactly once, when
+        // `Batch.remaining` reaches zero under the lock.
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>) in
                 let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
                     batch.continuation = continuation
                     // Every query ended before it could be sent (cancellation, deadline).
                     if let done = Self.takeIfComplete(batch) { return (nil, [done]) }
-                    return register(pendings.filter { !$0.finished }, in: &state)
+                    return register(pendings.filter { !$0.finished }, ids: &ids, in: &state)
                 }
                 for resumption in resumptions { resumption.resume() }
                 if let send { self.send(send, queries.map(\.wire)) }
             }
         } onCancel: {
             for pending in pendings { finish(pending, .failure(.cancelled, "the query was cancelled")) }
+        }
+    }
+
+    /// Random query IDs, four per 64-bit draw from the system generator.
+    struct QueryIDs {
+        private var words: [UInt64]
+        private var used = 0
+        private var generator = SystemRandomNumberGenerator()
+
+        init(count: Int) {
+            var system = SystemRandomNumberGenerator()
+            words = (0..<(count + 3) / 4).map { _ in system.next() }
+        }
+
+        /// The next ID; past those drawn up front (an ID already in flight was skipped), a new draw.
+        mutating func next() -> UInt16 {
+            if used / 4 == words.count { words.append(generator.next()) }
+            defer { used += 1 }
+            return UInt16(truncatingIfNeeded: words[used / 4] >> (16 * UInt64(used % 4)))
         }
     }
 
@@ -247,24 +233,9 @@ final class UDPChannel: @unchecked Sendable {
     /// ``queriesPerSocket`` queries) and a place in the timeout list. A query that cannot be
     /// registered ends at once with the error; the waiters so completed are returned, to be
     /// resumed once the lock is released. Called with the lock held.
-    private func register(_ pendings: [Pending], in state: inout State) -> (Send?, [Resumption]) {
+    private func register(_ pendings: [Pending], ids: inout QueryIDs, in state: inout State) -> (Send?, [Resumption]) {
         var send = Send()
         var resumptions: [Resumption] = []
-        // IDs come from the system generator, four per 64-bit draw (one getrandom(2) call each).
-        var generator = SystemRandomNumberGenerator()
-        var bits: UInt64 = 0
-        var bitsLeft = 0
-        func nextID() -> UInt16 {
-            if bitsLeft == 0 {
-                bits = generator.next()
-                bitsLeft = 4
-            }
-            defer {
-                bits >>= 16
-                bitsLeft -= 1
-            }
-            return UInt16(truncatingIfNeeded: bits)
-        }
         let expires = ContinuousClock.now + timeout
         for pending in pendings {
             var failure: String? = startError
@@ -287,8 +258,8 @@ final class UDPChannel: @unchecked Sendable {
                 continue
             }
             let socket = state.active!
-            var id = nextID()
-            while socket.pending[id] != nil { id = nextID() }
+            var id = ids.next()
+            while socket.pending[id] != nil { id = ids.next() }
             socket.carried += 1
             socket.pending[id] = pending
             pending.id = id
@@ -426,26 +397,16 @@ final class UDPChannel: @unchecked Sendable {
             state.expiryStart += 1
         }
         compact(&state)
-        switch pending.waiter {
-        case .single(let continuation):
-            pending.waiter = nil
-            return .single(continuation, outcome)
-        case .batch(let batch, let index):
-            pending.waiter = nil
-            batch.outcomes[index] = outcome
-            batch.remaining -= 1
-            return takeIfComplete(batch)
-        case nil:
-            pending.earlyOutcome = outcome
-            return nil
-        }
+        pending.batch.outcomes[pending.slot] = outcome
+        pending.batch.remaining -= 1
+        return takeIfComplete(pending.batch)
     }
 
     /// The batch's waiter, once every query has ended and the caller is waiting.
     private static func takeIfComplete(_ batch: Batch) -> Resumption? {
         guard batch.remaining == 0, let continuation = batch.continuation else { return nil }
         batch.continuation = nil
-        return .batch(continuation, batch.outcomes.map { $0! })
+        return Resumption(continuation: continuation, outcomes: batch.outcomes.map { $0! })
     }
 
     /// Stops the channel: queries in flight fail; the I/O thread closes the sockets and exits.

@@ -1,0 +1,74 @@
+@testable import DNSLDNS
+import Synchronization
+import Testing
+
+/// The bound on exchanges in flight, with batches taking several permits at once.
+/// What the waiters did, in order.
+final class EventLog: Sendable {
+    private let events = Mutex<[String]>([])
+    func add(_ event: String) { events.withLock { $0.append(event) } }
+    var all: [String] { events.withLock { $0 } }
+}
+
+@Suite struct AsyncSemaphoreTests {
+    /// Polls `condition` until it holds; fails the test after 20 s (a hang guard, not a timing).
+    func waitUntil(_ condition: () -> Bool) async throws {
+        let end = ContinuousClock.now + .seconds(20)
+        while !condition() {
+            guard ContinuousClock.now < end else {
+                Issue.record("condition not met within 20 s")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// A waiter for several permits goes on only when all are free, and takes them together.
+    @Test func severalPermitsAreTakenTogether() async throws {
+        let semaphore = AsyncSemaphore(permits: 4)
+        try await semaphore.acquire(2)
+        let log = EventLog()
+        let batch = Task {
+            try await semaphore.acquire(3)
+            log.add("batch")
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(log.all.isEmpty)  // 2 free, 3 needed
+        semaphore.release()
+        try await batch.value
+        #expect(log.all == ["batch"])
+        // 1 held by the first caller and 3 by the batch: nothing is left.
+        let single = Task { try await semaphore.acquire() }
+        try await Task.sleep(for: .milliseconds(50))
+        semaphore.release(3)
+        try await single.value
+    }
+
+    /// Waiters go in order: one permit free does not let a single waiter pass a batch queued
+    /// ahead of it. When that batch leaves (cancelled), the single waiter goes on at once.
+    @Test func aBatchThatLeavesTheQueueLetsTheWaitersBehindItGoOn() async throws {
+        let semaphore = AsyncSemaphore(permits: 3)
+        try await semaphore.acquire(2)
+        let order = EventLog()
+        let batch = Task { () -> Bool in
+            do {
+                try await semaphore.acquire(3)
+                return true
+            } catch {
+                order.add("batch left")
+                return false
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let single = Task {
+            try await semaphore.acquire()
+            order.add("single")
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(order.all.isEmpty)  // one permit is free, but the batch is first
+        batch.cancel()
+        #expect(await batch.value == false)
+        try await single.value
+        #expect(Set(order.all) == ["batch left", "single"])
+    }
+}
