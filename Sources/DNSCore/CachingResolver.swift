@@ -258,7 +258,8 @@ extension CachingResolver: DeadlineAwareResolver {
 
 extension CachingResolver: BatchResolver {
     /// Hits are answered at once; the misses go to the base as one batch; questions another
-    /// caller is already asking wait for that lookup.
+    /// caller is already asking wait for that lookup. A caller that joins one of the batch's
+    /// questions meanwhile gets its answer when the whole batch is done.
     package func queryAll(
         _ questions: [DNSQuestion], within deadline: DeadlineSignal?
     ) async -> [Result<DNSResponse, DNSError>] {

@@ -50,7 +50,9 @@ public struct Auditor: Sendable {
         let timestamp = Date()
         let bounded = DeadlineResolver(cache, timeout: options.deadline)
         // Every area opens with one of these questions; asked together they go out as one batch
-        // (one sendmmsg, one wake-up), and each area then starts from its answer.
+        // (one sendmmsg, one wake-up), and each area then starts from its answer. The cost: the
+        // areas start when the slowest of the eight is settled, so a server that drops one of
+        // them delays every area by its timeouts (bounded by the audit's deadline).
         let opening = await OpeningAnswers(Self.openingQuestions(domain), resolver: bounded)
         let counter = QueryCounter(opening)
         let resolver: any DNSResolver = counter
