@@ -12,8 +12,12 @@ import DNSCore
 ///   the alias (an authoritative server whose target is out of zone does that).
 /// - Never blocks a thread: UDP queries to a server share a few non-blocking sockets
 ///   (``UDPChannel``: random IDs, a fresh source port every 64 queries); TCP queries each get a
-///   non-blocking connection driven by Dispatch sources. At most ``Configuration/maximumInFlight`` exchanges run at once; cancelling the calling task
-///   ends its exchange at once with ``DNSError/Kind/cancelled``.
+///   non-blocking connection driven by Dispatch sources. At most
+///   ``Configuration/maximumInFlight`` exchanges run at once; cancelling the calling task ends
+///   its exchange at once with ``DNSError/Kind/cancelled``.
+/// - Batches (the package's `queryAll`, used by the audit for its DKIM selector probes and its
+///   opening questions): the first try of every question leaves in one `sendmmsg(2)` and the
+///   caller is woken once; each question then ends exactly as if it had been asked alone.
 public final class LDNSResolver: DNSResolver {
     /// How the resolver behaves.
     public struct Configuration: Sendable {

@@ -10,7 +10,8 @@ import Glibc
 ///
 /// A socket per query costs `socket`/`connect`/`close`, Dispatch sources and thread hand-offs
 /// for each; in a bulk audit that was most of the kernel time. Here:
-/// - a query is sent on the caller's thread (the sockets are non-blocking);
+/// - a query is sent on the caller's thread (the sockets are non-blocking), and a batch of them
+///   with one `sendmmsg(2)` per socket; its caller is resumed once, when the last one ends;
 /// - one I/O thread waits in `epoll_wait` on the channel's sockets, reads replies in batches and
 ///   resumes the waiting tasks directly (a Dispatch source would add a hop through libdispatch's
 ///   manager thread and a worker per batch);
