@@ -12,6 +12,11 @@ public enum CLIRunner {
     /// The `dnsaudit` binary beside the test bundle (or `$DNSAUDIT_BIN`).
     public static var executable: String {
         if let override = ProcessInfo.processInfo.environment["DNSAUDIT_BIN"] { return override }
+        return productsDirectory.appendingPathComponent("dnsaudit").path
+    }
+
+    /// The build's products directory, where the test bundle, `dnsaudit` and `Modules/` are.
+    public static var productsDirectory: URL {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         // On macOS the test binary sits inside a .xctest bundle.
         while directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS"
@@ -19,7 +24,7 @@ public enum CLIRunner {
         {
             directory.deleteLastPathComponent()
         }
-        return directory.appendingPathComponent("dnsaudit").path
+        return directory
     }
 
     /// Runs `dnsaudit arguments…` with `stdin` as its standard input; ends it after `timeout`.

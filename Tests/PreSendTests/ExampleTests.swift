@@ -49,6 +49,22 @@ import Testing
         #expect(run.stdout.hasSuffix("Order 1042 left our warehouse today.\r\n\r\n-- \r\nShop\r\n"))
     }
 
+    /// Examples/presend/SwiftAPI is a package of its own, which no test builds: its source is
+    /// type-checked here against the modules of this build, warnings as errors, so an API change
+    /// that breaks the example fails this test.
+    @Test func theSwiftAPIExamplePackageCompilesAgainstThisBuild() async throws {
+        let root = URL(fileURLWithPath: Self.examples).deletingLastPathComponent().deletingLastPathComponent().path
+        let modules = CLIRunner.productsDirectory.appendingPathComponent("Modules").path
+        try #require(FileManager.default.fileExists(atPath: modules + "/DNSAudit.swiftmodule"), "no modules at \(modules)")
+        let run = try await Subprocess.run("/usr/bin/env", [
+            "swiftc", "-typecheck", "-warnings-as-errors", "-I", modules,
+            "-Xcc", "-fmodule-map-file=\(root)/Sources/CLDNS/module.modulemap",
+            "-Xcc", "-fmodule-map-file=\(root)/Sources/CLibCrypto/module.modulemap",
+            Self.examples + "/SwiftAPI/Sources/presend-example/main.swift",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+    }
+
     /// The Swift snippet of docs/presend.md (and Examples/presend/SwiftAPI), with the example zone.
     @Test func theSwiftAPIExample() async throws {
         let resolver = try Self.exampleResolver()

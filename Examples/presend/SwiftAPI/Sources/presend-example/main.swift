@@ -29,7 +29,7 @@ if let zoneDirectory {
         .filter { $0.hasSuffix(".zone") }.map { zoneDirectory + "/" + $0 }
     resolver = try ZoneResolver(zoneFiles: files)
 } else {
-    resolver = CachingResolver(LDNSResolver(.init(nameservers: try Nameserver.fromResolvConf())))
+    resolver = CachingResolver(LDNSResolver(.init(nameservers: Nameserver.fromResolvConf())))
 }
 
 // 2. What is about to be sent, and how to sign it.
