@@ -1,22 +1,8 @@
 import DNSCore
 import Synchronization
+import TestSupport
 
-/// Wraps a resolver and records every question asked, in order.
-final class RecordingResolver: DNSResolver {
-    let base: any DNSResolver
-    private let log = Mutex<[DNSQuestion]>([])
-
-    init(_ base: any DNSResolver) { self.base = base }
-
-    var resolverDescription: String { "recording " + base.resolverDescription }
-
-    func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
-        log.withLock { $0.append(question) }
-        return try await base.query(question)
-    }
-
-    var questions: [DNSQuestion] { log.withLock { $0 } }
-
+extension RecordingResolver {
     /// The names of the TXT questions, as text without the trailing dot.
     var txtNames: [String] { questions.filter { $0.type == .txt }.map(\.name.description) }
 }

@@ -1,6 +1,7 @@
 @testable import DMARC
 import DNSCore
 import Foundation
+import TestSupport
 import Testing
 
 /// One vector of `Fixtures/dmarc/dmarc-rfc9989-tree-walk-vectors.json` (RFC 9989 §4.10, §4.10.2,
