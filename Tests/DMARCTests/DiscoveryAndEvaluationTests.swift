@@ -1,6 +1,7 @@
 @testable import DMARC
 import DNSCore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct PolicyDiscoveryTests {
@@ -99,6 +100,20 @@ import Testing
     }
 
     static let from = Zone.name("example.com")
+
+    /// Both views from one walk: the RFC 7489 view reuses the RFC 9989 answers, so each name is
+    /// asked once, and both evaluations still give their own verdicts.
+    @Test func evaluatingBothViewsAsksEachNameOnce() async throws {
+        let recorder = RecordingResolver(Zone.resolver([Zone.txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=50"), Zone.a("example.com")]))
+        let input = DMARCInput(fromDomain: Zone.name("mail.example.com"))
+        let results = await DMARCEvaluator(resolver: recorder).evaluateBoth(input)
+        #expect(results.map(\.generation) == [.rfc9989, .rfc7489])
+        #expect(results.map(\.result) == [.fail, .fail])
+        #expect(results[1].sampling?.percentage == 50)
+        for name in ["_dmarc.mail.example.com", "_dmarc.example.com"] {
+            #expect(recorder.count(of: DNSQuestion(Zone.name(name), .txt)) == 1, "\(name)")
+        }
+    }
 
     @Test func passesOnAnAlignedDKIMSignatureAndSaysWhichAligned() async {
         let input = DMARCInput(fromDomain: Self.from, spf: .init(domain: Zone.name("bounce.esp.example"), result: .pass),

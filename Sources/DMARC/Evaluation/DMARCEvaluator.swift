@@ -84,18 +84,36 @@ public struct DMARCEvaluator: Sendable {
 
     public init(discoverer: DMARCDiscoverer) { self.discoverer = discoverer }
 
-    /// Evaluates `input` under both generations (RFC 9989 first).
+    /// Evaluates `input` under both generations (RFC 9989 first), each within the discoverer's
+    /// deadline. The RFC 7489 view reuses the answers the RFC 9989 tree walk got, so no name is
+    /// asked twice.
     public func evaluateBoth(_ input: DMARCInput) async -> [DMARCEvaluation] {
-        var results: [DMARCEvaluation] = []
-        for generation in DMARCGeneration.allCases { results.append(await evaluate(input, generation: generation)) }
-        return results
+        let modern = scope()
+        let modernDiscovery = await modern.discoverPolicy(for: input.fromDomain, generation: .rfc9989)
+        let legacy = scope()
+        let legacyDiscovery = await legacy.discoverLegacyPolicy(for: input.fromDomain, reusing: modernDiscovery.steps)
+        return [await evaluate(input, discovery: modernDiscovery, in: modern),
+                await evaluate(input, discovery: legacyDiscovery, in: legacy)]
     }
 
     /// Evaluates `input` under `generation`, within the discoverer's deadline.
     public func evaluate(_ input: DMARCInput, generation: DMARCGeneration = .rfc9989) async -> DMARCEvaluation {
-        let resolver = DeadlineResolver(discoverer.resolver, timeout: discoverer.timeout)
-        let scoped = DMARCDiscoverer(resolver: resolver, publicSuffixList: discoverer.publicSuffixList, timeout: discoverer.timeout)
-        let discovery = await scoped.discoverPolicy(for: input.fromDomain, generation: generation)
+        let scoped = scope()
+        return await evaluate(input, discovery: await scoped.discoverPolicy(for: input.fromDomain, generation: generation), in: scoped)
+    }
+
+    /// The discoverer bounded by a deadline that starts now.
+    private func scope() -> DMARCDiscoverer {
+        DMARCDiscoverer(
+            resolver: DeadlineResolver(discoverer.resolver, timeout: discoverer.timeout),
+            publicSuffixList: discoverer.publicSuffixList, timeout: discoverer.timeout)
+    }
+
+    /// The evaluation of `input` once its policy is discovered; `scoped` is the discoverer
+    /// (and deadline) the discovery used.
+    private func evaluate(_ input: DMARCInput, discovery: PolicyDiscovery, in scoped: DMARCDiscoverer) async -> DMARCEvaluation {
+        let generation = discovery.generation
+        let resolver = scoped.resolver
         var evaluation = DMARCEvaluation(
             generation: generation, input: input, result: .none, discovery: discovery, checks: [],
             requestedPolicy: discovery.policy, testing: false)
