@@ -290,6 +290,7 @@ extension CachingResolver: BatchResolver {
             // included (joining that lookup now would find it over and ask again).
             if let shared = ledHere[flight] {
                 results[index] = shared.map { var response = $0; response.fromCache = true; return response }
+                state.withLock { $0.hits += 1 }
                 continue
             }
             do throws(DNSError) {

@@ -36,6 +36,9 @@ final class AsyncSemaphore: Sendable {
         state = Mutex(State(available: self.permits))
     }
 
+    /// Callers waiting in the queue now (for tests).
+    var queued: Int { state.withLock { $0.waiters[$0.head...].filter { $0.continuation != nil }.count } }
+
     /// Waits for `count` permits (at most ``permits``), taken together: a batch holding some
     /// while waiting for more could deadlock with another doing the same. Waiters are served in
     /// order, so a single query queued behind a batch waits for it even if a permit is free.

@@ -15,9 +15,10 @@ import DNSCore
 ///   non-blocking connection driven by Dispatch sources. At most
 ///   ``Configuration/maximumInFlight`` exchanges run at once; cancelling the calling task ends
 ///   its exchange at once with ``DNSError/Kind/cancelled``.
-/// - Batches (the package's `queryAll`, used by the audit for its DKIM selector probes and its
-///   opening questions): the first try of every question leaves in one `sendmmsg(2)` and the
-///   caller is woken once; each question then ends exactly as if it had been asked alone.
+/// - Batches (the package's `queryAll`, used by the audit for its opening questions, DKIM
+///   selector probes, MX host addresses and reverse DNS): the first try of every question leaves
+///   in one `sendmmsg(2)` and the caller is woken once; a question the first reply does not
+///   settle goes on with the same tries, failover and TCP fallback as if asked alone.
 public final class LDNSResolver: DNSResolver {
     /// How the resolver behaves.
     public struct Configuration: Sendable {
@@ -113,12 +114,12 @@ public final class LDNSResolver: DNSResolver {
         var first = first
         while true {
             let exchange: Exchange
-            if case .exchange(let made)? = first {
-                exchange = made
-            } else {
-                exchange = try await ask(current, original: question, deadline: deadline, resuming: first)
+            switch first.take() {
+            case .exchange(let made)?: exchange = made
+            case .failed(let error)?: exchange = try await ask(current, original: question, deadline: deadline, after: error)
+            case .truncated?: exchange = try await ask(current, original: question, deadline: deadline, tcpFirst: true)
+            case nil: exchange = try await ask(current, original: question, deadline: deadline)
             }
-            first = nil
             switch try interpret(exchange, asked: current, walk: &walk, started: started) {
             case .done(let response): return response
             case .ask(let target): current = target
@@ -205,22 +206,16 @@ public final class LDNSResolver: DNSResolver {
     }
 
     /// Asks `question`, trying each server for each attempt, until one gives a usable answer.
-    /// `resuming` is how a batch's try at the first server ended, when it did not settle the
-    /// question: the tries go on from there, as if this call had made it.
+    /// When a batch made the first try (first server, first attempt) and it did not settle the
+    /// question, the tries go on from there, as if this call had made it: after its failure
+    /// `earlier`, from the next server; after a truncated reply (`tcpFirst`), over TCP at the
+    /// first server.
     private func ask(
-        _ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?, resuming: FirstTry? = nil
+        _ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?, after earlier: DNSError? = nil,
+        tcpFirst: Bool = false
     ) async throws(DNSError) -> Exchange {
-        var failure: DNSError? = nil
-        var tcpFirst = false
-        switch resuming {
-        case .failed(let earlier)?:
-            if earlier.kind == .cancelled || earlier.kind == .deadlineExceeded { throw earlier }
-            failure = earlier
-        case .truncated?:
-            tcpFirst = true
-        case .exchange?, nil:
-            break
-        }
+        if let earlier, earlier.kind == .cancelled || earlier.kind == .deadlineExceeded { throw earlier }
+        var failure = earlier
         let wire = try wire(question, original: original)
         for attempt in 0..<configuration.attempts {
             for (index, server) in configuration.nameservers.enumerated() {

@@ -12,7 +12,7 @@ import Glibc
 /// for each; in a bulk audit that was most of the kernel time. Here:
 /// - a query is sent on the caller's thread (the sockets are non-blocking), and a batch of them
 ///   with one `sendmmsg(2)` per socket; its caller is resumed once, when the last one ends;
-/// - one I/O thread waits in `epoll_wait` on the channel's sockets, reads replies in batches and
+/// - one I/O thread waits in `epoll_wait` on the channel's sockets, reads the replies and
 ///   resumes the waiting tasks directly (a Dispatch source would add a hop through libdispatch's
 ///   manager thread and a worker per batch);
 /// - the same wait serves every timeout: all queries of a channel share one timeout, so their
@@ -209,16 +209,18 @@ final class UDPChannel: @unchecked Sendable {
     struct QueryIDs {
         private var words: [UInt64]
         private var used = 0
-        private var generator = SystemRandomNumberGenerator()
 
         init(count: Int) {
-            var system = SystemRandomNumberGenerator()
-            words = (0..<(count + 3) / 4).map { _ in system.next() }
+            var generator = SystemRandomNumberGenerator()
+            words = (0..<(count + 3) / 4).map { _ in generator.next() }
         }
 
         /// The next ID; past those drawn up front (an ID already in flight was skipped), a new draw.
         mutating func next() -> UInt16 {
-            if used / 4 == words.count { words.append(generator.next()) }
+            if used / 4 == words.count {
+                var generator = SystemRandomNumberGenerator()
+                words.append(generator.next())
+            }
             defer { used += 1 }
             return UInt16(truncatingIfNeeded: words[used / 4] >> (16 * UInt64(used % 4)))
         }

@@ -2,7 +2,6 @@
 import Synchronization
 import Testing
 
-/// The bound on exchanges in flight, with batches taking several permits at once.
 /// What the waiters did, in order.
 final class EventLog: Sendable {
     private let events = Mutex<[String]>([])
@@ -10,6 +9,7 @@ final class EventLog: Sendable {
     var all: [String] { events.withLock { $0 } }
 }
 
+/// The bound on exchanges in flight, with batches taking several permits at once.
 @Suite struct AsyncSemaphoreTests {
     /// Polls `condition` until it holds; fails the test after 20 s (a hang guard, not a timing).
     func waitUntil(_ condition: () -> Bool) async throws {
@@ -32,14 +32,14 @@ final class EventLog: Sendable {
             try await semaphore.acquire(3)
             log.add("batch")
         }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil { semaphore.queued == 1 }
         #expect(log.all.isEmpty)  // 2 free, 3 needed
         semaphore.release()
         try await batch.value
         #expect(log.all == ["batch"])
         // 1 held by the first caller and 3 by the batch: nothing is left.
         let single = Task { try await semaphore.acquire() }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil { semaphore.queued == 1 }
         semaphore.release(3)
         try await single.value
     }
@@ -59,12 +59,12 @@ final class EventLog: Sendable {
                 return false
             }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil { semaphore.queued == 1 }
         let single = Task {
             try await semaphore.acquire()
             order.add("single")
         }
-        try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil { semaphore.queued == 2 }
         #expect(order.all.isEmpty)  // one permit is free, but the batch is first
         batch.cancel()
         #expect(await batch.value == false)

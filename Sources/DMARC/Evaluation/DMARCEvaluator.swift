@@ -90,10 +90,11 @@ public struct DMARCEvaluator: Sendable {
     public func evaluateBoth(_ input: DMARCInput) async -> [DMARCEvaluation] {
         let modern = scope()
         let modernDiscovery = await modern.discoverPolicy(for: input.fromDomain, generation: .rfc9989)
+        let modernEvaluation = await evaluate(input, discovery: modernDiscovery, in: modern)
+        // The RFC 7489 deadline starts only now, as it would for a separate evaluation.
         let legacy = scope()
         let legacyDiscovery = await legacy.discoverLegacyPolicy(for: input.fromDomain, reusing: modernDiscovery.steps)
-        return [await evaluate(input, discovery: modernDiscovery, in: modern),
-                await evaluate(input, discovery: legacyDiscovery, in: legacy)]
+        return [modernEvaluation, await evaluate(input, discovery: legacyDiscovery, in: legacy)]
     }
 
     /// Evaluates `input` under `generation`, within the discoverer's deadline.
