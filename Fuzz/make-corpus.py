@@ -2,7 +2,8 @@
 """Builds Fuzz/Corpus/<Target>/ (the seed corpus of each libFuzzer target) from Tests/Fixtures.
 
 Run it again when the fixtures change; the output is committed so CI needs nothing but the
-toolchain. Needs python3-yaml and python3-dnspython (scripts/test installs both).
+toolchain. Needs python3-yaml and python3-dnspython (scripts/install-deps --test installs the
+latter; apt-get install python3-yaml for the former).
 
     Fuzz/make-corpus.py            # rewrites Fuzz/Corpus
 """
