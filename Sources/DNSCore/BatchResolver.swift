@@ -36,7 +36,7 @@ extension DNSResolver {
     }
 
     /// `query(question)`, bounded by `deadline` if there is one, as a value.
-    private func result(of question: DNSQuestion, boundedBy deadline: DeadlineSignal?) async -> Result<DNSResponse, DNSError> {
+    package func result(of question: DNSQuestion, boundedBy deadline: DeadlineSignal? = nil) async -> Result<DNSResponse, DNSError> {
         do throws(DNSError) {
             if let deadline { return .success(try await query(question, boundedBy: deadline)) }
             return .success(try await query(question))

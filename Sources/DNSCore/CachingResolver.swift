@@ -114,16 +114,7 @@ public final class CachingResolver: DNSResolver {
         case .lead(let flight):
             // The first asker runs the lookup itself (no extra task, no thread hop) and hands
             // the result to whoever joined meanwhile.
-            let result: Result<DNSResponse, DNSError>
-            do throws(DNSError) {
-                if let deadline {
-                    result = .success(try await base.query(question, boundedBy: deadline))
-                } else {
-                    result = .success(try await base.query(question))
-                }
-            } catch {
-                result = .failure(error)
-            }
+            let result = await base.result(of: question, boundedBy: deadline)
             return try land(question, result, flight: flight).get()
         case .join(let flight):
             return try await join(question, flight: flight, deadline: deadline)
@@ -142,11 +133,20 @@ public final class CachingResolver: DNSResolver {
             if case .failure(let error) = result, error.kind == .cancelled || error.kind == .deadlineExceeded {
                 joined = .retry
             } else {
-                joined = .result(result.map { var response = $0; response.fromCache = true; return response })
+                joined = .result(Self.shared(result))
             }
             for waiter in waiters { waiter.resume(returning: joined) }
         }
         return result
+    }
+
+    /// A lookup's result as handed to a caller that did not run it: marked as from the cache.
+    private static func shared(_ result: Result<DNSResponse, DNSError>) -> Result<DNSResponse, DNSError> {
+        result.map { response in
+            var copy = response
+            copy.fromCache = true
+            return copy
+        }
     }
 
     /// Waits for another caller's lookup of `question`; asks again if that one was cut short.
@@ -289,7 +289,7 @@ extension CachingResolver: BatchResolver {
             // A question asked twice in this batch shares the first one's result, a failure
             // included (joining that lookup now would find it over and ask again).
             if let shared = ledHere[flight] {
-                results[index] = shared.map { var response = $0; response.fromCache = true; return response }
+                results[index] = Self.shared(shared)
                 state.withLock { $0.hits += 1 }
                 continue
             }

@@ -60,8 +60,3 @@ extension StringProtocol {
         return String(scalars)
     }
 }
-
-/// Runs a DNS call and captures its outcome as a value (for `async let`).
-func captureDNS(_ body: () async throws(DNSError) -> DNSResponse) async -> Swift.Result<DNSResponse, DNSError> {
-    do { return .success(try await body()) } catch { return .failure(error) }
-}

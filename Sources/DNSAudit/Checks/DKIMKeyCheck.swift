@@ -9,6 +9,9 @@ import MailAuthCore
 /// not "missing" — unless `_domainkey.<domain>` answers NXDOMAIN, which under RFC 8020 §2 proves
 /// that no name below it, hence no key, exists.
 struct DKIMKeyCheck {
+    /// The label below which selectors publish keys (RFC 6376 §3.6.2.1).
+    static let keysLabel = "_domainkey"
+
     /// Selectors tried on every domain (the most common ones in published keys).
     static let commonSelectors = [
         "default", "dkim", "mail", "selector1", "selector2", "google", "k1", "k2", "s1", "s2", "mx", "smtp", "email",
@@ -79,13 +82,13 @@ struct DKIMKeyCheck {
 
     func run() async -> Result {
         let (candidates, providers) = candidates()
-        guard let base = try? domain.prepending("_domainkey") else {
+        guard let base = try? domain.prepending(Self.keysLabel) else {
             let finding = Finding.nameTooLong(.dkim, prefix: "selector._domainkey", domain: domain)
             return Result(report: AreaReport(area: .dkim, summary: "name too long", findings: [finding]), keyFound: nil)
         }
         // The RFC 8020 probe first: NXDOMAIN at _domainkey proves no selector exists, so only the
         // selectors the user named are still asked (to show what they answer).
-        let probeResult = await captureDNS { () async throws(DNSError) in try await resolver.query(base, .txt) }
+        let probeResult = await resolver.result(of: DNSQuestion(base, .txt))
         var provenAbsent = false
         if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
         // Every remaining selector at once, as one batch; one whose name would be too long is
