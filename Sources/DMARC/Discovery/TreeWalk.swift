@@ -92,11 +92,14 @@ public struct TreeWalk: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The label below which a domain publishes its DMARC record (RFC 9989 §4.6).
+    public static let recordLabel = "_dmarc"
+
     /// The `_dmarc` names queried, in order.
     public var queriedNames: [DomainName] { Self.queriedNames(steps) }
 
     static func queriedNames(_ steps: [Step]) -> [DomainName] {
-        steps.compactMap { try? $0.domain.prepending("_dmarc") }
+        steps.compactMap { try? $0.domain.prepending(recordLabel) }
     }
 
     /// The records found, longest name first.
@@ -162,7 +165,7 @@ public struct TreeWalk: Sendable, Hashable, Codable {
 
     /// Queries `_dmarc.<domain>` and classifies the answer (RFC 9989 §4.10 steps 1–2).
     static func query(_ domain: DomainName, resolver: any DNSResolver) async -> Outcome {
-        guard let name = try? domain.prepending("_dmarc") else { return .nameTooLong }
+        guard let name = try? domain.prepending(recordLabel) else { return .nameTooLong }
         let response: DNSResponse
         do {
             response = try await resolver.query(name, .txt)

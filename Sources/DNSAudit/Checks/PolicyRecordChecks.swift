@@ -4,12 +4,15 @@ import MailAuthCore
 /// MTA-STS discovery record (`_mta-sts.<domain>` TXT, RFC 8461 §3.1). The HTTPS policy file is
 /// not fetched: this audit reads DNS only, and says so.
 struct MTASTSCheck {
+    /// Where the record lives, below the domain.
+    static let prefix = "_mta-sts"
+
     let domain: DomainName
     let resolver: any DNSResolver
 
     func run() async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.mtaSts, at: "_mta-sts", of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.mtaSts, at: Self.prefix, of: domain, resolver: resolver) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }
@@ -73,12 +76,15 @@ struct MTASTSCheck {
 
 /// SMTP TLS Reporting record (`_smtp._tls.<domain>` TXT, RFC 8460 §3).
 struct TLSRPTCheck {
+    /// Where the record lives, below the domain.
+    static let prefix = "_smtp._tls"
+
     let domain: DomainName
     let resolver: any DNSResolver
 
     func run() async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.tlsRpt, at: "_smtp._tls", of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.tlsRpt, at: Self.prefix, of: domain, resolver: resolver) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }
@@ -121,12 +127,15 @@ struct TLSRPTCheck {
 /// BIMI assertion record (`default._bimi.<domain>` TXT, draft-brand-indicators-for-message-identification
 /// §4). The SVG logo and the mark certificate are not fetched.
 struct BIMICheck {
+    /// Where the record lives, below the domain.
+    static let prefix = "default._bimi"
+
     let domain: DomainName
     let resolver: any DNSResolver
 
     func run(dmarcEnforced: Bool?) async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.bimi, at: "default._bimi", of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.bimi, at: Self.prefix, of: domain, resolver: resolver) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }

@@ -96,7 +96,7 @@ public struct Auditor: Sendable {
     /// of `_domainkey`, MTA-STS, TLS-RPT, BIMI, and the SOA whose AD flag DNSSEC reads.
     static func openingQuestions(_ domain: DomainName) -> [DNSQuestion] {
         var questions = [DNSQuestion(domain, .txt), DNSQuestion(domain, .mx), DNSQuestion(domain, .soa)]
-        for prefix in ["_dmarc", "_domainkey", "_mta-sts", "_smtp._tls", "default._bimi"] {
+        for prefix in [TreeWalk.recordLabel, DKIMKeyCheck.keysLabel, MTASTSCheck.prefix, TLSRPTCheck.prefix, BIMICheck.prefix] {
             if let name = try? domain.prepending(prefix) { questions.append(DNSQuestion(name, .txt)) }
         }
         return questions
@@ -143,7 +143,7 @@ extension QueryCounter: DeadlineAwareResolver {
 }
 
 extension QueryCounter: BatchResolver {
-    /// The DKIM selector probes go down as one batch.
+    /// A batch passes down whole; its answers are counted as single ones are.
     func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
         let results = await base.queryAll(questions, boundedBy: deadline)
         for case .success(let response) in results { _ = count(response) }
