@@ -188,22 +188,33 @@ public struct TreeWalk: Sendable, Hashable, Codable {
     }
 }
 
+extension TreeWalk.Outcome: CustomStringConvertible {
+    /// What `_dmarc.<domain>` gave, in a few words (the `dmarc` command's table, the audit's
+    /// records).
+    public var description: String {
+        switch self {
+        case .nxdomain: "NXDOMAIN"
+        case .nodata: "no TXT record"
+        case .noDMARCRecord(let texts): "\(texts.count) TXT record\(texts.count == 1 ? "" : "s"), none a DMARC record"
+        case .record(let record): "record" + (record.publicSuffixDomain == .unspecified ? "" : " (psd=\(record.publicSuffixDomain.rawValue))")
+        case .invalidRecord(let error): "invalid DMARC record: \(error.message)"
+        case .multipleRecords(let texts): "\(texts.count) DMARC records, all discarded"
+        case .nameTooLong: "longer than a DNS name can be"
+        case .temporaryError(let failure): "DNS failure: \(failure.detail)"
+        }
+    }
+}
+
 extension TreeWalk.Step: CustomStringConvertible {
-    /// One line for reports: the name asked and what it gave, e.g.
+    /// One line for reports: the name asked and what it gave, with the record text, e.g.
     /// `_dmarc.example.com: v=DMARC1; p=reject` or `_dmarc.com: NXDOMAIN`.
     public var description: String {
         let name = "_dmarc.\(domain)"
         switch outcome {
-        case .nxdomain: return "\(name): NXDOMAIN"
-        case .nodata: return "\(name): no TXT record"
-        case .noDMARCRecord(let texts):
-            return "\(name): \(texts.count) TXT record\(texts.count == 1 ? "" : "s"), none a DMARC record"
         case .record(let record): return "\(name): \(record.text)"
-        case .invalidRecord(let error): return "\(name): invalid DMARC record \"\(error.text)\" (\(error))"
-        case .multipleRecords(let texts):
-            return "\(name): \(texts.count) DMARC records, all ignored: " + texts.map { "\"\($0)\"" }.joined(separator: ", ")
-        case .nameTooLong: return "\(name): longer than a DNS name can be"
-        case .temporaryError(let failure): return "\(name): DNS failure (\(failure))"
+        case .invalidRecord(let error): return "\(name): \(outcome) in \"\(error.text)\""
+        case .multipleRecords(let texts): return "\(name): \(outcome): " + texts.map { "\"\($0)\"" }.joined(separator: ", ")
+        default: return "\(name): \(outcome)"
         }
     }
 }

@@ -106,7 +106,7 @@ enum DMARCRendering {
         let width = discovery.steps.map { "_dmarc.\($0.domain)".count }.max() ?? 0
         for step in discovery.steps {
             let name = "_dmarc.\(step.domain)"
-            lines.append("    " + name + String(repeating: " ", count: width - name.count + 2) + outcome(step.outcome))
+            lines.append("    " + name + String(repeating: " ", count: width - name.count + 2) + step.outcome.description)
         }
         if let stop = discovery.walkStop {
             let reason: String
@@ -149,18 +149,5 @@ enum DMARCRendering {
             lines.append("  policy: unknown (temporary error: \(failure.detail))")
         }
         return lines
-    }
-
-    private static func outcome(_ outcome: TreeWalk.Outcome) -> String {
-        switch outcome {
-        case .nxdomain: "NXDOMAIN"
-        case .nodata: "no TXT record"
-        case .noDMARCRecord(let texts): "TXT without v=DMARC1 (\(texts.count))"
-        case .record(let record): "record" + (record.publicSuffixDomain == .unspecified ? "" : " (psd=\(record.publicSuffixDomain.rawValue))")
-        case .invalidRecord(let error): "invalid record: \(error.message)"
-        case .multipleRecords(let texts): "\(texts.count) DMARC records: all discarded"
-        case .nameTooLong: "name too long to exist"
-        case .temporaryError(let failure): "FAILED: \(failure.detail)"
-        }
     }
 }
