@@ -25,12 +25,8 @@ struct ForwardConfirmedReverseDNS: Sendable {
     /// Each lookup and what it answered, for a report's evidence.
     var evidence: [String]
 
-    /// Looks up the PTR names of `ip` and follows them forward until one confirms it.
-    static func check(_ ip: IPAddress, resolver: any DNSResolver) async -> ForwardConfirmedReverseDNS {
-        await check([ip], resolver: resolver)[0]
-    }
-
-    /// ``check(_:resolver:)`` for several addresses, in order. The lookups go out in batches:
+    /// Looks up the PTR names of each of `ips` and follows them forward until one confirms it;
+    /// results in order. The lookups go out in batches:
     /// every PTR at once, then the first name of each address, then the second name of those not
     /// yet confirmed, and so on, so exactly the questions of checking one by one are asked.
     static func check(_ ips: [IPAddress], resolver: any DNSResolver) async -> [ForwardConfirmedReverseDNS] {

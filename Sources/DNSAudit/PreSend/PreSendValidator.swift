@@ -59,7 +59,7 @@ public struct PreSendValidator: Sendable {
     ///   a malformed MAIL FROM or HELO). Everything about the message and DNS is in the report.
     public func validate(_ request: PreSendRequest) async throws(PreSendRequestError) -> PreSendReport {
         try request.validate()
-        let resolver = DeadlineResolver(self.resolver as? CachingResolver ?? CachingResolver(self.resolver), timeout: timeout)
+        let resolver = DeadlineResolver(CachingResolver.reusing(self.resolver), timeout: timeout)
         let now = request.now
         let mailFrom = request.bareMailFrom
         let helo = request.helo
@@ -137,11 +137,7 @@ public struct PreSendValidator: Sendable {
             }
             return results
         }()
-        async let reverseChecks: [PreSendCheck] = {
-            var results: [PreSendCheck] = []
-            for ip in ips { results.append(await ReverseDNS.check(ip, helo: helo, resolver: resolver)) }
-            return results
-        }()
+        async let reverseChecks = ReverseDNS.checks(ips, helo: helo, resolver: resolver)
         let dkim = await dkimResults
         let spf = await spfResults
         let reverse = await reverseChecks

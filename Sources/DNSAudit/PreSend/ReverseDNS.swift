@@ -6,11 +6,16 @@ import DNSCore
 /// Yahoo require it of every sender (Gmail answers `550-5.7.25` otherwise); RFC 8601 §3 calls it
 /// `iprev` (RFC 8601 §2.7.3).
 enum ReverseDNS {
-    static func check(_ ip: IPAddress, helo: String?, resolver: any DNSResolver) async -> PreSendCheck {
+    /// The check of each of `ips`, in order; their lookups go out in batches.
+    static func checks(_ ips: [IPAddress], helo: String?, resolver: any DNSResolver) async -> [PreSendCheck] {
+        let results = await ForwardConfirmedReverseDNS.check(ips, resolver: resolver)
+        return zip(ips, results).map { check($0, result: $1, helo: helo) }
+    }
+
+    private static func check(_ ip: IPAddress, result: ForwardConfirmedReverseDNS, helo: String?) -> PreSendCheck {
         let id = PreSendCheckID.reverseDNS
         let rfc = "RFC 8601 §3 (iprev); RFC 1912 §2.1"
         let subject = ip.description
-        let result = await ForwardConfirmedReverseDNS.check(ip, resolver: resolver)
         let evidence = result.evidence
         let names = result.names
         switch result.outcome {
