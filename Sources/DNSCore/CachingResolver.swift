@@ -69,6 +69,12 @@ public final class CachingResolver: DNSResolver {
         self.maximumEntries = max(1, maximumEntries)
     }
 
+    /// `resolver` itself when it is a cache already (so callers share it), else a new cache in
+    /// front of it.
+    package static func reusing(_ resolver: any DNSResolver, maximumEntries: Int = 100_000) -> CachingResolver {
+        resolver as? CachingResolver ?? CachingResolver(resolver, maximumEntries: maximumEntries)
+    }
+
     /// How many answers the cache holds now.
     public var count: Int { state.withLock { $0.entries.count } }
 

@@ -40,7 +40,7 @@ public struct Auditor: Sendable {
     public let options: Options
 
     public init(resolver: any DNSResolver, options: Options = Options()) {
-        self.cache = resolver as? CachingResolver ?? CachingResolver(resolver, maximumEntries: options.cacheSize)
+        self.cache = CachingResolver.reusing(resolver, maximumEntries: options.cacheSize)
         self.options = options
     }
 
