@@ -167,14 +167,18 @@ public struct PreSendValidator: Sendable {
         // 5. DMARC, once per distinct SPF outcome.
         if let fromDomain {
             let evaluator = DMARCEvaluator(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
-            let dkimIdentities = dkim.compactMap { result -> DMARCInput.Identity? in
-                guard let domain = result.domain.flatMap({ try? DomainName(dnsName: $0) }) else { return nil }
-                return DMARCInput.Identity(domain: domain, result: AuthenticationResult(result.status))
+            // Each signature's d= domain, parsed once.
+            let signatures = dkim.compactMap { result in
+                result.domain.flatMap { try? DomainName(dnsName: $0) }.map { (domain: $0, result: result) }
+            }
+            let dkimIdentities = signatures.map {
+                DMARCInput.Identity(domain: $0.domain, result: AuthenticationResult($0.result.status))
             }
             // Domains with a passing signature a receiver that ignores Ed25519 still verifies,
             // whether made now or already on the message.
-            let verifiedWithoutEd25519 = Set(dkim.filter { $0.status == .pass && $0.algorithm != "ed25519-sha256" }
-                .compactMap { $0.domain.flatMap { try? DomainName(dnsName: $0) } })
+            let verifiedWithoutEd25519 = Set(signatures.filter {
+                $0.result.status == .pass && $0.result.algorithm != DKIMSignatureAlgorithm.ed25519SHA256.rawValue
+            }.map(\.domain))
             var cache: [DMARCInput: [DMARCEvaluation]] = [:]
             var ed25519Carries = false
             for (ip, result) in zip(ips, spf) {

@@ -98,7 +98,6 @@ struct AuditCommand: AsyncParsableCommand {
         let progress = Progress(total: names.count, enabled: names.count > 1 && Terminal.standardErrorIsTTY)
         var worstExit: Int32 = ExitStatus.clean
         var collected: [AuditReport] = []
-        let encoder = JSONEncoder.dnsaudit(pretty: format == .json)
 
         // Audit up to `concurrency` domains at once; print each report as it completes, in input order.
         var pending: [Int: (report: AuditReport, line: String?)] = [:]
@@ -141,6 +140,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
         progress.clear()
         if format == .json {
+            let encoder = JSONEncoder.dnsaudit()
             let data = collected.count == 1 ? try encoder.encode(collected[0]) : try encoder.encode(collected)
             output.write(String(decoding: data, as: UTF8.self) + "\n")
         }

@@ -66,12 +66,10 @@ struct DKIMSignCommand: AsyncParsableCommand {
     }
 
     func configurations() throws -> [DKIMSigningConfiguration] {
-        try signing.configurations { index, privateKey, configuration in
-            let path = signing.key[index]
-            if let name = SigningKeyOptions.pick(algorithm, index),
-                DKIMSignatureAlgorithm(rawValue: name)?.keyAlgorithm != privateKey.algorithm
-            {
-                throw ValidationError("--algorithm \(name) does not fit the \(privateKey.algorithm.rawValue) key \(path)")
+        try signing.configurations { index, configuration in
+            if let name = SigningKeyOptions.pick(algorithm, index), name != configuration.algorithm.rawValue {
+                throw ValidationError(
+                    "--algorithm \(name) does not fit the \(configuration.key.algorithm.rawValue) key \(signing.key[index])")
             }
             configuration.canonicalization =
                 SigningKeyOptions.pick(canonicalization, index).flatMap(CanonicalizationPair.init) ?? .relaxed

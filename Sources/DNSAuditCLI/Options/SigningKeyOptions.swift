@@ -39,9 +39,6 @@ struct SigningKeyOptions: ParsableArguments {
         values.isEmpty ? nil : values.count == 1 ? values[0] : values[index]
     }
 
-    /// Loads key `index`, warning on stderr when the file is readable by group or others.
-    func loadKey(_ index: Int) throws -> DKIMPrivateKey { try Self.loadKey(path: key[index]) }
-
     /// Loads the private key at `path` for a command's `--key`: a usage error names the file, and
     /// a group- or world-readable file gets a warning on stderr.
     static func loadKey(path: String) throws -> DKIMPrivateKey {
@@ -60,14 +57,13 @@ struct SigningKeyOptions: ParsableArguments {
 
     /// A configuration per key, with the shared options filled in; `adjust` sets the rest.
     func configurations(
-        _ adjust: (_ index: Int, _ key: DKIMPrivateKey, _ configuration: inout DKIMSigningConfiguration) throws -> Void = { _, _, _ in }
+        _ adjust: (_ index: Int, _ configuration: inout DKIMSigningConfiguration) throws -> Void = { _, _ in }
     ) throws -> [DKIMSigningConfiguration] {
         try key.indices.map { index in
-            let privateKey = try loadKey(index)
             var configuration = DKIMSigningConfiguration(
-                domain: Self.pick(domain, index)!, selector: Self.pick(selector, index)!, key: privateKey,
+                domain: Self.pick(domain, index)!, selector: Self.pick(selector, index)!, key: try Self.loadKey(path: key[index]),
                 headers: headerList(index))
-            try adjust(index, privateKey, &configuration)
+            try adjust(index, &configuration)
             return configuration
         }
     }

@@ -36,7 +36,8 @@ func printError(_ text: String) {
 
 extension JSONEncoder {
     /// The encoder every `--format json` uses: sorted keys, slashes unescaped, pretty unless a
-    /// one-line form is wanted (JSON Lines).
+    /// one-line form is wanted (`dkim verify`'s lines; the audit's JSON Lines are written by
+    /// `AuditReport.jsonLine()`, which gives this encoder's bytes).
     static func dnsaudit(pretty: Bool = true) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
