@@ -6,6 +6,13 @@ public enum ASCII {
 
     @inlinable public static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
+    @inlinable public static func isAlnum(_ byte: UInt8) -> Bool { isAlpha(byte) || isDigit(byte) }
+
+    /// WSP and the CR/LF of folding whitespace (RFC 5322 §3.2.2), which tag-lists allow.
+    @inlinable public static func isFoldingWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+    }
+
     /// A byte as an error message names it: `'x'` when printable, "a space", else its hex value.
     public static func describe(_ byte: UInt8) -> String {
         if byte >= 0x21 && byte <= 0x7E { return "'\(Character(Unicode.Scalar(byte)))'" }

@@ -75,8 +75,8 @@ public struct TagList: Sendable, Hashable, Codable {
             let isLast = end >= bytes.count
             var lower = start
             var upper = end
-            while lower < upper, isWhitespace(bytes[lower]) { lower += 1 }
-            while upper > lower, isWhitespace(bytes[upper - 1]) { upper -= 1 }
+            while lower < upper, ASCII.isFoldingWhitespace(bytes[lower]) { lower += 1 }
+            while upper > lower, ASCII.isFoldingWhitespace(bytes[upper - 1]) { upper -= 1 }
             if lower == upper {
                 // An empty spec is fine after a final ";" (or for an empty list); elsewhere only if allowed.
                 if !isLast && !allowEmptySpecs {
@@ -102,18 +102,18 @@ public struct TagList: Sendable, Hashable, Codable {
             index += 1
         }
         let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
-        while index < upper, isWhitespace(bytes[index]) { index += 1 }
+        while index < upper, ASCII.isFoldingWhitespace(bytes[index]) { index += 1 }
         guard index < upper, bytes[index] == UInt8(ascii: "=") else {
             let message = index < upper
                 ? "unexpected \(ASCII.describe(bytes[index])) in tag name; expected '='" : "tag \"\(name)\" has no '='"
             throw SyntaxError(offset: index, term: term(bytes, lower, upper), message: message, input: text)
         }
         index += 1
-        while index < upper, isWhitespace(bytes[index]) { index += 1 }
+        while index < upper, ASCII.isFoldingWhitespace(bytes[index]) { index += 1 }
         let valueStart = index
         for position in valueStart..<upper {
             let byte = bytes[position]
-            if isWhitespace(byte) || (byte >= 0x21 && byte <= 0x7E && byte != UInt8(ascii: ";")) { continue }
+            if ASCII.isFoldingWhitespace(byte) || (byte >= 0x21 && byte <= 0x7E && byte != UInt8(ascii: ";")) { continue }
             throw SyntaxError(
                 offset: position, term: term(bytes, lower, upper),
                 message: "\(ASCII.describe(byte)) is not allowed in a tag value", input: text)
@@ -124,10 +124,5 @@ public struct TagList: Sendable, Hashable, Codable {
 
     private static func term(_ bytes: [UInt8], _ lower: Int, _ upper: Int) -> String {
         String(decoding: bytes[lower..<upper], as: UTF8.self)
-    }
-
-    /// WSP and the CR/LF of folding whitespace (RFC 5322 §3.2.2).
-    @inline(__always) static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 }

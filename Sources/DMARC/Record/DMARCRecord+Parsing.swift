@@ -87,8 +87,8 @@ extension DMARCRecord {
             let isLast = end == bytes.count
             var lower = start
             var upper = end
-            while lower < upper, isWSP(bytes[lower]) { lower += 1 }
-            while upper > lower, isWSP(bytes[upper - 1]) { upper -= 1 }
+            while lower < upper, ASCII.isFoldingWhitespace(bytes[lower]) { lower += 1 }
+            while upper > lower, ASCII.isFoldingWhitespace(bytes[upper - 1]) { upper -= 1 }
             if lower == upper {
                 if !isLast || specs.isEmpty { specs.append(.empty(lower)) }
             } else {
@@ -208,10 +208,10 @@ extension DMARCRecord {
 
     /// `Keyword = ALPHA / DIGIT / "-"`-runs that do not end with "-" (RFC 5321 §4.1.2, used by RFC 7489 `rf`).
     private static func isKeyword(_ text: String) -> Bool {
-        guard let first = text.utf8.first, let last = text.utf8.last, isAlnum(first), last != UInt8(ascii: "-") else {
+        guard let first = text.utf8.first, let last = text.utf8.last, ASCII.isAlnum(first), last != UInt8(ascii: "-") else {
             return false
         }
-        return text.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") }
+        return text.utf8.allSatisfy { ASCII.isAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 
     /// ```
@@ -230,8 +230,8 @@ extension DMARCRecord {
             while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
             var lower = start
             var upper = end
-            while lower < upper, isWSP(bytes[lower]) { lower += 1 }
-            while upper > lower, isWSP(bytes[upper - 1]) { upper -= 1 }
+            while lower < upper, ASCII.isFoldingWhitespace(bytes[lower]) { lower += 1 }
+            while upper > lower, ASCII.isFoldingWhitespace(bytes[upper - 1]) { upper -= 1 }
             let offset = valueOffset + lower
             let entry = String(decoding: bytes[lower..<upper], as: UTF8.self)
             switch ReportURI.parse(entry, offset: offset) {
@@ -290,7 +290,7 @@ extension ReportURI {
         }
         let scheme = text[..<colon]
         guard let first = scheme.utf8.first, ASCII.isAlpha(first),
-              scheme.utf8.allSatisfy({ isAlnum($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+              scheme.utf8.allSatisfy({ ASCII.isAlnum($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
         else { return .failure(ReportURIError("invalid URI scheme \"\(scheme)\"")) }
         let rest = Array(text[text.index(after: colon)...].utf8)
         var index = 0
@@ -371,8 +371,6 @@ extension Substring {
     }
 }
 
-@inline(__always) func isWSP(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
-@inline(__always) func isAlnum(_ byte: UInt8) -> Bool { ASCII.isAlpha(byte) || ASCII.isDigit(byte) }
 @inline(__always) func isHex(_ byte: UInt8) -> Bool {
     ASCII.isDigit(byte) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)
 }
@@ -380,7 +378,7 @@ extension Substring {
 /// unreserved / reserved characters of RFC 3986 §2, except "!" and "," which DMARC requires
 /// encoded (RFC 9989 §4.8); "%" is handled by the caller.
 @inline(__always) func isURIChar(_ byte: UInt8) -> Bool {
-    if isAlnum(byte) { return true }
+    if ASCII.isAlnum(byte) { return true }
     switch byte {
     case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"),
         UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "["),

@@ -371,12 +371,11 @@ struct Session {
         if countVoid && (response.outcome != .answer || response.records.isEmpty) {
             voidLookups += 1
             entry.countedAsVoid = true
-            if voidLookups > SPFLimits.maximumVoidLookups {
-                trace.append(entry)
-                throw Abort(result: .permerror, reason: "more than \(SPFLimits.maximumVoidLookups) void lookups (RFC 7208 §4.6.4)")
-            }
         }
         trace.append(entry)
+        if entry.countedAsVoid && voidLookups > SPFLimits.maximumVoidLookups {
+            throw Abort(result: .permerror, reason: "more than \(SPFLimits.maximumVoidLookups) void lookups (RFC 7208 §4.6.4)")
+        }
         var validated: [DomainName] = []
         let type: RecordType = if case .v4 = ip { .a } else { .aaaa }
         for name in response.names.prefix(SPFLimits.maximumPTRNames) {

@@ -1,4 +1,5 @@
 import DNSCore
+import MailAuthCore
 
 /// The values macros expand to (RFC 7208 §7.2).
 public struct MacroValues: Sendable, Hashable {
@@ -104,7 +105,7 @@ extension Macro {
     static func urlEscaped(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
-            let unreserved = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+            let unreserved = ASCII.isAlnum(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
             if unreserved {
                 out.unicodeScalars.append(Unicode.Scalar(byte))

@@ -51,7 +51,7 @@ extension MacroString {
                 let letterByte = bytes[index]
                 let lowered = letterByte | 0x20
                 guard letterByte < 0x80, let letter = Macro.Letter(rawValue: Character(Unicode.Scalar(lowered))),
-                    (letterByte >= 0x41 && letterByte <= 0x5A) || (letterByte >= 0x61 && letterByte <= 0x7A)
+                    ASCII.isAlpha(letterByte)
                 else { throw fail(index, "unknown macro letter \(ASCII.describe(letterByte))") }
                 if letter.explanationOnly, context == .term {
                     throw fail(index, "macro letter '\(letter.rawValue)' is allowed only in explanation text")
