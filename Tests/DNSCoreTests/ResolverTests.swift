@@ -57,20 +57,53 @@ func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async 
     }
 }
 
-/// Counts the questions that reach it, and can be slowed down.
+/// Counts the questions that reach it (and the most in flight at once), and can be slowed down
+/// or held at a gate until the test opens it.
 final class CountingResolver: DNSResolver {
     let base: any DNSResolver
     let delay: Duration
+    let gate: Gate?
     let count = Mutex(0)
-    init(_ base: any DNSResolver, delay: Duration = .zero) {
+    private let flight = Mutex((now: 0, peak: 0))
+    init(_ base: any DNSResolver, delay: Duration = .zero, gate: Gate? = nil) {
         self.base = base
         self.delay = delay
+        self.gate = gate
     }
     var resolverDescription: String { "counting" }
+    /// The most questions that were being answered at once.
+    var peakInFlight: Int { flight.withLock { $0.peak } }
     func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
         count.withLock { $0 += 1 }
+        flight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+        defer { flight.withLock { $0.now -= 1 } }
         if delay > .zero { try? await Task.sleep(for: delay) }
+        await gate?.pass()
         return try await base.query(question)
+    }
+}
+
+/// Holds callers until the test opens it.
+final class Gate: Sendable {
+    private let state = Mutex((open: false, waiting: [CheckedContinuation<Void, Never>]()))
+
+    func pass() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let open = state.withLock { state in
+                if !state.open { state.waiting.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiting = state.withLock { state in
+            state.open = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }
 
@@ -129,7 +162,8 @@ final class CountingResolver: DNSResolver {
 
     /// A joined caller that is cancelled leaves at once; the lookup goes on for the first asker.
     @Test func aCancelledJoinerLeavesWithoutCancellingTheLookup() async throws {
-        let counting = CountingResolver(zone, delay: .seconds(1))
+        let gate = Gate()
+        let counting = CountingResolver(zone, gate: gate)
         let cache = CachingResolver(counting)
         let first = Task { try await cache.query(name("example.com"), .a) }
         try await waitUntil { counting.count.withLock { $0 } == 1 }
@@ -144,6 +178,7 @@ final class CountingResolver: DNSResolver {
         try await waitUntil { cache.statistics.hits == 1 }
         second.cancel()
         #expect(await second.value == .cancelled)
+        gate.open()  // only now may the lookup finish
         #expect(try await first.value.outcome == .answer)
         #expect(counting.count.withLock { $0 } == 1)
         #expect(try await cache.query(name("example.com"), .a).fromCache)
@@ -263,13 +298,17 @@ final class CountingResolver: DNSResolver {
 
     @Test func aCallerThatJoinsAnotherCallersLookupIsAnsweredFromTheCache() async throws {
         let zone = ZoneResolver(records: [ResourceRecord(name: name("example.com"), ttl: 300, data: .a(IPv4Address(1)))])
-        let counting = CountingResolver(zone, delay: .seconds(1))
+        let gate = Gate()
+        let counting = CountingResolver(zone, gate: gate)
         let cache = CachingResolver(counting)
         let first = Task { try await cache.query(name("example.com"), .a) }
-        // Join only once the first lookup is under way.
+        // Join only once the first lookup is under way, and let it finish only once joined.
         try await waitUntil { counting.count.withLock { $0 } == 1 }
-        let second = try await cache.query(name("example.com"), .a)
-        #expect(second.fromCache)
+        let second = Task { try await cache.query(name("example.com"), .a) }
+        try await waitUntil { cache.statistics.hits == 1 }
+        gate.open()
+        #expect(try await second.value.fromCache)
         #expect(try await first.value.fromCache == false)
+        #expect(counting.count.withLock { $0 } == 1)
     }
 }
