@@ -1,5 +1,6 @@
 import DNSCore
 import SPF
+import TestSupport
 import Testing
 
 @Suite struct CheckHostTests {
@@ -41,21 +42,11 @@ import Testing
             "mail.example.com": ["A 192.0.2.10"],
             "mail.example.com.b.example.com": ["A 127.0.0.2"],
         ])
-        final class PTRCounter: DNSResolver, @unchecked Sendable {
-            let base: ZoneResolver
-            var ptr = 0
-            init(_ base: ZoneResolver) { self.base = base }
-            var resolverDescription: String { "counting" }
-            func query(_ question: DNSQuestion) async throws(DNSError) -> DNSResponse {
-                if question.type == .ptr { ptr += 1 }
-                return try await base.query(question)
-            }
-        }
-        let counter = PTRCounter(zone)
-        let outcome = await check(counter, ip: Self.v4)
+        let recorder = RecordingResolver(zone)
+        let outcome = await check(recorder, ip: Self.v4)
         #expect(outcome.result == .pass)
         #expect(outcome.matchedTerm == "include:inc.example.com")
-        #expect(counter.ptr == 1)
+        #expect(recorder.questions.filter { $0.type == .ptr }.count == 1)
     }
 
     @Test func dnsFailureIsTemperrorNeverNoRecord() async throws {

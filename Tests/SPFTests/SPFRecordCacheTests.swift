@@ -18,7 +18,9 @@ import Testing
         for index in 0..<(SPFRecordCache.capacity + 10) {
             let bytes = Array("v=spf1 ip4:10.0.\(index / 256).\(index % 256) -all".utf8)
             #expect(try SPFRecordCache.parse(bytes: bytes).text == String(decoding: bytes, as: UTF8.self))
+            #expect(SPFRecordCache.count <= SPFRecordCache.capacity)
         }
+        #expect(SPFRecordCache.count > 0)  // the records went through the cache
         #expect(try SPFRecordCache.parse(bytes: good) == (try SPFRecord.parse(bytes: good)))
     }
 }

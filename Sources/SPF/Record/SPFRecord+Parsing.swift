@@ -369,4 +369,7 @@ enum SPFRecordCache {
         }
         return try result.get()
     }
+
+    /// Records held now (for tests).
+    static var count: Int { parsed.withLock { $0.count } }
 }
