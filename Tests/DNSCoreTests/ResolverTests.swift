@@ -1,5 +1,6 @@
 import DNSCore
 import Synchronization
+import TestSupport
 import Testing
 
 func name(_ text: String) -> DomainName { try! DomainName(dnsName: text) }
@@ -45,17 +46,6 @@ func name(_ text: String) -> DomainName { try! DomainName(dnsName: text) }
     }
 }
 
-/// Polls `condition` until it holds; fails the test after `limit` (a hang guard, not a timing).
-func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async throws {
-    let end = ContinuousClock.now + limit
-    while !condition() {
-        guard ContinuousClock.now < end else {
-            Issue.record("condition not met within \(limit)")
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
 
 /// Counts the questions that reach it (and the most in flight at once), and can be slowed down
 /// or held at a gate until the test opens it.

@@ -1,5 +1,6 @@
 @testable import DNSLDNS
 import Synchronization
+import TestSupport
 import Testing
 
 /// What the waiters did, in order.
@@ -11,18 +12,6 @@ final class EventLog: Sendable {
 
 /// The bound on exchanges in flight, with batches taking several permits at once.
 @Suite struct AsyncSemaphoreTests {
-    /// Polls `condition` until it holds; fails the test after 20 s (a hang guard, not a timing).
-    func waitUntil(_ condition: () -> Bool) async throws {
-        let end = ContinuousClock.now + .seconds(20)
-        while !condition() {
-            guard ContinuousClock.now < end else {
-                Issue.record("condition not met within 20 s")
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
     /// A waiter for several permits goes on only when all are free, and takes them together.
     @Test func severalPermitsAreTakenTogether() async throws {
         let semaphore = AsyncSemaphore(permits: 4)

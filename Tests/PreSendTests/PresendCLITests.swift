@@ -20,7 +20,7 @@ struct PresendCLITests {
         func check(_ id: String) -> [String: Any]? { checks.first { $0["id"] as? String == id } }
     }
 
-    static let signing = ["--domain", "sender.test", "--selector", "rsa", "--key", Fixtures.key("rsa.key")]
+    static let signing = ["--domain", "sender.test", "--selector", "rsa", "--key", try! Fixtures.key("rsa.key")]
     static let mta = ["--mail-from", "bounces@sender.test", "--ip", "192.0.2.25", "--ip", "2001:db8:25::25",
                       "--helo", "mail.sender.test"]
 
@@ -77,7 +77,7 @@ struct PresendCLITests {
     func rsaAndEd25519SignaturesBothVerifyWithDkimpy() async throws {
         try await Self.withServer { server in
             let run = try await Self.presend(
-                Self.mta + Self.signing + ["--selector", "ed", "--key", Fixtures.key("ed25519.key"), "--domain", "sender.test"],
+                Self.mta + Self.signing + ["--selector", "ed", "--key", try Fixtures.key("ed25519.key"), "--domain", "sender.test"],
                 server: server)
             #expect(run.result.status == 0, "\(run.result.stderr)")
             #expect(run.checks.filter { $0["id"] as? String == "presend.dkim.verify" }.count == 2)
@@ -103,7 +103,7 @@ struct PresendCLITests {
     @Test func thePublishedKeyDoesNotMatchThePrivateKey() async throws {
         try await Self.withServer { server in
             let run = try await Self.presend(
-                Self.mta + ["--domain", "sender.test", "--selector", "rotated", "--key", Fixtures.key("rsa.key")], server: server)
+                Self.mta + ["--domain", "sender.test", "--selector", "rotated", "--key", try Fixtures.key("rsa.key")], server: server)
             Self.expectFailure(run, failing: ["presend.dkim.verify"])
             let check = try #require(run.check("presend.dkim.verify"))
             #expect((check["summary"] as? String)?.contains("does not match the private key") == true)
@@ -115,7 +115,7 @@ struct PresendCLITests {
     @Test func thereIsNoDKIMRecordAtTheSelector() async throws {
         try await Self.withServer { server in
             let run = try await Self.presend(
-                Self.mta + ["--domain", "sender.test", "--selector", "missing", "--key", Fixtures.key("rsa.key")], server: server)
+                Self.mta + ["--domain", "sender.test", "--selector", "missing", "--key", try Fixtures.key("rsa.key")], server: server)
             Self.expectFailure(run, failing: ["presend.dkim.verify"])
             let check = try #require(run.check("presend.dkim.verify"))
             #expect((check["summary"] as? String)?.contains("No DKIM key is published at missing._domainkey.sender.test") == true)
@@ -128,7 +128,7 @@ struct PresendCLITests {
             // SPF and DKIM both pass, for other.test; From is sender.test (p=reject).
             let run = try await Self.presend(
                 ["--mail-from", "bounces@other.test", "--ip", "192.0.2.25", "--helo", "mail.sender.test",
-                 "--domain", "other.test", "--selector", "rsa", "--key", Fixtures.key("other.key")], server: server)
+                 "--domain", "other.test", "--selector", "rsa", "--key", try Fixtures.key("other.key")], server: server)
             Self.expectFailure(run, failing: ["presend.dmarc"])
             #expect(run.check("presend.spf")?["status"] as? String == "pass")
             #expect(run.check("presend.dkim.verify")?["status"] as? String == "pass")
@@ -151,7 +151,7 @@ struct PresendCLITests {
     @Test func listUnsubscribePostIsNotSignedInAnAlreadySignedMessage() async throws {
         try await Self.withServer { server in
             let signed = try await CLIRunner.run(
-                ["dkim", "sign", "--domain", "sender.test", "--selector", "rsa", "--key", Fixtures.key("rsa.key"),
+                ["dkim", "sign", "--domain", "sender.test", "--selector", "rsa", "--key", try Fixtures.key("rsa.key"),
                  "--headers", "from:to:subject:date:message-id:list-unsubscribe"],
                 stdin: try Fixtures.newsletter())
             #expect(signed.status == 0)
@@ -159,7 +159,7 @@ struct PresendCLITests {
             Self.expectFailure(run, failing: ["presend.list-unsubscribe"])
             // Correctly signed, --no-sign passes and hands the message on unchanged.
             let good = try await CLIRunner.run(
-                ["dkim", "sign", "--domain", "sender.test", "--selector", "rsa", "--key", Fixtures.key("rsa.key")],
+                ["dkim", "sign", "--domain", "sender.test", "--selector", "rsa", "--key", try Fixtures.key("rsa.key")],
                 stdin: try Fixtures.newsletter())
             let pass = try await Self.presend(Self.mta + ["--no-sign"], message: good.stdoutBytes, server: server)
             #expect(pass.result.status == 0, "\(pass.result.stderr)")

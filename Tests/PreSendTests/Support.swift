@@ -14,22 +14,8 @@ enum Fixtures {
 
     static func path(_ relative: String) -> String { root.appendingPathComponent("presend/" + relative).path }
     static var zones: String { path("zones") }
-    /// A private (mode 0600) copy of a fixture key: git keeps files at 0644, and dnsaudit rightly
-    /// warns on stderr about a key that group or others can read.
-    static func key(_ name: String) -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dnsaudit-presend-keys-\(getpid())").path
-        let copy = directory + "/" + name
-        if !FileManager.default.fileExists(atPath: copy) {
-            // Tests run in parallel: write a private copy under a unique name, then rename it into
-            // place, so no test ever sees a half-made or still-0644 file.
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let scratch = copy + ".\(UUID().uuidString)"
-            try? FileManager.default.copyItem(atPath: path("keys/" + name), toPath: scratch)
-            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: scratch)
-            if rename(scratch, copy) != 0 { try? FileManager.default.removeItem(atPath: scratch) }
-        }
-        return copy
-    }
+    /// A private (mode 0600) copy of a fixture key.
+    static func key(_ name: String) throws -> String { try TestFiles.copy(path("keys/" + name)) }
     static func bytes(_ relative: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path(relative)))) }
 
     /// The sample newsletter: From news@sender.test, with a valid RFC 8058 List-Unsubscribe.

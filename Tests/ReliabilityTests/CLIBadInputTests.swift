@@ -29,12 +29,11 @@ import Glibc
         let bytes = (0..<512).map { _ in UInt8(truncatingIfNeeded: garbage.next()) }
         _ = FileManager.default.createFile(atPath: directory + "/garbage.bin", contents: Data(bytes))
         _ = FileManager.default.createFile(atPath: directory + "/not-a-key.pem", contents: Data("hello, I am not a key\n".utf8))
-        // The fixture key is 0644 in git; the cases use a private copy so no warning comes first.
-        try? FileManager.default.removeItem(atPath: directory + "/rsa.pem")
-        try? FileManager.default.copyItem(atPath: rsaKey, toPath: directory + "/rsa.pem")
-        chmod(directory + "/rsa.pem", 0o600)
         return directory
     }()
+
+    /// A private copy of the fixture key (0644 in git), so no permission warning comes first.
+    static let privateKey: String = try! TestFiles.copy(rsaKey)
 
     struct Case: CustomTestStringConvertible, Sendable {
         var arguments: [String]
@@ -49,7 +48,7 @@ import Glibc
 
     static var cases: [Case] {
         let z = ["--zone", zone]
-        let rsaKey = scratch + "/rsa.pem"
+        let rsaKey = privateKey
         let sign = ["dkim", "sign", "--selector", "s", "--domain", "example.com", "--key"]
         return [
             // A domain with spaces, on every command that takes one.
@@ -146,15 +145,8 @@ import Glibc
             .filter { !$0.hasPrefix("-----") && $0.count >= 16 }
     }
 
-    static func copyKey(mode: mode_t) throws -> String {
-        let path = scratch + "/key-\(String(mode, radix: 8))-\(UInt32.random(in: 0...UInt32.max)).pem"
-        try FileManager.default.copyItem(atPath: rsaKey, toPath: path)
-        chmod(path, mode)
-        return path
-    }
-
     @Test func privateKeysAreNeverPrintedBySignTestkeyOrKeygen() async throws {
-        let key = try Self.copyKey(mode: 0o600)
+        let key = try TestFiles.copy(Self.rsaKey)
         let secrets = try Self.secretLines(key)
         #expect(secrets.count > 10)
         let message = Array(try Data(contentsOf: URL(fileURLWithPath: Self.message)))
@@ -194,7 +186,7 @@ import Glibc
     @Test func aKeyFileReadableByGroupOrOthersDrawsAWarning() async throws {
         let message = Array(try Data(contentsOf: URL(fileURLWithPath: Self.message)))
         for (mode, warns) in [(mode_t(0o600), false), (0o400, false), (0o640, true), (0o604, true), (0o644, true)] {
-            let key = try Self.copyKey(mode: mode)
+            let key = try TestFiles.copy(Self.rsaKey, mode: mode)
             let result = try await Self.run(
                 ["dkim", "sign", "--selector", "s", "--domain", "example.com", "--key", key], stdin: message)
             #expect(result.status == 0)

@@ -211,7 +211,13 @@ import Testing
                 }
             }
         }
+        // At least `iterations`, and on until 1,000 mutations changed signed bytes; the hard cap
+        // turns a mutator that stopped reaching signed bytes into a failure, not a hang.
         while index < Self.iterations || signedMutations < 1_000 {
+            guard index < Self.iterations * 20 else {
+                Issue.record("only \(signedMutations) mutations changed signed bytes in \(index) iterations")
+                break
+            }
             let sample = samples[index % samples.count]
             index += 1
             if index % 5 == 0 { await Task.yield() }  // share the 2-thread pool with other suites
