@@ -11,7 +11,7 @@ struct BatchQueryTests {
     static let zones = LDNSResolverIntegrationTests.zones
 
     func withServer<T>(_ body: (KnotServer) async throws -> T) async throws -> T {
-        try await KnotServer.with(zoneDirectory: Self.zones, brokenZones: ["broken.test"], body)
+        try await LDNSResolverIntegrationTests.withServer(body)
     }
 
     /// What a test compares of one result.

@@ -11,9 +11,12 @@ import Testing
 struct LDNSResolverIntegrationTests {
     static let zones = KnotServer.fixtures("dns/zones")
 
-    func withServer<T>(_ body: (KnotServer) async throws -> T) async throws -> T {
-        try await KnotServer.with(zoneDirectory: Self.zones, brokenZones: ["broken.test"], body)
+    /// Knot serving the fixture zones, with `broken.test` answering SERVFAIL.
+    static func withServer<T>(_ body: (KnotServer) async throws -> T) async throws -> T {
+        try await KnotServer.with(zoneDirectory: zones, brokenZones: ["broken.test"], body)
     }
+
+    func withServer<T>(_ body: (KnotServer) async throws -> T) async throws -> T { try await Self.withServer(body) }
 
     @Test func answersAPlainQuestion() async throws {
         try await withServer { server in

@@ -11,11 +11,6 @@ import Glibc
 /// the input, exit 64 (usage) or 1, never a stack trace; private keys are never printed; a key
 /// file readable by group or others draws a warning.
 @Suite(.serialized) struct CLIBadInputTests {
-    /// Runs the binary (`CLIRunner.run` waits without blocking the cooperative pool).
-    static func run(_ arguments: [String], stdin: [UInt8] = [], timeout: TimeInterval = 60) async throws -> CLIRunner.Result {
-        try await CLIRunner.run(arguments, stdin: stdin, timeout: timeout)
-    }
-
     static let zone = KnotServer.fixtures("dns/zones/example.test.zone")
     static let message = KnotServer.fixtures("dkim/rfc6376-appendix-a/a1-unsigned-message.eml")
     static let rsaKey = KnotServer.fixtures("dkim/dkimpy/data/2048_testkey.key")
@@ -107,7 +102,7 @@ import Glibc
 
     @Test(arguments: cases)
     func badInputGetsAShortErrorNamingIt(_ badCase: Case) async throws {
-        let result = try await Self.run(badCase.arguments, stdin: badCase.stdin, timeout: 30)
+        let result = try await CLIRunner.run(badCase.arguments, stdin: badCase.stdin, timeout: 30)
         let output = result.stderr + result.stdout
         #expect(badCase.statuses.contains(result.status), "exit \(result.status): \(output)")
         for marker in Self.traceMarkers { #expect(!output.contains(marker), "stack trace: \(output)") }
@@ -121,18 +116,18 @@ import Glibc
     @Test func aNonUTF8MessageIsSignedByteForByteAndVerifiedWithoutCrashing() async throws {
         let body: [UInt8] = Array("From: a@example.com\r\nSubject: caf".utf8) + [0xE9, 0xFF] + Array("\r\n\r\nbody ".utf8)
             + [0xFF, 0xFE, 0x0D, 0x0A]
-        let signed = try await Self.run(
+        let signed = try await CLIRunner.run(
             ["dkim", "sign", "--selector", "s", "--domain", "example.com", "--key", Self.rsaKey], stdin: body)
         #expect(signed.status == 0, "\(signed.stderr)")
         #expect(signed.stdoutBytes.starts(with: Array("DKIM-Signature:".utf8)))
         #expect(signed.stdoutBytes.suffix(body.count) == ArraySlice(body), "the message bytes changed")
-        let verified = try await Self.run(["dkim", "verify", "--zone", Self.zone], stdin: signed.stdoutBytes)
+        let verified = try await CLIRunner.run(["dkim", "verify", "--zone", Self.zone], stdin: signed.stdoutBytes)
         #expect(verified.status == 1)
         for marker in Self.traceMarkers { #expect(!(verified.stderr + verified.stdout).contains(marker)) }
     }
 
     @Test func presendHelpWorks() async throws {
-        let result = try await Self.run(["presend", "--help"])
+        let result = try await CLIRunner.run(["presend", "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.lowercased().contains("usage"))
     }
@@ -151,10 +146,10 @@ import Glibc
         #expect(secrets.count > 10)
         let message = Array(try Data(contentsOf: URL(fileURLWithPath: Self.message)))
         var outputs: [CLIRunner.Result] = []
-        outputs.append(try await Self.run(["dkim", "sign", "--selector", "s", "--domain", "example.com", "--key", key], stdin: message))
-        outputs.append(try await Self.run(
+        outputs.append(try await CLIRunner.run(["dkim", "sign", "--selector", "s", "--domain", "example.com", "--key", key], stdin: message))
+        outputs.append(try await CLIRunner.run(
             ["dkim", "testkey", "--domain", "example.test", "--selector", "s", "--key", key, "--zone", Self.zone]))
-        outputs.append(try await Self.run(
+        outputs.append(try await CLIRunner.run(
             ["dkim", "testkey", "--domain", "example.test", "--selector", "s", "--key", key, "--zone", Self.zone,
              "--format", "json"]))
         // A key file that is almost right: a PEM with one byte changed must not be echoed in the error.
@@ -163,7 +158,7 @@ import Glibc
         text = text.replacingOccurrences(of: "MII", with: "MI!")
         try text.write(toFile: broken, atomically: true, encoding: .utf8)
         chmod(broken, 0o600)
-        outputs.append(try await Self.run(["dkim", "sign", "--selector", "s", "--domain", "example.com", "--key", broken], stdin: message))
+        outputs.append(try await CLIRunner.run(["dkim", "sign", "--selector", "s", "--domain", "example.com", "--key", broken], stdin: message))
         for result in outputs {
             let all = result.stdout + result.stderr
             for secret in secrets { #expect(!all.contains(secret), "a private key line was printed: \(all.prefix(300))") }
@@ -171,7 +166,7 @@ import Glibc
         }
         for format in ["text", "json"] {
             let out = Self.scratch + "/generated-\(format)-\(UInt32.random(in: 0...UInt32.max))"
-            let result = try await Self.run(
+            let result = try await CLIRunner.run(
                 ["dkim", "keygen", "--domain", "example.com", "--selector", "s", "--out", out, "--format", format])
             #expect(result.status == 0, "\(result.stderr)")
             let generated = try Self.secretLines(out)
@@ -187,7 +182,7 @@ import Glibc
         let message = Array(try Data(contentsOf: URL(fileURLWithPath: Self.message)))
         for (mode, warns) in [(mode_t(0o600), false), (0o400, false), (0o640, true), (0o604, true), (0o644, true)] {
             let key = try TestFiles.copy(Self.rsaKey, mode: mode)
-            let result = try await Self.run(
+            let result = try await CLIRunner.run(
                 ["dkim", "sign", "--selector", "s", "--domain", "example.com", "--key", key], stdin: message)
             #expect(result.status == 0)
             #expect(result.stderr.contains("warning: key file \(key) is readable") == warns, "mode \(String(mode, radix: 8)): \(result.stderr)")
