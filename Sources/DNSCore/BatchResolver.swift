@@ -29,19 +29,49 @@ extension DNSResolver {
             for (index, question) in questions.enumerated() {
                 group.addTask { (index, await result(of: question, boundedBy: deadline)) }
             }
-            var results = [Result<DNSResponse, DNSError>?](repeating: nil, count: questions.count)
+            var results = BatchResults(questions)
             for await (index, result) in group { results[index] = result }
-            return results.map { $0! }
+            return results.inOrder
         }
     }
 
     /// `query(question)`, bounded by `deadline` if there is one, as a value.
+    ///
+    /// Call this, not a typed `do`/`catch` of your own, from a task-group child or `Task { }`:
+    /// Swift 6.3.1 at `-O` corrupts the value such a closure returns when it holds a typed
+    /// `do throws(E) { } catch { }` (`scripts/check-source` rejects that pattern).
     package func result(of question: DNSQuestion, boundedBy deadline: DeadlineSignal? = nil) async -> Result<DNSResponse, DNSError> {
         do throws(DNSError) {
             if let deadline { return .success(try await query(question, boundedBy: deadline)) }
             return .success(try await query(question))
         } catch {
             return .failure(error)
+        }
+    }
+}
+
+/// The results of a batch of questions, filled in as they arrive, in any order.
+///
+/// Reading them back cannot trap: a question that no step answered comes back as a
+/// ``DNSError/Kind/unanswered`` failure, which callers report like any DNS failure.
+package struct BatchResults: Sendable {
+    package let questions: [DNSQuestion]
+    private var slots: [Result<DNSResponse, DNSError>?]
+
+    package init(_ questions: [DNSQuestion]) {
+        self.questions = questions
+        slots = Array(repeating: nil, count: questions.count)
+    }
+
+    package subscript(index: Int) -> Result<DNSResponse, DNSError>? {
+        get { slots[index] }
+        set { slots[index] = newValue }
+    }
+
+    /// One result per question, in the order of ``questions``.
+    package var inOrder: [Result<DNSResponse, DNSError>] {
+        zip(questions, slots).map { question, slot in
+            slot ?? .failure(DNSError(.unanswered, question: question, detail: "no step of the batch recorded a result"))
         }
     }
 }

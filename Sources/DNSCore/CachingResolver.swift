@@ -167,6 +167,15 @@ public final class CachingResolver: DNSResolver {
         }
     }
 
+    /// ``join(_:flight:deadline:)`` as a value.
+    private func joined(_ question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async -> Result<DNSResponse, DNSError> {
+        do throws(DNSError) {
+            return .success(try await join(question, flight: flight, deadline: deadline))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Waits for the lookup `flight` of `question`, or until this caller is cancelled or its
     /// deadline fires.
     private func wait(for question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async -> Joined {
@@ -185,7 +194,7 @@ public final class CachingResolver: DNSResolver {
                     guard !waiter.left, state.inFlight[question]?.id == flight else { return false }
                     state.hits += 1
                     waiter.continuation = continuation
-                    state.inFlight[question]!.waiters.append(waiter)
+                    state.inFlight[question]?.waiters.append(waiter)  // present: checked above
                     return true
                 }
                 if !registered { continuation.resume(returning: .retry) }
@@ -269,7 +278,7 @@ extension CachingResolver: BatchResolver {
     package func queryAll(
         _ questions: [DNSQuestion], within deadline: DeadlineSignal?
     ) async -> [Result<DNSResponse, DNSError>] {
-        var results = [Result<DNSResponse, DNSError>?](repeating: nil, count: questions.count)
+        var results = BatchResults(questions)
         var leads: [(index: Int, flight: UInt64)] = []
         var joins: [(index: Int, flight: UInt64)] = []
         let now = ContinuousClock.now
@@ -299,12 +308,8 @@ extension CachingResolver: BatchResolver {
                 state.withLock { $0.hits += 1 }
                 continue
             }
-            do throws(DNSError) {
-                results[index] = .success(try await join(questions[index], flight: flight, deadline: deadline))
-            } catch {
-                results[index] = .failure(error)
-            }
+            results[index] = await joined(questions[index], flight: flight, deadline: deadline)
         }
-        return results.map { $0! }
+        return results.inOrder
     }
 }

@@ -25,6 +25,14 @@ public struct DNSError: Error, Sendable, Hashable, CustomStringConvertible {
         case cancelled
         /// No nameserver is configured.
         case noNameserver
+        /// The server referred the question elsewhere instead of answering it (RFC 1034 §4.3.1:
+        /// no AA bit, no answer, NS records in the authority section). A referral says nothing
+        /// about whether the record exists: the server is not authoritative for the name (a
+        /// lame delegation) or is not a recursive resolver.
+        case referral
+        /// No step of a batch recorded a result for the question. This is a defect of the
+        /// resolver, reported as a failure instead of a crash.
+        case unanswered
     }
 
     public var kind: Kind
@@ -60,6 +68,8 @@ public struct DNSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .deadlineExceeded: what = "deadline exceeded"
         case .cancelled: what = "cancelled"
         case .noNameserver: what = "no nameserver configured"
+        case .referral: what = "referral instead of an answer"
+        case .unanswered: what = "no result recorded"
         }
         var text = "DNS \(question): \(what)"
         if let server { text += " from \(server)" }

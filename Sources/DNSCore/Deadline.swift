@@ -134,13 +134,7 @@ package final class DeadlineSignal: Sendable {
         let result: Result<DNSResponse, DNSError> = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<DNSResponse, DNSError>, Never>) in
                 once.set(continuation)
-                let task = Task {
-                    do throws(DNSError) {
-                        once.resume(.success(try await operation()))
-                    } catch {
-                        once.resume(.failure(error))
-                    }
-                }
+                let task = Task { once.resume(await Self.outcome(of: operation)) }
                 once.addCleanup { task.cancel() }
                 if let registration = register({ once.resume(.failure(expired)) }) {
                     once.addCleanup { self.unregister(registration) }
@@ -152,6 +146,18 @@ package final class DeadlineSignal: Sendable {
             once.resume(.failure(DNSError(.cancelled, question: question, detail: "the task was cancelled")))
         }
         return try result.get()
+    }
+
+    /// `operation`'s result as a value. A named function, so that no typed `do`/`catch` sits in
+    /// the escaping `Task { }` closure (Swift 6.3.1 at `-O` corrupts what such a closure yields).
+    private static func outcome(
+        of operation: @Sendable () async throws(DNSError) -> DNSResponse
+    ) async -> Result<DNSResponse, DNSError> {
+        do throws(DNSError) {
+            return .success(try await operation())
+        } catch {
+            return .failure(error)
+        }
     }
 
     fileprivate func fire() {

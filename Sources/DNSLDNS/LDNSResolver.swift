@@ -325,7 +325,7 @@ public final class LDNSResolver: DNSResolver {
             return await queryConcurrently(questions, boundedBy: deadline)
         }
         let started = ContinuousClock.now
-        var results = [Result<DNSResponse, DNSError>?](repeating: nil, count: questions.count)
+        var results = BatchResults(questions)
         var firsts = [FirstTry?](repeating: nil, count: questions.count)
         var batch: [(index: Int, wire: [UInt8])] = []
         for (index, question) in questions.enumerated() {
@@ -386,18 +386,24 @@ public final class LDNSResolver: DNSResolver {
         if !rest.isEmpty {
             await withTaskGroup(of: (Int, Result<DNSResponse, DNSError>).self) { group in
                 for (index, first) in rest {
-                    group.addTask {
-                        do throws(DNSError) {
-                            return (index, .success(try await self.resolve(questions[index], deadline: deadline, first: first)))
-                        } catch {
-                            return (index, .failure(error))
-                        }
-                    }
+                    group.addTask { (index, await self.result(of: questions[index], deadline: deadline, first: first)) }
                 }
                 for await (index, result) in group { results[index] = result }
             }
         }
-        return results.map { $0! }
+        return results.inOrder
+    }
+
+    /// ``resolve(_:deadline:first:)`` as a value, for task-group children: a typed `do`/`catch`
+    /// written inside the child closure is miscompiled by Swift 6.3.1 at `-O`.
+    private func result(
+        of question: DNSQuestion, deadline: DeadlineSignal?, first: FirstTry?
+    ) async -> Result<DNSResponse, DNSError> {
+        do throws(DNSError) {
+            return .success(try await resolve(question, deadline: deadline, first: first))
+        } catch {
+            return .failure(error)
+        }
     }
 }
 

@@ -411,7 +411,8 @@ final class UDPChannel: @unchecked Sendable {
     private static func takeIfComplete(_ batch: Batch) -> Resumption? {
         guard batch.remaining == 0, let continuation = batch.continuation else { return nil }
         batch.continuation = nil
-        return Resumption(continuation: continuation, outcomes: batch.outcomes.map { $0! })
+        let outcomes = batch.outcomes.map { $0 ?? .failure(.unanswered, "no outcome was recorded for this query") }
+        return Resumption(continuation: continuation, outcomes: outcomes)
     }
 
     /// Stops the channel: queries in flight fail; the I/O thread closes the sockets and exits.

@@ -120,9 +120,12 @@ public struct PublicSuffixList: Sendable {
 
     /// The Unicode and A-label forms of a rule.
     private static func forms(of rule: String) -> [String] {
-        let ascii = rule.split(separator: ".", omittingEmptySubsequences: false).map { Punycode.toASCII(label: $0) }
-        guard ascii.allSatisfy({ $0 != nil }) else { return [rule] }
-        let aLabel = ascii.map { $0! }.joined(separator: ".")
+        var labels: [String] = []
+        for label in rule.split(separator: ".", omittingEmptySubsequences: false) {
+            guard let ascii = Punycode.toASCII(label: label) else { return [rule] }
+            labels.append(ascii)
+        }
+        let aLabel = labels.joined(separator: ".")
         return aLabel == rule ? [rule] : [rule, aLabel]
     }
 

@@ -188,12 +188,16 @@ extension OpeningAnswers: DeadlineAwareResolver {
 
 extension OpeningAnswers: BatchResolver {
     func queryAll(_ questions: [DNSQuestion], within deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
-        var results = questions.map(take)
-        let rest = questions.indices.filter { results[$0] == nil }
-        guard !rest.isEmpty else { return results.map { $0! } }
-        for (index, result) in zip(rest, await base.queryAll(rest.map { questions[$0] }, boundedBy: deadline)) {
-            results[index] = result
+        var results = BatchResults(questions)
+        var rest: [Int] = []
+        for (index, question) in questions.enumerated() {
+            if let answer = take(question) { results[index] = answer } else { rest.append(index) }
         }
-        return results.map { $0! }
+        if !rest.isEmpty {
+            for (index, result) in zip(rest, await base.queryAll(rest.map { questions[$0] }, boundedBy: deadline)) {
+                results[index] = result
+            }
+        }
+        return results.inOrder
     }
 }
