@@ -279,6 +279,13 @@ public final class LDNSResolver: DNSResolver {
         _ reply: WireReply, server: Nameserver, transport: DNSTransport, truncated: Bool, original: DNSQuestion
     ) throws(DNSError) -> Exchange {
         switch reply.rcode {
+        case .noError where reply.referral != nil:
+            // Not an answer: the record may well exist. The next server may answer; if none
+            // does, the part that asked is incomplete, never "no record".
+            throw DNSError(
+                .referral, question: original, server: server.description, rcode: reply.rcode,
+                detail: "referred to the nameservers of \(reply.referral.map(\.description) ?? "a child zone"); "
+                    + "this server neither serves the name nor resolves recursively")
         case .noError, .nameError:
             return Exchange(reply: reply, server: server, transport: transport, truncated: truncated)
         case .serverFailure:

@@ -20,6 +20,9 @@ struct WireReply: Sendable {
     var authoritySOA: (ttl: UInt32, minimum: UInt32)?
     /// The authority section as records: converted only when asked for (the fuzz entry point).
     var authority: [ResourceRecord]
+    /// A referral (RFC 1034 §4.3.1, RFC 2308 §2.1): no AA bit, an empty answer section, no SOA
+    /// and NS records in the authority section. Holds the zone cut the server points at.
+    var referral: DomainName?
 }
 
 /// Why bytes could not be read as a DNS message.
@@ -87,6 +90,7 @@ enum LDNSWire {
         }
         defer { ldns_pkt_free(packet) }
         let questions = records(ldns_pkt_question(packet), question: true)
+        let soa = soaNumbers(ldns_pkt_authority(packet))
         return WireReply(
             id: ldns_pkt_id(packet),
             isResponse: ldns_pkt_qr(packet),
@@ -95,9 +99,22 @@ enum LDNSWire {
             authenticatedData: ldns_pkt_ad(packet),
             question: questions.first.map { DNSQuestion($0.name, $0.type) },
             answers: records(ldns_pkt_answer(packet), question: false),
-            authoritySOA: soaNumbers(ldns_pkt_authority(packet)),
-            authority: convertAuthority ? records(ldns_pkt_authority(packet), question: false) : []
+            authoritySOA: soa,
+            authority: convertAuthority ? records(ldns_pkt_authority(packet), question: false) : [],
+            referral: soa == nil && !ldns_pkt_aa(packet) && ldns_pkt_ancount(packet) == 0
+                ? delegation(ldns_pkt_authority(packet)) : nil
         )
+    }
+
+    /// The owner of the first NS record in `list`: the zone a referral delegates to.
+    static func delegation(_ list: UnsafeMutablePointer<ldns_rr_list>?) -> DomainName? {
+        guard let list else { return nil }
+        for index in 0..<ldns_rr_list_rr_count(list) {
+            guard let rr = ldns_rr_list_rr(list, index), ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS, let owner = ldns_rr_owner(rr)
+            else { continue }
+            return domainName(owner)
+        }
+        return nil
     }
 
     /// TTL and MINIMUM of the first well-formed SOA in `list`, read without converting names.
