@@ -103,6 +103,75 @@ import Testing
         #expect(!analysis.findings.contains { $0.id == "spf.void-limit" })
     }
 
+    /// Issue 13: `ptr` (no PTR record for the client), `exists:%{i}…` (the client is not listed)
+    /// and an exchanger with A but no AAAA: two void lookups for IPv4 senders, three for IPv6.
+    static let ptrExistsMX: [String: [String]] = [
+        "example.com": ["TXT v=spf1 ptr exists:%{i}._spf.example.com mx -all", "MX 10 mx.example.com"],
+        "mx.example.com": ["A 192.0.2.25"],
+    ]
+    /// The same record with an exchanger that also has AAAA: two void lookups for both families.
+    static let ptrExistsDualStackMX: [String: [String]] = [
+        "example.com": ["TXT v=spf1 ptr exists:%{i}._spf.example.com mx -all", "MX 10 mx.example.com"],
+        "mx.example.com": ["A 192.0.2.25", "AAAA 2001:db8::25"],
+    ]
+
+    @Test func ptrAndMacroExistsAreVoidInTheWorstCase() async throws {
+        let analysis = try await analyze(Self.ptrExistsMX)
+        #expect(analysis.ipv4 == SPFLookupCount(dnsLookups: 3, voidLookups: 2))
+        #expect(analysis.ipv6 == SPFLookupCount(dnsLookups: 3, voidLookups: 3))
+        let finding = try #require(analysis.findings.first { $0.id == "spf.void-limit" }, "\(analysis.findings.map(\.id))")
+        #expect(finding.severity == .error)
+        #expect(finding.detail.contains("IPv6 clients only"))
+        #expect(finding.detail.contains("worst case: 2 of the void lookups depend on the client"))
+    }
+
+    @Test func twoWorstCaseVoidLookupsAreWithinTheLimit() async throws {
+        let analysis = try await analyze(Self.ptrExistsDualStackMX)
+        #expect(analysis.ipv4 == SPFLookupCount(dnsLookups: 3, voidLookups: 2))
+        #expect(analysis.ipv6 == SPFLookupCount(dnsLookups: 3, voidLookups: 2))
+        #expect(!analysis.findings.contains { $0.id == "spf.void-limit" })
+    }
+
+    /// `ptr` is void for a client without reverse DNS whatever its domain-spec (RFC 7208 §5.5);
+    /// an `exists` with macros is void for a sender it does not list; a literal `exists` target
+    /// is looked up.
+    @Test(arguments: [
+        ("ptr", 1), ("ptr:example.net", 1), ("ptr:%{d}", 1), ("exists:%{i}.bl.example.net", 1),
+        ("exists:%{l}.%{o}._spf.example.net", 1), ("exists:listed.example.net", 0), ("exists:gone.example.net", 1),
+    ])
+    func clientDependentTermsCountOneVoidLookupPerFamily(term: String, voids: Int) async throws {
+        let analysis = try await analyze([
+            "example.com": ["TXT v=spf1 \(term) -all"], "listed.example.net": ["A 127.0.0.2"],
+        ])
+        #expect(analysis.ipv4 == SPFLookupCount(dnsLookups: 1, voidLookups: voids))
+        #expect(analysis.ipv6 == SPFLookupCount(dnsLookups: 1, voidLookups: voids))
+    }
+
+    /// check_host() agrees with the analysis: for a client of each family matching nothing (no
+    /// PTR record, not listed by the exists target), it meets the void lookups the analysis
+    /// counted, and gives permerror exactly when the analysis reports the family over the limit.
+    @Test(arguments: [ptrExistsMX, ptrExistsDualStackMX])
+    func theEvaluatorMeetsTheWorstCase(zone: [String: [String]]) async throws {
+        let resolver = try TestZone.make(zone)
+        let analysis = await SPFAnalyzer(resolver: resolver).analyze(domain: try DomainName("example.com"))
+        let evaluator = SPFEvaluator(resolver: resolver, clock: { 0 })
+        for (ip, count) in [(IPAddress("192.0.2.10"), analysis.ipv4), (IPAddress("2001:db8::10"), analysis.ipv6)] {
+            let client = try #require(ip)
+            let outcome = await evaluator.checkMailFrom(ip: client, mailFrom: "alice@example.com", helo: "mail.example.com")
+            let over = count.voidLookups > SPFLimits.maximumVoidLookups
+            #expect(outcome.result == (over ? .permerror : .fail), "\(client): \(outcome.trace.rendered())")
+            #expect(outcome.voidLookups == count.voidLookups, "\(client)")
+        }
+    }
+
+    @Test func anIPv6ClientOfTheIssueRecordGetsPermerror() async throws {
+        let outcome = await SPFEvaluator(resolver: try TestZone.make(Self.ptrExistsMX), clock: { 0 })
+            .checkMailFrom(ip: try #require(IPAddress("2001:db8::10")), mailFrom: "alice@example.com", helo: "mail.example.com")
+        #expect(outcome.result == .permerror, "\(outcome.trace.rendered())")
+        #expect(outcome.voidLookups == 3)
+        #expect(outcome.problem?.contains("void") == true)
+    }
+
     @Test func countingFollowsTheRFC() async throws {
         // Terms after all never run; redirect next to all never runs; exp never counts; mx counts once.
         let analysis = try await analyze([

@@ -7,6 +7,7 @@ import Testing
 /// check_host() and the static analysis through `LDNSResolver` against a real authoritative
 /// server (Knot) on 127.0.0.1, serving Tests/Fixtures/spf/zones: a 355-byte record split into
 /// two character-strings, an include chain across two zones, and a zone that answers SERVFAIL.
+/// (voids.test and the reverse zones there are for PyspfInteropTests.)
 @Suite("SPF against Knot on loopback", .enabled(if: KnotServer.knotd != nil, "knotd is not installed"))
 struct SPFIntegrationTests {
     static let zones = KnotServer.fixtures("spf/zones")

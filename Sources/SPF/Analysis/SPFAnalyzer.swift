@@ -6,8 +6,9 @@ public struct SPFLookupCount: Sendable, Hashable, Codable {
     /// DNS-querying terms (`include`, `a`, `mx`, `ptr`, `exists`, `redirect`) a receiver evaluates
     /// when nothing matches before the end. Limit ``SPFLimits/maximumDNSMechanisms``.
     public var dnsLookups: Int
-    /// Terms whose lookup answers NXDOMAIN or NODATA for this family. Limit
-    /// ``SPFLimits/maximumVoidLookups``.
+    /// Terms whose lookup answers NXDOMAIN or NODATA for this family, in the worst case: every
+    /// `ptr` term (a client without reverse DNS) and every `exists` term with macros (one that does
+    /// not match) counts, see ``SPFAnalyzer``. Limit ``SPFLimits/maximumVoidLookups``.
     public var voidLookups: Int
 
     public init(dnsLookups: Int = 0, voidLookups: Int = 0) {
@@ -94,6 +95,18 @@ public struct SPFAnalysis: Sendable, Hashable, Codable {
 /// `a` target or MX exchanger with A but no AAAA records is a void lookup for IPv6 clients only
 /// (the "IPv6 void-lookup trap", pyspf #40 and #44), so a record can work for IPv4 senders and
 /// give permerror for IPv6 senders.
+///
+/// Two kinds of term are void or not depending on the client, not on the domain's DNS, so they
+/// count as void in the worst case, the same sender that matches nothing (RFC 7208 §4.6.4):
+/// - `ptr` (§5.5): the PTR query is for the client's address, whatever the domain-spec; for a
+///   client without reverse DNS it answers NXDOMAIN, a void lookup for both families.
+/// - `exists` with macros (§5.7, §7), e.g. `exists:%{i}._spf.example.com`: its target cannot be
+///   looked up statically, but an `exists` that does not match got no A record (NXDOMAIN or
+///   NODATA in the common case), so for a sender it does not list it is a void lookup, for both
+///   families (`exists` always asks for A). A literal `exists:` target is looked up as usual.
+///
+/// ``SPFEvaluator`` counts the same queries for a real client, so a record the analysis reports
+/// over the void limit for a family gives permerror for such a client of that family.
 public struct SPFAnalyzer: Sendable {
     public var resolver: any DNSResolver
     /// The overall deadline of one analysis.
@@ -129,6 +142,8 @@ struct Walk {
     let top: DomainName
     var ipv4 = SPFLookupCount()
     var ipv6 = SPFLookupCount()
+    /// Void lookups (counted in both families) that depend on the client: `ptr` and macro `exists`.
+    var clientVoids = 0
     var findings: [Finding] = []
     private var reported: Set<Finding> = []
     var incomplete = false
@@ -215,9 +230,14 @@ struct Walk {
             node.dnsLookups += 1
             ipv4.dnsLookups += 1
             ipv6.dnsLookups += 1
+            if case .ptr = directive.mechanism {
+                // The PTR query names the client's address, not the domain-spec (RFC 7208 §5.5).
+                countClientVoid()
+            }
             let spec = directive.mechanism.domainSpec
             if let spec, spec.hasMacros {
                 add(SPFLint.macroUnchecked(term: directive.text, domain: domain, record: record.text))
+                if case .exists = directive.mechanism { countClientVoid() }
                 continue
             }
             let target: DomainName
@@ -245,7 +265,7 @@ struct Walk {
             case .mx:
                 await checkMX(target, term: directive.text, domain: domain, record: record.text)
             case .ptr:
-                break  // depends on the client address; SPFLint.recordFindings reports ptr itself.
+                break  // its void lookup is counted above; SPFLint.recordFindings reports ptr itself.
             case .all, .ip4, .ip6:
                 break
             }
@@ -269,6 +289,14 @@ struct Walk {
             }
         }
         return node
+    }
+
+    /// Counts the worst-case void lookup of a `ptr` or macro `exists` term, in both families: a
+    /// client without reverse DNS, a sender the `exists` target does not list (see ``SPFAnalyzer``).
+    mutating func countClientVoid() {
+        ipv4.voidLookups += 1
+        ipv6.voidLookups += 1
+        clientVoids += 1
     }
 
     /// Counts the void lookups of one `a`/`exists` term per family.
@@ -336,7 +364,7 @@ struct Walk {
     }
 
     mutating func checkLimits() {
-        for finding in SPFLint.limitFindings(domain: top, ipv4: ipv4, ipv6: ipv6) { add(finding) }
+        for finding in SPFLint.limitFindings(domain: top, ipv4: ipv4, ipv6: ipv6, clientVoids: clientVoids) { add(finding) }
     }
 
     mutating func findOverlaps() {

@@ -217,7 +217,12 @@ public enum SPFLint {
             evidence: "\(a) \(b)", rfc: rfc("5.6"), fix: "Keep the wider range only.")
     }
 
-    static func limitFindings(domain: DomainName, ipv4: SPFLookupCount, ipv6: SPFLookupCount) -> [Finding] {
+    /// `spf.lookup-limit` and `spf.void-limit` (RFC 7208 §4.6.4) for the worst-case counts.
+    ///
+    /// - Parameter clientVoids: how many of the void lookups (counted in both families) depend on the
+    ///   client: `ptr` terms and `exists` terms with macros, void for a client without reverse DNS
+    ///   and a sender the `exists` target does not list.
+    static func limitFindings(domain: DomainName, ipv4: SPFLookupCount, ipv6: SPFLookupCount, clientVoids: Int = 0) -> [Finding] {
         var findings: [Finding] = []
         let limit = SPFLimits.maximumDNSMechanisms
         if ipv4.dnsLookups > limit || ipv6.dnsLookups > limit {
@@ -233,11 +238,12 @@ public enum SPFLint {
         let v6Over = ipv6.voidLookups > voidLimit
         if v4Over || v6Over {
             let who = v4Over && v6Over ? "every client" : v6Over ? "IPv6 clients only (names with A but no AAAA records are void for them)" : "IPv4 clients only"
+            let worstCase = clientVoids == 0 ? "" : " This is the worst case: \(clientVoids) of the void lookups depend on the client, a ptr term (void for a client without reverse DNS) or an exists term with macros (void for every sender it does not list)."
             findings.append(Finding(
                 id: "spf.void-limit", severity: .error, title: "More than \(voidLimit) void lookups",
-                detail: "Terms whose lookups answer NXDOMAIN or NODATA: IPv4 \(ipv4.voidLookups), IPv6 \(ipv6.voidLookups). Receivers return permerror past \(voidLimit), here for \(who).",
+                detail: "Terms whose lookups answer NXDOMAIN or NODATA for a sender that matches nothing: IPv4 \(ipv4.voidLookups), IPv6 \(ipv6.voidLookups). Receivers return permerror past \(voidLimit), here for \(who).\(worstCase)",
                 evidence: "IPv4: \(ipv4.voidLookups), IPv6: \(ipv6.voidLookups)", rfc: rfc("4.6.4"),
-                fix: "Remove terms naming hosts that do not exist or lack addresses of that family, or publish AAAA records."))
+                fix: "Remove ptr and terms naming hosts that do not exist or lack addresses of that family, or publish AAAA records."))
         }
         return findings
     }
