@@ -187,12 +187,15 @@ struct Walk {
         let txt = response.txt.filter { SPFRecord.isSPFRecord($0.joinedBytes) }
         if txt.isEmpty {
             node.problem = "no SPF record"
-            if isTop {
+            switch via {
+            case let term? where !isTop:
+                if case .directive = term {
+                    add(SPFLint.includeWithoutRecord(term: term.text, domain: domain, from: from))
+                } else {
+                    add(SPFLint.redirectWithoutRecord(term: term.text, domain: domain, from: from))
+                }
+            default:
                 add(SPFLint.noRecord(domain: domain))
-            } else if case .directive = via {
-                add(SPFLint.includeWithoutRecord(term: via!.text, domain: domain, from: from))
-            } else {
-                add(SPFLint.redirectWithoutRecord(term: via!.text, domain: domain, from: from))
             }
             return node
         }
