@@ -26,5 +26,5 @@ if [ "${SEND:-0}" = 1 ]; then
     status=$( { { gate; echo $? >&3; } | sendmail -t >&4; } 3>&1 )
     exit "$status"
 else
-    gate --zone "$here/zones"
+    gate --zone "$here/zones" --offline
 fi

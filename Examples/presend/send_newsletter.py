@@ -52,7 +52,7 @@ def presend(message, *, mail_from, ips, helo, domain, selector, key, zone=None, 
     for ip in ips:
         command += ["--ip", ip]
     if zone:
-        command += ["--zone", zone]
+        command += ["--zone", zone, "--offline"]
     result = subprocess.run(command, input=message, capture_output=True)
     if result.returncode != 0:
         raise PresendFailed(result.returncode, result.stderr.decode(errors="replace"))

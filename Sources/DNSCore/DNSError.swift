@@ -33,6 +33,9 @@ public struct DNSError: Error, Sendable, Hashable, CustomStringConvertible {
         /// No step of a batch recorded a result for the question. This is a defect of the
         /// resolver, reported as a failure instead of a crash.
         case unanswered
+        /// The name lies outside the zone data of an offline check (``OverlayResolver`` with no
+        /// resolver behind it), so it was not asked: not checked, never missing.
+        case outsideZoneData
     }
 
     public var kind: Kind
@@ -70,6 +73,7 @@ public struct DNSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noNameserver: what = "no nameserver configured"
         case .referral: what = "referral instead of an answer"
         case .unanswered: what = "no result recorded"
+        case .outsideZoneData: what = "not checked: outside the zone files"
         }
         var text = "DNS \(question): \(what)"
         if let server { text += " from \(server)" }

@@ -166,7 +166,7 @@ struct AuditCommandTests {
     /// The README's main command: shop.example is clean, the other two are broken on purpose.
     @Test func theReadmeExampleAuditsTheBundledZones() async throws {
         let result = try await CLIRunner.run([
-            "--zone", KnotServer.fixtures("../../Examples/zones"), "shop.example", "legacy.example", "nothing.example",
+            "--zone", KnotServer.fixtures("../../Examples/zones"), "--offline", "shop.example", "legacy.example", "nothing.example",
             "--format", "jsonl",
         ])
         #expect(result.status == 1)

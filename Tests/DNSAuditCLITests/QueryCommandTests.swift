@@ -42,7 +42,7 @@ import Testing
         (["query", "exa mple.com"], "not allowed in a host name"),
         (["query", "example.com", "BOGUS"], "unknown record type"),
         (["query", "example.com", "--nameserver", "300.1.1.1"], "is not an IP address"),
-        (["query", "example.com", "--zone", "/nonexistent"], "no such file"),
+        (["query", "example.com", "--zone", "/nonexistent", "--offline"], "no such file"),
     ])
     func rejectsBadInputAsAUsageError(arguments: [String], message: String) async throws {
         let result = try await CLIRunner.run(arguments)

@@ -34,17 +34,25 @@ extension ResolverOptions {
         return files
     }
 
-    /// Builds the uncached resolver: zone files when `--zone` is given, else ldns on the network.
+    /// Builds the uncached resolver: ldns on the network; with `--zone`, the zone files laid over
+    /// it (names inside the files answered from them), or over nothing with `--offline`.
     func makeBaseResolver() throws -> any DNSResolver {
         if !zone.isEmpty {
+            let zones: ZoneResolver
             do {
-                return try ZoneResolver(zoneFiles: try zoneFiles())
+                zones = try ZoneResolver(zoneFiles: try zoneFiles())
             } catch let error as ValidationError {
                 throw error
             } catch {
                 throw ValidationError("--zone: \(error)")
             }
+            return OverlayResolver(zones: zones, outside: offline ? nil : try makeNetworkResolver())
         }
+        return try makeNetworkResolver()
+    }
+
+    /// ldns asking `--nameserver`, or the servers of /etc/resolv.conf.
+    private func makeNetworkResolver() throws -> LDNSResolver {
         let servers = try nameservers.isEmpty ? Nameserver.fromResolvConf() : parsedNameservers()
         return LDNSResolver(
             LDNSResolver.Configuration(

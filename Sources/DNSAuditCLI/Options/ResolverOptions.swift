@@ -19,15 +19,20 @@ public struct ResolverOptions: ParsableArguments, Sendable {
     public var dnssec: Bool = false
 
     @Option(help: ArgumentHelp(
-        "Answer from zone files instead of the network (an offline, pre-deploy check): a file, or a directory of *.zone files (repeatable).",
+        "Answer names inside these zone files from the files (a pre-deploy check): a file, or a directory of *.zone files (repeatable). Other names are asked over the network (--nameserver or /etc/resolv.conf) unless --offline.",
         valueName: "file|dir"))
     public var zone: [String] = []
+
+    @Flag(help: ArgumentHelp(
+        "With --zone: ask nothing over the network. Names outside the zone files are reported as not checked (incomplete), never as missing."))
+    public var offline: Bool = false
 
     public init() {}
 
     public mutating func validate() throws {
         guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be between 0 and 60 seconds") }
         guard (1...10).contains(attempts) else { throw ValidationError("--attempts must be between 1 and 10") }
+        guard !offline || !zone.isEmpty else { throw ValidationError("--offline needs --zone: it answers only from zone files") }
     }
 
     /// The resolver these options describe, wrapped in a cache.
