@@ -20,3 +20,26 @@ extension DNSResolver {
         try await query(DNSQuestion(name, type))
     }
 }
+
+extension DNSError.Kind {
+    /// Whether no server replied at all: a timeout, a network error, or no server to ask. Any
+    /// reply, even SERVFAIL, REFUSED or a referral, means a server is there.
+    public var meansNoReply: Bool {
+        switch self {
+        case .timeout, .network, .noNameserver: true
+        default: false
+        }
+    }
+}
+
+extension DNSResolver {
+    /// Asks `question` once, to learn whether the resolver's servers reply at all.
+    ///
+    /// - Returns: the error when no server replied (``DNSError/Kind/meansNoReply``); `nil` when
+    ///   one did, whatever it said. A caller about to ask many questions uses this to report a
+    ///   dead resolver once, instead of blaming every domain for it.
+    public func firstNoReply(asking question: DNSQuestion) async -> DNSError? {
+        guard case .failure(let error) = await result(of: question), error.kind.meansNoReply else { return nil }
+        return error
+    }
+}

@@ -90,6 +90,16 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         let names = try readDomains()
         let base = try resolver.makeBaseResolver()
+        // A dead resolver is not the domains' fault: say so once, before auditing any of them.
+        let network = base is OverlayResolver ? (base as? OverlayResolver)?.outside : base
+        if let network, let first = names.first,
+            let error = await network.firstNoReply(asking: DNSQuestion(first, .soa))
+        {
+            printError(
+                "dnsaudit: no nameserver answered (\(network.resolverDescription)): \(error.kind == .noNameserver ? error.detail : error.description). "
+                    + "Nothing was audited; check --nameserver or /etc/resolv.conf" + (resolver.zone.isEmpty ? "." : ", or add --offline."))
+            throw ExitCode(ExitStatus.incomplete)
+        }
         let options = Auditor.Options(
             selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)))
         let auditor = Auditor(resolver: base, options: options)
