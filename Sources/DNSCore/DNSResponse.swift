@@ -145,11 +145,11 @@ public struct DNSResponse: Sendable, Hashable {
         records.compactMap { if case .mx(let p, let e) = $0.data { (p, e) } else { nil } }
     }
 
-    /// Target names of PTR, CNAME or NS records.
+    /// Target names of PTR, CNAME, DNAME or NS records.
     public var names: [DomainName] {
         records.compactMap {
             switch $0.data {
-            case .ptr(let name), .cname(let name), .ns(let name): name
+            case .ptr(let name), .cname(let name), .dname(let name), .ns(let name): name
             default: nil
             }
         }

@@ -11,12 +11,14 @@ public struct RecordType: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let mx = RecordType(rawValue: 15)
     public static let txt = RecordType(rawValue: 16)
     public static let aaaa = RecordType(rawValue: 28)
+    /// Redirection of a whole subtree to another name (RFC 6672 §2.1).
+    public static let dname = RecordType(rawValue: 39)
     /// The SPF RR type, deprecated by RFC 7208 §3.1; audited only to say it should go.
     public static let spf = RecordType(rawValue: 99)
 
     static let mnemonics: [(String, RecordType)] = [
         ("A", .a), ("NS", .ns), ("CNAME", .cname), ("SOA", .soa), ("PTR", .ptr), ("MX", .mx), ("TXT", .txt),
-        ("AAAA", .aaaa), ("SPF", .spf),
+        ("AAAA", .aaaa), ("DNAME", .dname), ("SPF", .spf),
     ]
 
     /// Parses a mnemonic (`TXT`, case-insensitive) or the RFC 3597 form `TYPE123`.
@@ -60,9 +62,12 @@ public struct ResponseCode: RawRepresentable, Sendable, Hashable, Codable, Custo
     public static let nameError = ResponseCode(rawValue: 3)
     public static let notImplemented = ResponseCode(rawValue: 4)
     public static let refused = ResponseCode(rawValue: 5)
+    /// A name that should not exist does: for a query, a DNAME substitution that would make a name
+    /// longer than 255 octets (RFC 6672 §2.2; the code is RFC 2136 §2.2's).
+    public static let yxDomain = ResponseCode(rawValue: 6)
 
-    /// The mnemonics of RFC 1035 §4.1.1, indexed by code.
-    private static let mnemonics = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"]
+    /// The mnemonics of RFC 1035 §4.1.1 and RFC 2136 §2.2, indexed by code.
+    private static let mnemonics = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN"]
 
     public var description: String {
         Int(rawValue) < Self.mnemonics.count ? Self.mnemonics[Int(rawValue)] : "RCODE\(rawValue)"

@@ -62,6 +62,8 @@ public enum RecordData: Sendable, Hashable {
     case a(IPv4Address)
     case aaaa(IPv6Address)
     case cname(DomainName)
+    /// The target of a DNAME (RFC 6672 §2.1): names below the owner are renamed below it.
+    case dname(DomainName)
     case ptr(DomainName)
     case ns(DomainName)
     /// `MX preference exchange` (RFC 1035 §3.3.9).
@@ -77,6 +79,7 @@ public enum RecordData: Sendable, Hashable {
         case .a: .a
         case .aaaa: .aaaa
         case .cname: .cname
+        case .dname: .dname
         case .ptr: .ptr
         case .ns: .ns
         case .mx: .mx
@@ -91,7 +94,7 @@ public enum RecordData: Sendable, Hashable {
         switch self {
         case .a(let address): return address.description
         case .aaaa(let address): return address.description
-        case .cname(let name), .ptr(let name), .ns(let name): return name.fullyQualified
+        case .cname(let name), .dname(let name), .ptr(let name), .ns(let name): return name.fullyQualified
         case .mx(let preference, let exchange): return "\(preference) \(exchange.fullyQualified)"
         case .txt(let txt): return txt.strings.map(Self.quote).joined(separator: " ")
         case .soa(let soa):

@@ -6,12 +6,24 @@
 /// has no record of the type, CNAMEs followed up to ``maximumCNAMEChain`` links, and wildcards
 /// (RFC 4592) for names that do not exist. Failures can be injected per name, to test how callers
 /// handle SERVFAIL or timeouts.
+///
+/// DNAME (RFC 6672 §3.2): a name strictly below a DNAME's owner is answered as a server would
+/// synthesise it, with a CNAME (the DNAME's TTL) from the name to the name with the owner
+/// replaced by the DNAME's target; that CNAME is followed like any other, counted in the chain
+/// limit and checked for loops. Records below a DNAME's owner are occluded (RFC 6672 §2.4); the
+/// DNAME nearest the root wins. The owner itself is answered normally. A substitution that
+/// would make a name longer than 255 octets is the server's YXDOMAIN (RFC 6672 §2.2), thrown as
+/// ``DNSError/Kind/otherResponseCode`` with rcode ``ResponseCode/yxDomain``, as ``DNSError``
+/// reports that rcode from a live server. A wildcard DNAME (`*.example DNAME …`) is not
+/// applied to names below the names it would stand for (RFC 6672 §3.3 advises against it).
 public struct ZoneResolver: DNSResolver {
     /// Longest CNAME chain followed before the query fails with ``DNSError/Kind/cnameLoop``.
     public static let maximumCNAMEChain = 16
 
     private let byName: [DomainName: [ResourceRecord]]
     private let existing: Set<DomainName>
+    /// Each DNAME owner's record (RFC 6672 §2.4: at most one per owner; the first is used).
+    private let dnames: [DomainName: ResourceRecord]
     private let failures: [DomainName: DNSError.Kind]
     private let questionFailures: [DNSQuestion: DNSError.Kind]
     /// Each zone apex's SOA record TTL and data, for negative TTLs.
@@ -32,8 +44,10 @@ public struct ZoneResolver: DNSResolver {
         var byName: [DomainName: [ResourceRecord]] = [:]
         var existing: Set<DomainName> = []
         var soas: [DomainName: (ttl: UInt32, data: SOAData)] = [:]
+        var dnames: [DomainName: ResourceRecord] = [:]
         for record in records {
             byName[record.name, default: []].append(record)
+            if record.type == .dname, dnames[record.name] == nil { dnames[record.name] = record }
             var name: DomainName? = record.name
             while let current = name, existing.insert(current).inserted {
                 name = current.parent
@@ -42,6 +56,7 @@ public struct ZoneResolver: DNSResolver {
         }
         self.byName = byName
         self.existing = existing
+        self.dnames = dnames
         self.failures = failures
         self.questionFailures = questionFailures
         self.soas = soas
@@ -73,8 +88,12 @@ public struct ZoneResolver: DNSResolver {
             {
                 throw DNSError(kind, question: question, server: resolverDescription, detail: "injected failure at \(current)")
             }
-            let owned = recordsAt(current)
-            guard let owned else {
+            let owned: [ResourceRecord]
+            if let synthesised = try synthesisedCNAME(current, question: question) {
+                owned = [synthesised]
+            } else if let records = recordsAt(current) {
+                owned = records
+            } else {
                 return response(question, .nxdomain, chain: chain, negativeFor: current)
             }
             let matching = owned.filter { $0.type == question.type }
@@ -95,6 +114,30 @@ public struct ZoneResolver: DNSResolver {
             }
             return response(question, .nodata, chain: chain, negativeFor: current)
         }
+    }
+
+    /// The CNAME a server synthesises for `name` from the DNAME of one of its proper ancestors
+    /// (RFC 6672 §3.2), or `nil` when no ancestor owns a DNAME.
+    ///
+    /// - Throws: YXDOMAIN as ``DNSError/Kind/otherResponseCode`` when the substituted name would be
+    ///   longer than 255 octets (RFC 6672 §2.2).
+    private func synthesisedCNAME(_ name: DomainName, question: DNSQuestion) throws(DNSError) -> ResourceRecord? {
+        guard !dnames.isEmpty else { return nil }
+        let labels = name.labels
+        // From the root down: a DNAME occludes everything below its owner, other DNAMEs included.
+        for kept in 0..<labels.count {
+            let owner = name.suffix(labels: kept)
+            guard let dname = dnames[owner], case .dname(let target) = dname.data else { continue }
+            let renamed = Array(labels.prefix(labels.count - kept)) + target.labels
+            guard let substituted = try? DomainName(labels: renamed) else {
+                throw DNSError(
+                    .otherResponseCode, question: question, server: resolverDescription, rcode: .yxDomain,
+                    detail: "DNAME \(owner) → \(target) would rename \(name) to a name longer than 255 octets "
+                        + "(RFC 6672 §2.2)")
+            }
+            return ResourceRecord(name: name, ttl: dname.ttl, data: .cname(substituted))
+        }
+        return nil
     }
 
     /// Records owned by `name`: its own, or a wildcard's renamed to it; `nil` when it does not exist.

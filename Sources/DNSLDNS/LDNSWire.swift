@@ -213,9 +213,14 @@ enum LDNSWire {
         case .aaaa:
             guard fields.count == 1, let address = IPv6Address(octets: fields[0]) else { return nil }
             return .aaaa(address)
-        case .cname, .ptr, .ns:
+        case .cname, .dname, .ptr, .ns:
             guard fields.count == 1, let name = domainName(wire: fields[0]) else { return nil }
-            return type == .cname ? .cname(name) : type == .ptr ? .ptr(name) : .ns(name)
+            switch type {
+            case .cname: return .cname(name)
+            case .dname: return .dname(name)
+            case .ptr: return .ptr(name)
+            default: return .ns(name)
+            }
         case .mx:
             guard fields.count == 2, let preference = uint16(fields[0]), let exchange = domainName(wire: fields[1])
             else { return nil }

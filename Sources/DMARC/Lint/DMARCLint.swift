@@ -1,4 +1,5 @@
 import DNSCore
+import MailAuthCore
 
 /// The DMARC lints: each finding has a stable id, listed in ``ids``.
 public enum DMARCLint {
@@ -38,11 +39,16 @@ public enum DMARCLint {
                     id: "dmarc.multiple-records", severity: .error, title: "Several DMARC records at \(name)",
                     detail: "Receivers discard all of them, as if there were none.", evidence: texts,
                     rfc: "RFC 9989 §4.10 step 2", fix: "Publish exactly one v=DMARC1 record at \(name)."))
-            case .noDMARCRecord(let texts) where !texts.isEmpty:
+            case .noDMARCRecord(let texts):
+                // Other TXT records at a _dmarc name (another protocol's, or a wildcard's) are
+                // discarded and the walk goes on (RFC 9989 §4.10 step 2): only a DMARC record
+                // gone wrong is worth a word.
+                let nearMisses = texts.filter(looksLikeDMARCRecord)
+                guard !nearMisses.isEmpty else { break }
                 findings.append(.init(
                     id: "dmarc.not-dmarc-record", severity: .error, title: "TXT at \(name) does not start with v=DMARC1",
                     detail: "Receivers discard TXT records that do not begin with v=DMARC1 (exactly, case-sensitive).",
-                    evidence: texts, rfc: "RFC 9989 §4.7 (v), §4.10 step 2", fix: "Start the record with \"v=DMARC1;\"."))
+                    evidence: nearMisses, rfc: "RFC 9989 §4.7 (v), §4.10 step 2", fix: "Start the record with \"v=DMARC1;\"."))
             case .invalidRecord(let error):
                 findings.append(.init(
                     id: "dmarc.invalid-record", severity: .error, title: "The record at \(name) is not a valid tag-list",
@@ -171,6 +177,37 @@ public enum DMARCLint {
         findings.append(contentsOf: syntax(record, at: at))
         findings.append(contentsOf: differences(modern, legacy))
         return sorted(findings)
+    }
+
+    /// Whether a TXT record that receivers discard at a `_dmarc` name (it does not start with
+    /// `v=DMARC1`, RFC 9989 §4.10 step 2) was meant as a DMARC record: a `v` tag whose value starts
+    /// with `DMARC` in any case (`v=dmarc1`, `v=DMARC1 p=reject` without its `;`), anywhere in the
+    /// record (`p=reject; v=DMARC1`), or a first tag that only DMARC defines (`p=reject; rua=…`).
+    /// Another protocol's record (`v=spf1 …`, `v=DKIM1; …`, `google-site-verification=…`) or free
+    /// text, such as a wildcard TXT answers at every name, is not.
+    ///
+    /// The version value is case-sensitive (`%s"DMARC1"`, RFC 9989 §4.8) but the tag name `v` and
+    /// the spaces around `=` are not significant, so `V = DMARC1; …` is a record, not a near miss.
+    static func looksLikeDMARCRecord(_ text: String) -> Bool {
+        let specs = text.utf8.split(separator: UInt8(ascii: ";"))
+        for (index, spec) in specs.enumerated() {
+            guard let equals = spec.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = trimmed(spec[..<equals]).lowercased()
+            let value = trimmed(spec[spec.index(after: equals)...]).lowercased()
+            if name == "v" && value.hasPrefix("dmarc") { return true }
+            if index == 0 && name != "v" && (DMARCRecord.registeredTags.contains(name) || DMARCRecord.removedTags.contains(name)) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// The bytes without folding whitespace at either end, as text.
+    private static func trimmed(_ bytes: Substring.UTF8View.SubSequence) -> String {
+        var part = bytes[...]
+        while let first = part.first, ASCII.isFoldingWhitespace(first) { part = part.dropFirst() }
+        while let last = part.last, ASCII.isFoldingWhitespace(last) { part = part.dropLast() }
+        return String(decoding: part, as: UTF8.self)
     }
 
     private static func psdMisuse(_ modern: PolicyDiscovery, _ legacy: PolicyDiscovery, list: PublicSuffixList) -> [DMARCFinding] {

@@ -22,7 +22,8 @@ struct DMARCAreaCheck {
         let records = modern.steps.map { "RFC 9989 walk: \($0)" }
         let summary: String
         if let record = modern.record, let policyDomain = modern.policyDomain {
-            let policy = modern.policy.map { "p=\($0.rawValue)" } ?? "p=none (absent)"
+            // The tag that applies: an inherited record gives its sp (or np), not its p.
+            let policy = modern.policy.map { "\(modern.appliedTag?.rawValue ?? "p")=\($0.rawValue)" } ?? "p=none (absent)"
             summary = "\(policy) from _dmarc.\(policyDomain)\(policyDomain == domain ? "" : " (inherited)")"
                 + (record.testing ? ", t=y" : "") + "; organizational domain \(modern.organizationalDomain)"
         } else {
