@@ -33,7 +33,7 @@ struct WildcardDMARCTests {
 
     @Test func theDMARCCommandOverTheZoneFileAgrees() async throws {
         let result = try await CLIRunner.run(
-            ["dmarc", "sub.example.test", "--zone", Self.zones + "/example.test.zone", "--format", "json"])
+            ["dmarc", "sub.example.test", "--zone", Self.zones, "--offline", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try Self.json(result.stdout)
         let modern = try #require(report["rfc9989"] as? [String: Any])
