@@ -9,8 +9,9 @@ import Glibc
 /// A real authoritative DNS server (Knot) on 127.0.0.1 for integration tests.
 ///
 /// It serves every `*.zone` file of a directory (the zone's name is the file name without
-/// `.zone`), plus any `brokenZones`, which have no file and so answer SERVFAIL. It listens on a
-/// free high port, is ready when it answers an SOA query over TCP, and is stopped by PID.
+/// `.zone`; `root.zone` serves the root zone `.`), plus any `brokenZones`, which have no file and
+/// so answer SERVFAIL. It listens on a free high port, is ready when it answers an SOA query over
+/// TCP, and is stopped by PID.
 ///
 /// ```swift
 /// try await KnotServer.with(zoneDirectory: KnotServer.fixtures("dns/zones")) { server in
@@ -79,7 +80,7 @@ public final class KnotServer: Sendable {
             throw StartError(description: "knotd not found: install Knot (apt-get install -y knot); scripts/test does")
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: zoneDirectory).filter { $0.hasSuffix(".zone") }.sorted()
-        let zoneNames = files.map { String($0.dropLast(5)) }
+        let zoneNames = files.map { zoneName(fileName: $0) }
         guard !zoneNames.isEmpty else { throw StartError(description: "no *.zone files in \(zoneDirectory)") }
         var lastError = ""
         for _ in 0..<8 {
@@ -93,12 +94,21 @@ public final class KnotServer: Sendable {
             let pid = try spawn(knotd, ["knotd", "-c", directory + "/knot.conf"], log: directory + "/knot.log")
             let server = KnotServer(
                 port: port, pid: pid, directory: directory,
-                zones: (zoneNames + brokenZones).compactMap { try? DomainName(dnsName: $0) })
+                zones: (zoneNames + brokenZones).compactMap { $0 == "." ? DomainName.root : try? DomainName(dnsName: $0) })
             if try await server.waitUntilReady(probe: server.zones[0]) { return server }
             lastError = (try? String(contentsOfFile: directory + "/knot.log", encoding: .utf8)) ?? "no log"
             server.stop()
         }
         throw StartError(description: "knotd did not start: \(lastError)")
+    }
+
+    /// The file that holds the root zone. Knot's `%s` is empty for the root zone, so the default
+    /// `file: "%s.zone"` would look for `.zone`; this name is set for it instead.
+    static let rootZoneFile = "root.zone"
+
+    /// The zone a file serves: its name without `.zone`, or `.` for ``rootZoneFile``.
+    static func zoneName(fileName: String) -> String {
+        fileName == rootZoneFile ? "." : String(fileName.dropLast(5))
     }
 
     static func configuration(directory: String, zoneDirectory: String, port: UInt16, zones: [String]) -> String {
@@ -124,7 +134,10 @@ public final class KnotServer: Sendable {
             zone:
 
             """
-        for zone in zones { text += "  - domain: \"\(zone)\"\n" }
+        for zone in zones {
+            text += "  - domain: \"\(zone)\"\n"
+            if zone == "." { text += "    file: \"\(rootZoneFile)\"\n" }
+        }
         return text
     }
 
