@@ -122,7 +122,9 @@ import Glibc
         #expect(signed.stdoutBytes.starts(with: Array("DKIM-Signature:".utf8)))
         #expect(signed.stdoutBytes.suffix(body.count) == ArraySlice(body), "the message bytes changed")
         let verified = try await CLIRunner.run(["dkim", "verify", "--zone", Self.zone, "--offline"], stdin: signed.stdoutBytes)
-        #expect(verified.status == 1)
+        // The key's name (s._domainkey.example.com) lies outside the offline zone file: not
+        // checked (a temporary error, exit 2), never "no key".
+        #expect(verified.status == 2, "\(verified.stdout)")
         for marker in Self.traceMarkers { #expect(!(verified.stderr + verified.stdout).contains(marker)) }
     }
 
