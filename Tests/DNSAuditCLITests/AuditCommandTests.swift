@@ -25,6 +25,7 @@ struct AuditCommandTests {
         Case(domain: "weak.test", ids: [
             "spf.ptr", "spf.all-neutral", "dkim.key.rsa-under-2048", "dkim.key.testing", "dmarc.policy-none", "dmarc.no-rua",
             "mx.target-cname", "mx.duplicate-preference", "mx.fcrdns-mismatch", "mx.no-ptr", "mta-sts.policy-host-missing",
+            "dkim.selector-dangling",
             "tls-rpt.bad-uri", "bimi.no-certificate", "bimi.dmarc-not-enforced",
         ], exit: 1, arguments: ["--fail-on", "warning"]),
         Case(domain: "bare.test", ids: ["spf.no-record", "dkim.no-keys", "dmarc.no-record", "mx.none", "mta-sts.none", "tls-rpt.none", "bimi.none"], exit: 1),

@@ -101,12 +101,24 @@ struct DKIMKeyCheck {
         }
         var findings: [Finding] = []
         var records: [String] = []
+        /// Selectors that are CNAMEs to nothing: listed with the records, but not keys.
+        var dangling: [String] = []
         var failures: [DNSError] = []
         var usable: [(selector: String, algorithm: DKIMKeyAlgorithm)] = []
         for probe in probes {
             switch probe.outcome {
             case .failure(let error):
                 failures.append(error)
+            case .success(let response) where response.outcome == .nxdomain && !response.cnameChain.isEmpty:
+                let name = "\(probe.candidate)._domainkey.\(domain)"
+                let chain = ([name] + response.cnameChain.map(\.description)).joined(separator: " → ")
+                dangling.append("\(chain) (NXDOMAIN; \(probe.source))")
+                findings.append(Finding(
+                    id: "dkim.selector-dangling", severity: .warning,
+                    title: "DKIM selector \(probe.candidate) is a CNAME to a name that does not exist",
+                    detail: "Mail signed with s=\(probe.candidate) fails DKIM (no key, RFC 6376 §6.1.2). A dangling alias also hands the selector to whoever can create \(response.canonicalName), for instance a new account at the provider.",
+                    evidence: "\(chain) → NXDOMAIN", rfc: "RFC 6376 §3.6.2.2; RFC 1034 §3.6.2",
+                    fix: "Finish the provider's DKIM set-up so it publishes the key, or delete the CNAME if nothing signs with this selector."))
             case .success(let response):
                 let texts = response.txt.map(\.joined).filter { Self.looksLikeKey($0) }
                 if texts.count > 1 {
@@ -169,7 +181,7 @@ struct DKIMKeyCheck {
             summary = "no key at \(candidates.count) selectors tried (unknown)"
         }
         let incomplete = !failures.isEmpty && usable.isEmpty && !provenAbsent
-        let report = AreaReport(area: .dkim, status: incomplete ? .incomplete : nil, summary: summary, records: records, findings: findings)
+        let report = AreaReport(area: .dkim, status: incomplete ? .incomplete : nil, summary: summary, records: records + dangling, findings: findings)
         let keyFound: Bool? = !usable.isEmpty ? true : (provenAbsent || !records.isEmpty ? false : nil)
         return Result(report: report, keyFound: keyFound)
     }

@@ -12,7 +12,7 @@ public enum FindingCatalog {
 
     /// Ids of the DKIM key checks (RFC 6376, RFC 8301, RFC 8463).
     public static let dkim = [
-        "dkim.no-keys", "dkim.selector-unknown", "dkim.none-for-parked-domain", "dkim.ed25519-only",
+        "dkim.no-keys", "dkim.selector-unknown", "dkim.selector-dangling", "dkim.none-for-parked-domain", "dkim.ed25519-only",
         "dkim.key.syntax", "dkim.key.multiple-records", "dkim.key.revoked", "dkim.key.unknown-type",
         "dkim.key.not-for-email", "dkim.key.no-sha256", "dkim.key.testing", "dkim.key.rsa-under-1024",
         "dkim.key.rsa-under-2048", "dkim.key.undecodable", "dkim.incomplete",
