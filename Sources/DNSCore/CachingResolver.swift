@@ -61,7 +61,7 @@ public final class CachingResolver: DNSResolver {
 
     public let base: any DNSResolver
     public let maximumEntries: Int
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     /// - Parameter maximumEntries: the cache holds at most this many answers; the oldest go first.
     public init(_ base: any DNSResolver, maximumEntries: Int = 100_000) {

@@ -91,7 +91,7 @@ package final class DeadlineSignal: Sendable {
         var scheduled = false
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
     package let deadline: ContinuousClock.Instant
 
     package init(deadline: ContinuousClock.Instant) {
@@ -182,7 +182,7 @@ private final class ResumeOnce: Sendable {
         var cleanups: [@Sendable () -> Void] = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     func set(_ continuation: CheckedContinuation<Outcome, Never>) {
         let early = state.withLock { state -> Outcome? in
@@ -238,7 +238,7 @@ private final class DeadlineScheduler: @unchecked Sendable {
         var armedFor: ContinuousClock.Instant?
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
     private let queue = DispatchQueue(label: "dnsaudit.deadlines")
     private let timer: any DispatchSourceTimer
 

@@ -27,13 +27,13 @@ final class AsyncSemaphore: Sendable {
         var head = 0
     }
 
-    private let state: Mutex<State>
+    private let state: LockedState<State>
     /// Permits in all.
     let permits: Int
 
     init(permits: Int) {
         self.permits = max(1, permits)
-        state = Mutex(State(available: self.permits))
+        state = LockedState(State(available: self.permits))
     }
 
     /// Callers waiting in the queue now (for tests).

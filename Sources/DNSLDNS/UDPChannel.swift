@@ -116,7 +116,7 @@ final class UDPChannel: @unchecked Sendable {
 
     private let server: Nameserver
     private let timeout: Duration
-    private let state = Mutex(State())
+    private let state = LockedState(State())
     private let epollFD: Int32
     private let wakeFD: Int32
     /// Receive buffer, used only by the I/O thread.
