@@ -44,11 +44,14 @@ enum LDNSWire {
         let nameBytes = wireName(question.name)
         guard let name = nameBytes.withUnsafeBytes({ ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, $0.count, $0.baseAddress) })
         else { throw WireError(description: "ldns could not make a name from \(question.name)") }
-        // ldns_pkt_query_new takes ownership of `name`.
+        // ldns_pkt_query_new takes ownership of `name` when it succeeds, and only then.
         guard
             let packet = ldns_pkt_query_new(
                 name, ldns_rr_type(rawValue: UInt32(question.type.rawValue)), LDNS_RR_CLASS_IN, UInt16(LDNS_RD))
-        else { throw WireError(description: "ldns could not make a query") }
+        else {
+            ldns_rdf_deep_free(name)
+            throw WireError(description: "ldns could not make a query")
+        }
         defer { ldns_pkt_free(packet) }
         ldns_pkt_set_id(packet, id)
         if ednsUDPSize > 0 {
@@ -60,10 +63,16 @@ enum LDNSWire {
         var size = 0
         let status = ldns_pkt2wire(&wire, packet, &size)
         guard status == LDNS_STATUS_OK, let wire else {
-            throw WireError(description: String(cString: ldns_get_errorstr_by_id(status)))
+            throw WireError(description: errorText(status))
         }
         defer { free(wire) }
         return Array(UnsafeBufferPointer(start: wire, count: size))
+    }
+
+    /// ldns' text for `status`; ldns has none for codes it does not know (NULL).
+    static func errorText(_ status: ldns_status) -> String {
+        guard let text = ldns_get_errorstr_by_id(status) else { return "ldns status \(status.rawValue)" }
+        return String(cString: text)
     }
 
     /// Uncompressed wire labels of `name`, ending with the root label.
@@ -86,7 +95,7 @@ enum LDNSWire {
         var packet: UnsafeMutablePointer<ldns_pkt>? = nil
         let status = ldns_wire2pkt(&packet, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         guard status == LDNS_STATUS_OK, let packet else {
-            throw WireError(description: "ldns could not parse the reply: \(String(cString: ldns_get_errorstr_by_id(status)))")
+            throw WireError(description: "ldns could not parse the reply: \(errorText(status))")
         }
         defer { ldns_pkt_free(packet) }
         let questions = records(ldns_pkt_question(packet), question: true)

@@ -94,7 +94,7 @@ extension ZoneResolver {
             case LDNS_STATUS_SYNTAX_INCLUDE:
                 throw ZoneFileError(path: path, line: Int(line), message: "$INCLUDE is not supported")
             default:
-                throw ZoneFileError(path: path, line: Int(line), message: String(cString: ldns_get_errorstr_by_id(status)))
+                throw ZoneFileError(path: path, line: Int(line), message: LDNSWire.errorText(status))
             }
         }
         return (soa.map { [$0] } ?? []) + records
