@@ -8,6 +8,10 @@
 //   CLDNS ──▶ DNSLDNS ◀── DNSCore ◀── MailAuthCore ◀── SPF / DMARC / DKIM ◀── DNSAudit ◀── DNSAuditCLI ◀── dnsaudit
 //   CLibCrypto ──▶ DKIM
 //
+// Linux only: the UDP path (DNSLDNS's UDPChannel, through CLinuxIO) is built on epoll, eventfd and
+// sendmmsg(2), and the tests start Knot, Postfix-style daemons and /proc readers. No other
+// platform is built or tested, so none is claimed.
+//
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -17,7 +21,6 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "dnsaudit",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "DNSCore", targets: ["DNSCore"]),
         .library(name: "DNSLDNS", targets: ["DNSLDNS"]),
@@ -38,17 +41,19 @@ let package = Package(
         .systemLibrary(
             name: "CLDNS",
             pkgConfig: "ldns",
-            providers: [.apt(["libldns-dev"]), .brew(["ldns"])]
+            providers: [.apt(["libldns-dev"])]
         ),
+        // The Linux I/O calls of DNSLDNS's UDP channel (epoll, eventfd, sendmmsg).
+        .target(name: "CLinuxIO"),
         .systemLibrary(
             name: "CLibCrypto",
             pkgConfig: "libcrypto",
-            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+            providers: [.apt(["libssl-dev"])]
         ),
 
         // DNS: a portable core and the ldns binding.
         .target(name: "DNSCore", swiftSettings: swiftSettings),
-        .target(name: "DNSLDNS", dependencies: ["CLDNS", "DNSCore"], swiftSettings: swiftSettings),
+        .target(name: "DNSLDNS", dependencies: ["CLDNS", "CLinuxIO", "DNSCore"], swiftSettings: swiftSettings),
 
         // Mail authentication.
         .target(name: "MailAuthCore", dependencies: ["DNSCore"], swiftSettings: swiftSettings),

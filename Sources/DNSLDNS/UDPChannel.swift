@@ -1,4 +1,4 @@
-internal import CLDNS
+internal import CLinuxIO
 import DNSCore
 import Synchronization
 
@@ -26,6 +26,16 @@ import Glibc
 ///
 /// Lifetime: the I/O thread keeps the channel alive until ``shutdown()``, which `LDNSResolver`
 /// calls from its `deinit`; the thread then closes every descriptor and exits.
+///
+/// The parts, each with one job: ``Selector`` (epoll and the wake-up eventfd), ``Socket`` (owns
+/// its descriptor), ``PendingQueries`` (the queries in flight, in timeout order), and
+/// ``systemCall(_:_:)`` (EINTR and errno). Sockets are registered with epoll by value (their
+/// key in the channel's table, which holds the descriptor too), never by object pointer.
+///
+/// Invariants: every mutable field is guarded by the channel's lock unless its comment says
+/// otherwise. Only the I/O thread reads from a socket. A socket is closed by whoever removes it
+/// from the table, and only then: the I/O thread, or after that thread has exited, the last
+/// sender on it.
 final class UDPChannel: @unchecked Sendable {
     /// Queries one socket carries before a new socket (and so a new source port) takes over.
     static let queriesPerSocket = 64
@@ -82,9 +92,14 @@ final class UDPChannel: @unchecked Sendable {
         func resume() { continuation.resume(returning: outcomes) }
     }
 
-    /// One connected UDP socket and the queries waiting on it.
+    /// One connected UDP socket and the queries waiting on it. It owns its descriptor: whoever
+    /// removes it from the channel's table closes it (``close()``), and dropping it open is a
+    /// descriptor leak, which debug builds trap on.
     final class Socket: @unchecked Sendable {
         let fd: Int32
+        /// Its key in the channel's table and in the selector: a serial number (high 32 bits)
+        /// and the descriptor (low 32 bits), so a stale event cannot name a reused descriptor.
+        let key: UInt64
         // Guarded by the channel's lock.
         var pending: [UInt16: Pending] = [:]
         var carried = 0
@@ -93,58 +108,116 @@ final class UDPChannel: @unchecked Sendable {
         /// Callers between choosing this socket (under the lock) and returning from `send`: it
         /// stays open for them. Decremented without the lock.
         let sending = Atomic<Int>(0)
+        /// Owned by whoever removed the socket from the table.
+        private var isClosed = false
 
-        init(fd: Int32) { self.fd = fd }
+        init(fd: Int32, serial: UInt32) {
+            self.fd = fd
+            key = UInt64(serial) << 32 | UInt64(UInt32(bitPattern: fd))
+        }
 
-        /// Retired with nothing left to wait for or send: the I/O thread may close it.
+        deinit {
+            assert(isClosed, "UDP socket \(fd) was dropped without being closed")
+        }
+
+        /// Retired with nothing left to wait for or send: it may be closed.
         var closable: Bool {
             retired.load(ordering: .acquiring) && pending.isEmpty && sending.load(ordering: .acquiring) == 0
+        }
+
+        /// Closes the descriptor; call once the socket is out of the table (and the selector).
+        func close() {
+            guard !isClosed else { return }
+            isClosed = true
+            _ = Glibc.close(fd)
+        }
+    }
+
+    /// The queries in flight in the order they were sent, which is the order their timeouts fall
+    /// due (they all share one timeout). Finished queries are skipped, and dropped from the head.
+    struct PendingQueries {
+        private var queue: [Pending] = []
+        private var start = 0
+
+        mutating func append(_ pending: Pending) { queue.append(pending) }
+
+        /// When the oldest unfinished query times out; `nil` when none is in flight.
+        mutating func nextExpiry() -> ContinuousClock.Instant? {
+            dropFinishedHead()
+            return start < queue.count ? queue[start].expires : nil
+        }
+
+        /// Removes and returns the unfinished queries whose timeout is at or before `now`.
+        mutating func takeExpired(at now: ContinuousClock.Instant) -> [Pending] {
+            var expired: [Pending] = []
+            while start < queue.count {
+                let head = queue[start]
+                if !head.finished && head.expires > now { break }
+                if !head.finished { expired.append(head) }
+                start += 1
+            }
+            compact()
+            return expired
+        }
+
+        /// Every unfinished query.
+        var unfinished: [Pending] { queue[start...].filter { !$0.finished } }
+
+        /// Drops finished queries from the head, so the queue stays short.
+        mutating func dropFinishedHead() {
+            while start < queue.count && queue[start].finished { start += 1 }
+            compact()
+        }
+
+        private mutating func compact() {
+            if start > 1024 && start * 2 > queue.count {
+                queue.removeFirst(start)
+                start = 0
+            }
         }
     }
 
     private struct State {
         var active: Socket?
-        /// Every open socket by descriptor, for the I/O thread.
-        var sockets: [Int32: Socket] = [:]
-        /// Queries in the order they were sent, for timeouts; finished ones are skipped.
-        var expiry: [Pending] = []
-        var expiryStart = 0
+        /// Every open socket by key, for the I/O thread.
+        var sockets: [UInt64: Socket] = [:]
+        /// The serial number of the next socket's key.
+        var nextSerial: UInt32 = 1
+        var inFlight = PendingQueries()
         /// The I/O thread is waiting with no timeout: a new query must wake it.
         var sleepsForever = false
         var closed = false
+        /// The I/O thread has exited: the last sender on a socket closes it.
+        var loopExited = false
     }
 
     private let server: Nameserver
     private let timeout: Duration
     private let state = LockedState(State())
-    private let epollFD: Int32
-    private let wakeFD: Int32
+    private let selector: Selector?
     /// Receive buffer, used only by the I/O thread.
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
     /// Why the I/O thread could not start (then every query fails with this).
     private let startError: String?
+    /// The I/O thread's `pthread_t`, for ``assertOnIOThread()``; 0 before it runs.
+    private let ioThread = Atomic<UInt>(0)
 
     init(server: Nameserver, timeout: Duration) {
         self.server = server
         self.timeout = timeout
-        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
-        guard epollFD >= 0, wakeFD >= 0 else {
-            startError = "epoll/eventfd: \(QueryExchange.errorText(errno))"
-            return
-        }
-        var event = epoll_event()
-        event.events = EPOLLIN.rawValue
-        event.data.ptr = nil  // the wake-up descriptor; sockets carry their Socket
-        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
-            startError = "epoll_ctl: \(QueryExchange.errorText(errno))"
+        do throws(SystemCallError) {
+            selector = try Selector()
+        } catch {
+            selector = nil
+            startError = error.description
             return
         }
         startError = nil
         var thread = pthread_t()
         let channel = Unmanaged.passRetained(self).toOpaque()
         let created = pthread_create(&thread, nil, { argument in
-            let channel = Unmanaged<UDPChannel>.fromOpaque(argument!).takeRetainedValue()
+            guard let argument else { return nil }
+            let channel = Unmanaged<UDPChannel>.fromOpaque(argument).takeRetainedValue()
             channel.loop()
             return nil
         }, channel)
@@ -157,10 +230,14 @@ final class UDPChannel: @unchecked Sendable {
     }
 
     deinit {
-        // Only after the I/O thread has exited (it holds the channel until then).
+        // Only after the I/O thread has exited (it holds the channel until then); the selector
+        // closes its own descriptors.
         buffer.deallocate()
-        if epollFD >= 0 { close(epollFD) }
-        if wakeFD >= 0 { close(wakeFD) }
+    }
+
+    /// Traps in debug builds when called off the I/O thread.
+    private func assertOnIOThread() {
+        assert(pthread_equal(pthread_self(), ioThread.load(ordering: .relaxed)) != 0, "not on the UDP I/O thread")
     }
 
     /// Sends `query` (its ID is replaced) and waits for the matching reply, the timeout, an
@@ -241,28 +318,37 @@ final class UDPChannel: @unchecked Sendable {
     private func register(_ pendings: [Pending], ids: inout QueryIDs, in state: inout State) -> (Send?, [Resumption]) {
         var send = Send()
         var resumptions: [Resumption] = []
+        var retiredOne = false
         let expires = ContinuousClock.now + timeout
         for pending in pendings {
             var failure: String? = startError
             if failure == nil && state.closed { failure = "the resolver was shut down" }
-            if failure == nil && (state.active == nil || state.active!.carried >= Self.queriesPerSocket) {
-                state.active?.retired.store(true, ordering: .releasing)
+            var socket = state.active
+            if failure == nil && (socket == nil || socket.map({ $0.carried >= Self.queriesPerSocket }) == true) {
+                // The I/O thread closes a retired socket once nothing uses it; it must not
+                // sleep on with one waiting (woken below).
+                if let old = state.active {
+                    old.retired.store(true, ordering: .releasing)
+                    retiredOne = true
+                }
                 state.active = nil
-                switch openSocket() {
-                case .success(let socket):
-                    state.active = socket
-                    state.sockets[socket.fd] = socket
+                socket = nil
+                switch openSocket(in: &state) {
+                case .success(let opened):
+                    state.active = opened
+                    state.sockets[opened.key] = opened
+                    socket = opened
                 case .failure(let error):
                     failure = error.description
                 }
             }
-            if let failure {
-                if let resumption = Self.settle(pending, .failure(.network, failure), in: &state) {
+            guard failure == nil, let socket else {
+                let reason = failure ?? "no socket"
+                if let resumption = Self.settle(pending, .failure(.network, reason), in: &state) {
                     resumptions.append(resumption)
                 }
                 continue
             }
-            let socket = state.active!
             var id = ids.next()
             while socket.pending[id] != nil { id = ids.next() }
             socket.carried += 1
@@ -270,16 +356,16 @@ final class UDPChannel: @unchecked Sendable {
             pending.id = id
             pending.socket = socket
             pending.expires = expires
-            state.expiry.append(pending)
+            state.inFlight.append(pending)
             if send.runs.last?.socket !== socket {
                 socket.sending.add(1, ordering: .relaxed)
                 send.runs.append((socket, []))
             }
             send.runs[send.runs.count - 1].queries.append((pending, id))
         }
-        guard !send.runs.isEmpty else { return (nil, resumptions) }
-        send.wake = state.sleepsForever
-        state.sleepsForever = false
+        send.wake = state.sleepsForever && (!send.runs.isEmpty || retiredOne)
+        if send.wake { state.sleepsForever = false }
+        guard !send.runs.isEmpty || send.wake else { return (nil, resumptions) }
         return (send, resumptions)
     }
 
@@ -304,12 +390,23 @@ final class UDPChannel: @unchecked Sendable {
             if run.socket.sending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0,
                 run.socket.retired.load(ordering: .acquiring)
             {
-                wakeLoop()
+                lastSenderLeft(run.socket)
             }
             if let failure {
                 for (pending, _) in run.queries[failure.from...] { finish(pending, .failure(.network, failure.message)) }
             }
         }
+    }
+
+    /// The last sender has left a retired socket: the I/O thread may close it now (it may be
+    /// asleep with nothing to time out); once that thread has exited, this sender closes it.
+    private func lastSenderLeft(_ socket: Socket) {
+        let mine = state.withLock { state -> Bool in
+            guard state.loopExited, state.sockets[socket.key] === socket else { return false }
+            state.sockets[socket.key] = nil
+            return true
+        }
+        if mine { socket.close() } else { wakeLoop() }
     }
 
     /// Sends `queries` on `fd` with `sendmmsg(2)`; on an error, the index of the first query not
@@ -326,29 +423,32 @@ final class UDPChannel: @unchecked Sendable {
             vectors.deallocate()
             headers.deallocate()
         }
+        guard let vectorBase = vectors.baseAddress, let headerBase = headers.baseAddress else { return nil }
         var offset = 0
         for (index, (pending, id)) in queries.enumerated() {
             let wire = wires[pending.slot]
-            let start = bytes.baseAddress! + offset
-            wire.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            start.storeBytes(of: UInt8(id >> 8), as: UInt8.self)
-            (start + 1).storeBytes(of: UInt8(id & 0xFF), as: UInt8.self)
-            vectors[index] = iovec(iov_base: start, iov_len: wire.count)
+            // A DNS query is at least a 12-byte header; a shorter wire is never sent.
+            guard wire.count >= 12 else { return (index, "query of \(wire.count) bytes is shorter than a DNS header") }
+            let slice = UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + wire.count)])
+            slice.copyBytes(from: wire)
+            slice[0] = UInt8(id >> 8)
+            slice[1] = UInt8(id & 0xFF)
+            vectors[index] = iovec(iov_base: slice.baseAddress, iov_len: wire.count)
             var header = dnsaudit_mmsghdr()
-            header.msg_hdr.msg_iov = vectors.baseAddress! + index
+            header.msg_hdr.msg_iov = vectorBase + index
             header.msg_hdr.msg_iovlen = 1
             headers[index] = header
             offset += wire.count
         }
         var sent = 0
         while sent < queries.count {
-            let count = dnsaudit_sendmmsg(fd, headers.baseAddress! + sent, UInt32(queries.count - sent), Int32(MSG_NOSIGNAL))
-            if count > 0 {
-                sent += Int(count)
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                return (sent, "sendmmsg(): \(QueryExchange.errorText(count < 0 ? errno : EIO))")
+            let result = systemCall("sendmmsg") {
+                dnsaudit_sendmmsg(fd, headerBase + sent, UInt32(queries.count - sent), Int32(MSG_NOSIGNAL))
+            }
+            switch result {
+            case .success(let count) where count > 0: sent += Int(count)
+            case .success: return (sent, "sendmmsg(): sent nothing")
+            case .failure(let error): return (sent, error.description)
             }
         }
         return nil
@@ -356,21 +456,24 @@ final class UDPChannel: @unchecked Sendable {
 
     /// A new non-blocking socket connected to the server and watched by the I/O thread. Called
     /// with the lock held.
-    private func openSocket() -> Result<Socket, SocketError> {
-        let fd = socket(
-            server.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(SocketError("socket(): \(QueryExchange.errorText(errno))")) }
-        let connected = server.withSocketAddress { connect(fd, $0, $1) }
-        let socket = Socket(fd: fd)
-        var event = epoll_event()
-        event.events = EPOLLIN.rawValue
-        // The I/O thread finds the socket from the event without the lock: it stays in
-        // `State.sockets` (so alive) until that thread itself closes it.
-        event.data.ptr = Unmanaged.passUnretained(socket).toOpaque()
-        guard connected == 0, epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
-            let message = "\(connected == 0 ? "epoll_ctl" : "connect")(): \(QueryExchange.errorText(errno))"
-            close(fd)
-            return .failure(SocketError(message))
+    private func openSocket(in state: inout State) -> Result<Socket, SocketError> {
+        guard let selector else { return .failure(SocketError(startError ?? "the I/O thread did not start")) }
+        let opened = systemCall("socket") {
+            Glibc.socket(server.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
+        let fd: Int32
+        switch opened {
+        case .success(let descriptor): fd = descriptor
+        case .failure(let error): return .failure(SocketError(error.description))
+        }
+        let socket = Socket(fd: fd, serial: state.nextSerial)
+        state.nextSerial &+= 1
+        if state.nextSerial == 0 { state.nextSerial = 1 }  // key 0 is the selector's wake-up
+        let connected = systemCall("connect") { server.withSocketAddress { connect(fd, $0, $1) } }
+        let watched = connected.flatMap { _ in selector.register(fd, key: socket.key) }
+        if case .failure(let error) = watched {
+            socket.close()
+            return .failure(SocketError(error.description))
         }
         return .success(socket)
     }
@@ -381,8 +484,7 @@ final class UDPChannel: @unchecked Sendable {
     }
 
     private func wakeLoop() {
-        var one: UInt64 = 1
-        _ = write(wakeFD, &one, 8)
+        selector?.wake()
     }
 
     /// Ends `pending` with `outcome` unless it has ended already; any thread.
@@ -397,11 +499,7 @@ final class UDPChannel: @unchecked Sendable {
         pending.finished = true
         pending.socket?.pending[pending.id] = nil
         pending.socket = nil
-        // Drop finished queries from the head of the timeout list, so it stays short.
-        while state.expiryStart < state.expiry.count && state.expiry[state.expiryStart].finished {
-            state.expiryStart += 1
-        }
-        compact(&state)
+        state.inFlight.dropFinishedHead()
         pending.batch.outcomes[pending.slot] = outcome
         pending.batch.remaining -= 1
         return takeIfComplete(pending.batch)
@@ -421,76 +519,85 @@ final class UDPChannel: @unchecked Sendable {
         wakeLoop()
     }
 
-    private static func compact(_ state: inout State) {
-        if state.expiryStart > 1024 && state.expiryStart * 2 > state.expiry.count {
-            state.expiry.removeFirst(state.expiryStart)
-            state.expiryStart = 0
-        }
-    }
 
     // MARK: The I/O thread
 
     private func loop() {
+        ioThread.store(pthread_self(), ordering: .relaxed)
+        guard let selector else { return }
         // SCHED_BATCH: a reply wakes this thread without preempting the threads running the
-        // audits (it runs when a core is free or at the next tick). In a bulk audit that cut
-        // context switches by about 40 % and wall time by 3-5 %. The value is Linux's
+        // audits (it runs when a core is free or at the next tick). The value is Linux's
         // (linux/sched.h), which Glibc hides without _GNU_SOURCE; no privilege is needed, and
         // if it is refused the thread keeps the normal policy.
         var parameters = sched_param()
         _ = pthread_setschedparam(pthread_self(), Self.schedBatch, &parameters)
         var events = [epoll_event](repeating: epoll_event(), count: 64)
         while true {
-            // Close retired sockets nobody uses any more, and work out how long to wait.
-            let wait = state.withLock { state -> Int32? in
-                if state.closed { return nil }
-                for (fd, socket) in state.sockets where socket.closable {
-                    epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
-                    close(fd)
-                    state.sockets[fd] = nil
-                }
-                guard state.expiryStart < state.expiry.count else {
+            // Take the retired sockets nobody uses any more, and work out how long to wait.
+            let (wait, done) = state.withLock { state -> (Int32?, [Socket]) in
+                if state.closed { return (nil, []) }
+                let done = state.sockets.values.filter(\.closable)
+                for socket in done { state.sockets[socket.key] = nil }
+                guard let next = state.inFlight.nextExpiry() else {
                     state.sleepsForever = true
-                    return -1
+                    return (-1, done)
                 }
                 state.sleepsForever = false
-                let remaining = state.expiry[state.expiryStart].expires - .now
-                return Int32(clamping: max(0, (remaining.nanoseconds + 999_999) / 1_000_000))  // rounded up
+                let remaining = next - .now
+                return (Int32(clamping: max(0, (remaining.nanoseconds + 999_999) / 1_000_000)), done)  // rounded up
             }
+            for socket in done { close(socket, selector) }
             guard let wait else { break }
-            let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), wait) }
-            if count < 0 && errno != EINTR {
-                fail(all: "the resolver's I/O thread stopped: epoll_wait: \(QueryExchange.errorText(errno))")
-                break
-            }
-            for index in 0..<max(0, Int(count)) {
-                guard let pointer = events[index].data.ptr else {
-                    var value: UInt64 = 0
-                    _ = read(wakeFD, &value, 8)
-                    continue
+            switch selector.wait(into: &events, milliseconds: wait) {
+            case .failure(let error):
+                fail(all: "the resolver's I/O thread stopped: \(error)")
+            case .success(let keys):
+                for key in keys {
+                    // By value: a key whose socket has left the table (closed since) names nothing.
+                    guard let socket = state.withLock({ $0.sockets[key] }) else { continue }
+                    readable(socket)
                 }
-                readable(Unmanaged<Socket>.fromOpaque(pointer).takeUnretainedValue())
+                expire()
+                continue
             }
-            expire()
+            break
         }
-        // A socket a sender is still writing to is left open rather than closed under it (only
-        // after an epoll failure; `shutdown` comes from the resolver's deinit, when none can be).
-        let sockets = state.withLock { state -> [Int32] in
-            defer { state.sockets = [:]; state.active = nil }
-            return state.sockets.filter { $0.value.sending.load(ordering: .acquiring) == 0 }.map(\.key)
+        // Every socket is retired. One a sender is still writing to stays in the table; that
+        // sender closes it when it leaves (`lastSenderLeft`), since this thread is gone.
+        let idle = state.withLock { state -> [Socket] in
+            state.loopExited = true
+            state.active = nil
+            var idle: [Socket] = []
+            for socket in state.sockets.values {
+                socket.retired.store(true, ordering: .releasing)
+                if socket.sending.load(ordering: .acquiring) == 0 {
+                    idle.append(socket)
+                    state.sockets[socket.key] = nil
+                }
+            }
+            return idle
         }
-        for fd in sockets { close(fd) }
+        for socket in idle { close(socket, selector) }
+    }
+
+    /// Closes a socket this thread has removed from the table.
+    private func close(_ socket: Socket, _ selector: Selector) {
+        assertOnIOThread()
+        selector.deregister(socket.fd)
+        socket.close()
     }
 
     /// Closes the channel: queries waiting now fail with `reason`, and later ones fail at once.
     private func fail(all reason: String) {
         let waiting = state.withLock { state -> [Pending] in
             state.closed = true
-            return state.expiry[state.expiryStart...].filter { !$0.finished }
+            return state.inFlight.unfinished
         }
         for pending in waiting { finish(pending, .failure(.network, reason)) }
     }
 
     private func readable(_ socket: Socket) {
+        assertOnIOThread()
         for _ in 0..<Self.readBudget {
             let count = recv(socket.fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
             if count < 0 {
@@ -508,7 +615,7 @@ final class UDPChannel: @unchecked Sendable {
     private func datagram(_ bytes: UnsafeRawBufferPointer, on socket: Socket) {
         let id: UInt16? = bytes.count >= 2 ? UInt16(bytes[0]) << 8 | UInt16(bytes[1]) : nil
         let pending = state.withLock { _ in id.flatMap { socket.pending[$0] } }
-        guard let pending else {
+        guard let pending, let id else {
             // Not for any query on this socket: tell every waiting query, for its error message.
             let text = id.map { "reply with ID \($0) ignored (no query with that ID in flight)" }
                 ?? "\(bytes.count)-byte packet ignored"
@@ -522,7 +629,8 @@ final class UDPChannel: @unchecked Sendable {
             state.withLock { _ in pending.note("\(bytes.count)-byte reply ignored: \(error)") }
             return
         }
-        if let problem = QueryExchange.mismatch(reply, id: pending.id, question: pending.question) {
+        // `id` is the one the query was found under: `pending.id` is the lock's to read.
+        if let problem = QueryExchange.mismatch(reply, id: id, question: pending.question) {
             state.withLock { _ in pending.note(problem) }
             return
         }
@@ -545,15 +653,7 @@ final class UDPChannel: @unchecked Sendable {
     private func expire() {
         let now = ContinuousClock.now
         let expired = state.withLock { state -> [(Pending, [String])] in
-            var expired: [(Pending, [String])] = []
-            while state.expiryStart < state.expiry.count {
-                let head = state.expiry[state.expiryStart]
-                if !head.finished && head.expires > now { break }
-                if !head.finished { expired.append((head, head.notes)) }
-                state.expiryStart += 1
-            }
-            Self.compact(&state)
-            return expired
+            state.inFlight.takeExpired(at: now).map { ($0, $0.notes) }
         }
         let waited = QueryExchange.seconds(timeout)
         for (pending, notes) in expired {

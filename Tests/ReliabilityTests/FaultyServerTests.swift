@@ -65,6 +65,39 @@ import Testing
         #expect(ports.values.allSatisfy { $0 <= 64 }, "\(ports)")
     }
 
+    /// Every UDP socket a resolver opens is closed: retired ones (after 64 queries) while it
+    /// runs, the last one when the resolver goes away. Counted in /proc/net/udp by the server's
+    /// port, which no other test uses.
+    @Test func retiredAndFinalSocketsAreClosed() async throws {
+        let server = try FaultyServer(.correct)
+        defer { server.stop() }
+        func open() -> Int { Self.udpSockets(connectedTo: server.nameserver.port) }
+        do {
+            let resolver = LDNSResolver(
+                LDNSResolver.Configuration(nameservers: [server.nameserver], timeout: .seconds(2), attempts: 2))
+            for round in 0..<4 {
+                let names = try (0..<64).map { try DomainName("r\(round)q\($0).example.test") }
+                let answers = await resolver.queryAll(names.map { DNSQuestion($0, .txt) })
+                #expect(answers.allSatisfy { (try? $0.get())?.outcome == .answer })
+            }
+            // Four sockets carried the 256 queries; the retired ones close once idle.
+            #expect(server.udpQueriesBySourcePort.count >= 4)
+            try await waitUntil { open() <= 1 }
+            withExtendedLifetime(resolver) {}
+        }
+        try await waitUntil { open() == 0 }
+    }
+
+    /// UDP sockets of this process's network namespace whose remote port is `port`.
+    static func udpSockets(connectedTo port: UInt16) -> Int {
+        guard let table = try? String(contentsOfFile: "/proc/net/udp", encoding: .utf8) else { return -1 }
+        let remote = String(format: ":%04X", port)
+        return table.split(separator: "\n").dropFirst().filter { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 2 && fields[2].hasSuffix(remote)
+        }.count
+    }
+
     /// Each fault, the error kind it must give, and words its detail must contain.
     static let cases: [(FaultyServer.Fault, DNSError.Kind, String)] = [
         (.truncatedPacket, .malformed, "ignored"),
