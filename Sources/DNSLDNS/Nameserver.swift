@@ -2,8 +2,6 @@ import DNSCore
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// A nameserver to ask: an address and a port.

@@ -3,8 +3,6 @@ import Dispatch
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// One query to one server over TCP (RFC 7766), driven by Dispatch sources on a non-blocking

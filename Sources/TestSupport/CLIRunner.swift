@@ -17,14 +17,7 @@ public enum CLIRunner {
 
     /// The build's products directory, where the test bundle, `dnsaudit` and `Modules/` are.
     public static var productsDirectory: URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        // On macOS the test binary sits inside a .xctest bundle.
-        while directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS"
-            || directory.lastPathComponent == "Contents"
-        {
-            directory.deleteLastPathComponent()
-        }
-        return directory
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 
     /// Runs `dnsaudit arguments…` with `stdin` as its standard input; ends it after `timeout`.

@@ -60,7 +60,7 @@ public final class KnotServer: Sendable {
 
     /// The `knotd` binary, or `nil` when Knot is not installed.
     public static var knotd: String? {
-        ["/usr/sbin/knotd", "/usr/local/sbin/knotd", "/opt/homebrew/sbin/knotd", "/usr/bin/knotd"].first {
+        ["/usr/sbin/knotd", "/usr/local/sbin/knotd", "/usr/bin/knotd"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
     }
