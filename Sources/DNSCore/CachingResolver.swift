@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A decorator that caches answers for their TTL, caches NXDOMAIN and NODATA for the negative TTL
 /// (RFC 2308 §5), and merges concurrent identical questions into one lookup.

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// A decorator that fails every query once an overall deadline has passed.
 ///

@@ -1,5 +1,4 @@
 import DNSCore
-import Synchronization
 
 /// Bounds how many queries are in flight at once. Waiters queue in order; a cancelled waiter,
 /// or one whose deadline fires, leaves the queue with an ``Interruption``.

@@ -1,5 +1,4 @@
 import DNSCore
-import Synchronization
 import TestSupport
 import Testing
 

@@ -1,5 +1,4 @@
 import DNSCore
-import Synchronization
 import TestSupport
 import Testing
 
@@ -53,8 +52,8 @@ final class CountingResolver: DNSResolver {
     let base: any DNSResolver
     let delay: Duration
     let gate: Gate?
-    let count = Mutex(0)
-    private let flight = Mutex((now: 0, peak: 0))
+    let count = LockedState(0)
+    private let flight = LockedState((now: 0, peak: 0))
     init(_ base: any DNSResolver, delay: Duration = .zero, gate: Gate? = nil) {
         self.base = base
         self.delay = delay
@@ -75,7 +74,7 @@ final class CountingResolver: DNSResolver {
 
 /// Holds callers until the test opens it.
 final class Gate: Sendable {
-    private let state = Mutex((open: false, waiting: [CheckedContinuation<Void, Never>]()))
+    private let state = LockedState((open: false, waiting: [CheckedContinuation<Void, Never>]()))
 
     func pass() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

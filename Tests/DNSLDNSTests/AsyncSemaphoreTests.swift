@@ -1,11 +1,11 @@
+import DNSCore
 @testable import DNSLDNS
-import Synchronization
 import TestSupport
 import Testing
 
 /// What the waiters did, in order.
 final class EventLog: Sendable {
-    private let events = Mutex<[String]>([])
+    private let events = LockedState<[String]>([])
     func add(_ event: String) { events.withLock { $0.append(event) } }
     var all: [String] { events.withLock { $0 } }
 }

@@ -1,6 +1,5 @@
 import DNSCore
 import MailAuthCore
-import Synchronization
 
 extension SPFRecord {
     /// The version section every SPF record starts with (RFC 7208 §4.5), compared case-insensitively.
@@ -357,7 +356,7 @@ extension SPFRecord {
 /// result can be shared. Bounded: when full it starts over.
 enum SPFRecordCache {
     static let capacity = 512
-    private static let parsed = Mutex<[[UInt8]: Result<SPFRecord, SyntaxError>]>([:])
+    private static let parsed = LockedState<[[UInt8]: Result<SPFRecord, SyntaxError>]>([:])
 
     static func parse(bytes: [UInt8]) throws(SyntaxError) -> SPFRecord {
         if let known = parsed.withLock({ $0[bytes] }) { return try known.get() }
