@@ -3,14 +3,15 @@
 // dnsaudit: read a domain's mail DNS through ldns, evaluate SPF, DKIM and DMARC the way receivers
 // do, sign outgoing mail with DKIM, and gate a message before it is sent.
 //
-// Module arrows (one way only):
+// Dependencies. Every arrow points from a module to one it uses; none points back, and no
+// evaluator (SPF, DMARC, DKIM, DNSAudit) sees ldns or a socket: they ask DNSCore's DNSResolver.
 //
-//   CLDNS ──▶ DNSLDNS ◀── DNSCore ◀── MailAuthCore ◀── SPF / DMARC / DKIM ◀── DNSAudit ◀── DNSAuditCLI ◀── dnsaudit
-//   CLibCrypto ──▶ DKIM
+//   dnsaudit ──▶ DNSAuditCLI ──▶ DNSAudit ──▶ SPF, DMARC, DKIM ──▶ MailAuthCore ──▶ DNSCore
+//                    │                        DKIM ──▶ CLibCrypto (OpenSSL libcrypto)
+//                    └──────────▶ DNSLDNS ──▶ DNSCore, CLDNS (libldns), CLinuxIO (epoll, eventfd, sendmmsg)
 //
 // Linux only: the UDP path (DNSLDNS's UDPChannel, through CLinuxIO) is built on epoll, eventfd and
-// sendmmsg(2), and the tests start Knot, Postfix-style daemons and /proc readers. No other
-// platform is built or tested, so none is claimed.
+// sendmmsg(2), and the tests read /proc. No other platform is built or tested, so none is claimed.
 //
 import PackageDescription
 

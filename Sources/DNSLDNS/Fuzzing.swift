@@ -5,7 +5,7 @@ import DNSCore
 import Glibc
 #endif
 
-/// Entry points for the libFuzzer targets in `Fuzz/` (issue 8): the two places where DNSLDNS
+/// Entry points for the libFuzzer targets in `Fuzz/`: the two places where DNSLDNS
 /// reads bytes it does not control, reachable without a socket or a file.
 ///
 /// Not API: import with `@_spi(Fuzzing) import DNSLDNS`. Each call runs exactly the code the
