@@ -9,8 +9,9 @@ import Testing
 /// others have them published (CNAMEs into provider zones, DNAME, wildcards, IDN, a TXT RRset too
 /// big for UDP), with the root, TLD, provider and reverse zones around them.
 ///
-/// Each domain is audited by the built binary twice, through Knot (`--nameserver`) and from the
-/// zone files (`--zone`). Both runs must finish (exit 0 or 1: no crash, no signal, nothing
+/// Each domain is audited by the built binary three times: through Knot (`--nameserver`), from
+/// the zone files (`--zone --offline`), and through Unbound recursing from the root to Knot, as a
+/// deployed dnsaudit asks. Every run must finish (exit 0 or 1: no crash, no signal, nothing
 /// incomplete), agree on their findings, and match what expected.json says a mail expert expects.
 @Suite("Real-world corpus: provider-shaped zones through Knot and --zone")
 struct RealWorldCorpusTests {
@@ -162,11 +163,13 @@ struct RealWorldCorpusTests {
         return problems
     }
 
-    /// Both runs of one domain, and every way they fall short.
-    static func examine(_ expectation: Expectation, port: UInt16) async -> [String] {
+    /// The runs of one domain (through Knot, from the zone files, and through Unbound recursing
+    /// to Knot), and every way they fall short.
+    static func examine(_ expectation: Expectation, port: UInt16, recursor: UInt16) async -> [String] {
         async let network = audit(expectation, resolver: ["--nameserver", "127.0.0.1:\(port)"])
         async let offline = audit(expectation, resolver: ["--zone", zones, "--offline"])
-        let runs = await [network, offline]
+        async let recursive = audit(expectation, resolver: ["--nameserver", "127.0.0.1:\(recursor)"])
+        let runs = await [network, offline, recursive]
         var problems = runs.flatMap(\.problems)
         for run in runs {
             guard let report = run.report else { continue }
@@ -176,6 +179,11 @@ struct RealWorldCorpusTests {
             let onlyNetwork = a.findings.subtracting(b.findings).sorted()
             let onlyZone = b.findings.subtracting(a.findings).sorted()
             problems.append("--nameserver and --zone differ: only --nameserver \(onlyNetwork), only --zone \(onlyZone)")
+        }
+        if let a = runs[0].report, let c = runs[2].report, a.findings != c.findings {
+            let onlyDirect = a.findings.subtracting(c.findings).sorted()
+            let onlyRecursive = c.findings.subtracting(a.findings).sorted()
+            problems.append("Knot and Unbound differ: only Knot \(onlyDirect), only through Unbound \(onlyRecursive)")
         }
         return problems
     }
@@ -194,6 +202,8 @@ struct RealWorldCorpusTests {
             }
             #expect(notLoaded.isEmpty, "Knot did not load \(notLoaded) (log: \(server.directory)/knot.log)")
             #expect(server.zones.contains(.root), "root.zone must serve the root zone")
+            let probe = try DomainName(expectations[0].domain)
+            try await UnboundServer.with(recursingTo: server, probe: probe) { unbound in
 
             // Three domains (six processes) at a time: the machine has two cores.
             var failures: [(String, [String])] = []
@@ -201,7 +211,9 @@ struct RealWorldCorpusTests {
                 var pending = expectations[...]
                 func startNext() {
                     guard let next = pending.popFirst() else { return }
-                    group.addTask { (next.domain, await Self.examine(next, port: server.port)) }
+                    group.addTask {
+                        (next.domain, await Self.examine(next, port: server.port, recursor: unbound.port))
+                    }
                 }
                 for _ in 0..<3 { startNext() }
                 for await (domain, problems) in group {
@@ -215,6 +227,7 @@ struct RealWorldCorpusTests {
             }.joined(separator: "\n")
             if !failures.isEmpty {
                 Issue.record("\(failures.count) of \(expectations.count) domains fail (binary \(CLIRunner.executable)):\n\(message)")
+            }
             }
         }
     }

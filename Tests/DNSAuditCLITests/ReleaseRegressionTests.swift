@@ -1,3 +1,4 @@
+import DNSCore
 import Foundation
 import TestSupport
 import Testing
@@ -11,8 +12,12 @@ struct ReleaseRegressionTests {
     static let zones = KnotServer.fixtures("regressions/zones")
 
     static func audit(_ domain: String, _ server: KnotServer) async throws -> (CLIRunner.Result, [String: Any]) {
+        try await audit(domain, port: server.port)
+    }
+
+    static func audit(_ domain: String, port: UInt16) async throws -> (CLIRunner.Result, [String: Any]) {
         let result = try await CLIRunner.run(
-            [domain, "--nameserver", "127.0.0.1:\(server.port)", "--format", "json", "--timeout", "2"])
+            [domain, "--nameserver", "127.0.0.1:\(port)", "--format", "json", "--timeout", "2"])
         let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
         return (result, report)
     }
@@ -67,6 +72,20 @@ struct ReleaseRegressionTests {
                 #expect(result.status == 0, "exit \(result.status): \(Self.ids(report).sorted()) \(result.stderr.suffix(600))")
                 #expect(Self.incompleteIDs(report).isEmpty, "\(Self.incompleteIDs(report))")
                 #expect(!Self.ids(report).contains("spf.no-record"))
+            }
+        }
+    }
+
+    /// The same shapes through Unbound recursing from the (fake) root to Knot, as deployed: the
+    /// truncated apex TXT set crashed the release binary there too.
+    @Test func theProviderAndTruncationShapesThroughARecursiveResolver() async throws {
+        try await KnotServer.with(zoneDirectory: Self.zones) { server in
+            try await UnboundServer.with(recursingTo: server, probe: try DomainName("b.test")) { unbound in
+                for (domain, exit) in [("a.test", Int32(1)), ("c.test", 0), ("big.test", 0)] {
+                    let (result, report) = try await Self.audit(domain, port: unbound.port)
+                    #expect(result.status == exit, "\(domain): exit \(result.status) \(Self.ids(report).sorted())")
+                    #expect(Self.incompleteIDs(report).isEmpty, "\(domain): \(Self.incompleteIDs(report))")
+                }
             }
         }
     }
