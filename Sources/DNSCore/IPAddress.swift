@@ -77,7 +77,6 @@ public struct IPv6Address: Sendable, Hashable, Comparable, Codable, CustomString
         let text = String(text)
         guard !text.isEmpty, text.utf8.count <= 45 else { return nil }
         var groups: [UInt16] = []
-        var gap: Int? = nil
         let halves = text.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
         guard halves.count <= 2 else { return nil }
         func parse(_ part: String, allowIPv4Tail: Bool) -> [UInt16]? {
@@ -101,11 +100,8 @@ public struct IPv6Address: Sendable, Hashable, Comparable, Codable, CustomString
             guard let head = parse(halves[0], allowIPv4Tail: false), let tail = parse(halves[1], allowIPv4Tail: true),
                 head.count + tail.count <= 7
             else { return nil }
-            groups = head
-            gap = head.count
-            groups += tail
-            let missing = 8 - groups.count
-            groups.insert(contentsOf: repeatElement(0, count: missing), at: gap!)
+            groups = head + tail
+            groups.insert(contentsOf: repeatElement(0, count: 8 - groups.count), at: head.count)
         } else {
             guard let all = parse(halves[0], allowIPv4Tail: true), all.count == 8 else { return nil }
             groups = all

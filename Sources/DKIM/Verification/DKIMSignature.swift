@@ -50,13 +50,18 @@ public struct DKIMSignature: Sendable, Hashable {
         let list: TagList
         do { list = try TagList.parse(value, allowEmptySpecs: false) } catch { throw Problem("syntax: \(error)") }
         if let duplicate = list.duplicates.first { throw Problem("tag \(duplicate.name)= appears twice") }
-        for name in requiredTags where list[name] == nil { throw Problem("required tag \(name)= is missing") }
+        /// A required tag's value: present, or the named problem.
+        func required(_ name: String) throws(Problem) -> String {
+            guard let tag = list[name] else { throw Problem("required tag \(name)= is missing") }
+            return tag.value
+        }
+        for name in requiredTags { _ = try required(name) }
         guard list["v"]?.value == "1" else { throw Problem("v= must be 1") }
-        let algorithmName = list["a"]!.value.lowercased()
-        guard let signature = Base64.decode(list["b"]!.value), !signature.isEmpty else {
+        let algorithmName = try required("a").lowercased()
+        guard let signature = Base64.decode(try required("b")), !signature.isEmpty else {
             throw Problem("b= is empty or not base64")
         }
-        guard let bodyHash = Base64.decode(list["bh"]!.value), !bodyHash.isEmpty else {
+        guard let bodyHash = Base64.decode(try required("bh")), !bodyHash.isEmpty else {
             throw Problem("bh= is empty or not base64")
         }
         var canonicalization = CanonicalizationPair.simple
@@ -66,11 +71,11 @@ public struct DKIMSignature: Sendable, Hashable {
             }
             canonicalization = pair
         }
-        let domain = list["d"]!.value
+        let domain = try required("d")
         guard !domain.isEmpty, (try? DomainName(domain)) != nil else { throw Problem("d= is not a domain name") }
-        let selector = list["s"]!.value
+        let selector = try required("s")
         guard !selector.isEmpty else { throw Problem("s= is empty") }
-        let signedHeaders = list["h"]!.value.split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
+        let signedHeaders = try required("h").split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
         guard !signedHeaders.contains(where: \.isEmpty), !signedHeaders.isEmpty else { throw Problem("h= is malformed") }
         guard signedHeaders.contains(where: { $0.lowercased() == "from" }) else {
             throw Problem("h= does not include From (RFC 6376 §5.4)")

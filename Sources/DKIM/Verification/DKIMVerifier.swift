@@ -123,7 +123,7 @@ public struct DKIMVerifier: Sendable {
             return finish(.permerror, "key is not for email (s=\(record.serviceTypes.joined(separator: ":")))")
         }
         guard record.allowsSHA256 else {
-            return finish(.permerror, "key does not allow sha256 (h=\(record.hashAlgorithms!.joined(separator: ":")))")
+            return finish(.permerror, "key does not allow sha256 (h=\((record.hashAlgorithms ?? []).joined(separator: ":")))")
         }
         guard let keyAlgorithm = record.keyAlgorithm else {
             return finish(.permerror, "unknown key type k=\(record.keyType)")
