@@ -8,6 +8,7 @@
 //
 //   dnsaudit ──▶ DNSAuditCLI ──▶ DNSAudit ──▶ SPF, DMARC, DKIM ──▶ MailAuthCore ──▶ DNSCore
 //                    │                        DKIM ──▶ CLibCrypto (OpenSSL libcrypto)
+//                    ├──────────▶ SMTP (the reply table; no dependencies)
 //                    └──────────▶ DNSLDNS ──▶ DNSCore, CLDNS (libldns), CLinuxIO (epoll, eventfd, sendmmsg)
 //
 // Linux only: the UDP path (DNSLDNS's UDPChannel, through CLinuxIO) is built on epoll, eventfd and
@@ -30,6 +31,7 @@ let package = Package(
         .library(name: "DMARC", targets: ["DMARC"]),
         .library(name: "DKIM", targets: ["DKIM"]),
         .library(name: "DNSAudit", targets: ["DNSAudit"]),
+        .library(name: "SMTP", targets: ["SMTP"]),
         .library(name: "DNSAuditCLI", targets: ["DNSAuditCLI"]),
         .executable(name: "dnsaudit", targets: ["dnsaudit"]),
     ],
@@ -71,6 +73,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // SMTP: the reply table and its classifier (no I/O).
+        .target(name: "SMTP", swiftSettings: swiftSettings),
+
         // The audit engine, the CLI library and the one-line executable.
         .target(
             name: "DNSAudit",
@@ -80,7 +85,7 @@ let package = Package(
         .target(
             name: "DNSAuditCLI",
             dependencies: [
-                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore",
+                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -97,6 +102,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MailAuthCoreTests", dependencies: ["MailAuthCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SMTPTests", dependencies: ["SMTP", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SPFTests",
             dependencies: ["SPF", "DNSCore", "DNSLDNS", "TestSupport", .product(name: "Yams", package: "Yams")],

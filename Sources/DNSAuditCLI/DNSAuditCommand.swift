@@ -7,7 +7,7 @@ public struct DNSAuditCommand: AsyncParsableCommand {
         commandName: "dnsaudit",
         abstract: "Check that a domain's mail will authenticate (SPF, DKIM, DMARC), and sign and gate messages.",
         version: "0.1.0",
-        subcommands: [AuditCommand.self, QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self, PresendCommand.self],
+        subcommands: [AuditCommand.self, QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self, PresendCommand.self, SMTPCommand.self],
         defaultSubcommand: AuditCommand.self
     )
 
