@@ -42,7 +42,7 @@ import Testing
         let start = ContinuousClock.now
         let results = await DKIMVerifier(resolver: Hanging(), timeout: .milliseconds(200)).verify(message, now: Sample.time)
         #expect(results.map(\.status) == [.temperror, .temperror])
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(20), "a hang guard: the resolver never answers")
     }
 
     @Test func rsaSHA1Fails() async throws {
