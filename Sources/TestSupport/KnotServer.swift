@@ -165,7 +165,11 @@ public final class KnotServer: Sendable {
     }
 
     /// Stops the server (SIGTERM, then SIGKILL after 2 s), reaps it and removes its directory.
-    public func stop() {
+    public func stop() { Self.stop(pid: pid, removing: directory) }
+
+    /// Stops a daemon the tests started (SIGTERM, then SIGKILL after 2 s), reaps it and removes
+    /// its directory.
+    static func stop(pid: pid_t, removing directory: String) {
         kill(pid, SIGTERM)
         var status: Int32 = 0
         let deadline = ContinuousClock.now + .seconds(2)

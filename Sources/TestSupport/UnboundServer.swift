@@ -114,18 +114,5 @@ public final class UnboundServer: Sendable {
     }
 
     /// Stops Unbound (SIGTERM, then SIGKILL after 2 s), reaps it and removes its directory.
-    public func stop() {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        let deadline = ContinuousClock.now + .seconds(2)
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if ContinuousClock.now > deadline {
-                kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                break
-            }
-            usleep(2_000)
-        }
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    public func stop() { KnotServer.stop(pid: pid, removing: directory) }
 }
