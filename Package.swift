@@ -120,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DNSAuditCLITests",
-            dependencies: ["DNSAuditCLI", "DNSCore", "DNSLDNS", "TestSupport"],
+            dependencies: ["DNSAuditCLI", "DNSAudit", "DNSCore", "DNSLDNS", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]
