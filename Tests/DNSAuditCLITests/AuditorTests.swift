@@ -122,6 +122,42 @@ import TestSupport
     }
 }
 
+/// ``AuditReport/verdict(failingAt:)``: what the CLI's exit status is made of.
+@Suite struct AuditVerdictTests {
+    static func finding(_ id: String, _ severity: Severity) -> Finding {
+        Finding(id: id, severity: severity, title: id, detail: "")
+    }
+
+    /// A real report of an empty zone, its areas replaced.
+    static func report(_ areas: [AreaReport]) async -> AuditReport {
+        var report = await Auditor(resolver: ZoneResolver(records: [])).audit(AuditorTests.name("example.com"))
+        report.areas = areas
+        return report
+    }
+
+    @Test func findingsAtOrAboveTheThresholdFail() async {
+        let report = await Self.report([AreaReport(area: .spf, summary: "", findings: [Self.finding("spf.no-all", .warning)])])
+        #expect(report.verdict(failingAt: .error) == .pass)
+        #expect(report.verdict(failingAt: .warning) == .fail)
+        #expect(report.verdict(failingAt: .info) == .fail)
+    }
+
+    @Test func anAreaThatCouldNotBeCheckedMakesItIncompleteEvenWithErrors() async {
+        let report = await Self.report([
+            AreaReport(area: .spf, summary: "", findings: [Self.finding("spf.all-pass", .error)]),
+            AreaReport(area: .mx, status: .incomplete, summary: "", findings: [Self.finding("mx.incomplete", .warning)]),
+        ])
+        #expect(report.verdict(failingAt: .error) == .incomplete)
+    }
+
+    @Test func theCouldNotBeCheckedFindingItselfNeverFails() async {
+        // DKIM found a key, so the area finished, but one selector's lookup failed.
+        let report = await Self.report([AreaReport(area: .dkim, summary: "", findings: [Self.finding("dkim.incomplete", .warning)])])
+        #expect(report.verdict(failingAt: .warning) == .pass)
+        #expect(report.verdict(failingAt: .info) == .pass)
+    }
+}
+
 /// docs/findings.md is the reference for the stable ids: it must list exactly the catalog's.
 @Suite struct FindingsDocumentationTests {
     @Test func theFindingsTableListsExactlyTheCatalogIds() throws {

@@ -10,7 +10,7 @@ extension Finding {
     /// The finding every area gives when DNS failures kept it from finishing.
     static func incomplete(_ area: AuditArea, _ error: DNSError) -> Finding {
         Finding(
-            id: "\(area.rawValue).incomplete", severity: .warning,
+            id: area.incompleteFindingID, severity: .warning,
             title: "\(area.title) could not be checked: DNS failure",
             detail: "\(error). This is not a missing record: the answer never arrived, so nothing is known.",
             evidence: nil, rfc: "RFC 2308 §2",

@@ -118,7 +118,7 @@ struct AuditCommand: AsyncParsableCommand {
         for await (report, line) in reports {
             printed += 1
             progress.advance()
-            worstExit = max(worstExit, exitStatus(for: report))
+            worstExit = max(worstExit, ExitStatus.of(report.verdict(failingAt: failOn.severity)))
             switch format {
             case .text:
                 progress.clear()
@@ -136,13 +136,6 @@ struct AuditCommand: AsyncParsableCommand {
             output.write(String(decoding: data, as: UTF8.self) + "\n")
         }
         if worstExit != ExitStatus.clean { throw ExitCode(worstExit) }
-    }
-
-    func exitStatus(for report: AuditReport) -> Int32 {
-        if report.isIncomplete { return ExitStatus.incomplete }
-        let threshold = failOn.severity
-        let counted = report.findings.filter { !$0.id.hasSuffix(".incomplete") }
-        return counted.contains { $0.severity >= threshold } ? ExitStatus.findings : ExitStatus.clean
     }
 }
 

@@ -109,14 +109,8 @@ struct PresendCommand: AsyncParsableCommand {
                 printError(result.renderedText(verbose: verbose, paint: { terminal.paint($0, $1) }))
             }
         }
-        switch result.verdict {
-        case .pass:
-            // Only now, with every check run and passed, does anything go to stdout.
-            if let message = result.message { FileHandle.standardOutput.write(Data(message)) }
-        case .fail:
-            throw ExitCode(ExitStatus.findings)
-        case .incomplete:
-            throw ExitCode(ExitStatus.incomplete)
-        }
+        guard result.verdict == .pass else { throw ExitCode(ExitStatus.of(result.verdict)) }
+        // Only now, with every check run and passed, does anything go to stdout.
+        if let message = result.message { FileHandle.standardOutput.write(Data(message)) }
     }
 }
