@@ -46,6 +46,18 @@ import TestSupport
         #expect(found[.dkim]?.summary.contains("x7f3") == true)
     }
 
+    /// Advice points to the caller's settings in the caller's words: the Swift API's by default.
+    @Test func adviceNamesTheSettingsAsTheCallerNamesThem() async throws {
+        let key = ResourceRecord(
+            name: Self.name("x7f3._domainkey.example.com"), data: .txt(TXTData(text: "v=DKIM1; k=rsa; p=\(Self.key)")))
+        let unknown = await Auditor(resolver: zone([key])).audit(Self.name("example.com"))
+        let fix = try #require(unknown[.dkim]?.findings.first { $0.id == "dkim.selector-unknown" }?.fix)
+        #expect(fix.contains("`Auditor.Options.selectors`") && !fix.contains("--"), "\(fix)")
+        let options = Auditor.Options(selectors: ["x7f3"], settingNames: Setting.Names { "<\($0)>" })
+        let named = await Auditor(resolver: zone([key]), options: options).audit(Self.name("example.com"))
+        #expect(named[.dkim]?.records.first?.hasSuffix("(<selector>)") == true, "\(named[.dkim]?.records ?? [])")
+    }
+
     @Test func theDMARCAreaShowsEachNameTheWalkAskedAndWhatItGave() async throws {
         let report = await Auditor(resolver: zone()).audit(Self.name("mail.example.com"))
         let records = try #require(report[.dmarc]).records

@@ -143,6 +143,13 @@ import Testing
         let report = try await Self.validate(try Self.request(keys: []))
         #expect(report.checks.first { $0.id == PreSendCheckID.sign }?.status == .skipped)
         #expect(report.failures.map(\.id).contains(PreSendCheckID.dkimVerify))
+        // The fix names the signing settings as the Swift API does, not as the CLI's options.
+        let fix = try #require(report.failures.first { $0.id == PreSendCheckID.dkimVerify }?.fix)
+        #expect(fix.contains("`DKIMSigningConfiguration.domain`") && !fix.contains("--"), "\(fix)")
+        let named = try await PreSendValidator(resolver: Fixtures.zoneResolver(), settingNames: Setting.Names { "<\($0)>" })
+            .validate(try Self.request(keys: []))
+        #expect(named.failures.first { $0.id == PreSendCheckID.dkimVerify }?.fix
+            == "Sign it: give <signingDomain>, <signingSelector> and <signingKey> (drop <noSigning>).")
     }
 
     @Test func aDNSFailureIsIncompleteNeverMissing() async throws {

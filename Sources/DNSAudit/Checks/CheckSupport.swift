@@ -8,13 +8,13 @@ struct Incomplete: Error {
 
 extension Finding {
     /// The finding every area gives when DNS failures kept it from finishing.
-    static func incomplete(_ area: AuditArea, _ error: DNSError) -> Finding {
+    static func incomplete(_ area: AuditArea, _ error: DNSError, names: Setting.Names) -> Finding {
         Finding(
             id: area.incompleteFindingID, severity: .warning,
             title: "\(area.title) could not be checked: DNS failure",
             detail: "\(error). This is not a missing record: the answer never arrived, so nothing is known.",
             evidence: nil, rfc: "RFC 2308 §2",
-            fix: "Check the domain's nameservers (they must answer for this name), or retry with --nameserver.")
+            fix: "Check the domain's nameservers (they must answer for this name), or retry with \(names[.nameserver]).")
     }
 
     /// The finding an area gives when its record's name (`prefix.<domain>`) would be longer than

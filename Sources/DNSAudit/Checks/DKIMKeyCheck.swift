@@ -34,6 +34,7 @@ struct DKIMKeyCheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
     let selectors: [String]
     let mxHosts: [DomainName]
     let spfDomains: [String]
@@ -48,7 +49,26 @@ struct DKIMKeyCheck {
 
     struct Candidate: Hashable {
         var selector: String
-        var source: String
+        var source: Source
+    }
+
+    /// Why a selector is tried.
+    enum Source: Hashable, Sendable {
+        /// The caller named it (``Auditor/Options/selectors``).
+        case named
+        /// A mail provider seen in the MX set or the SPF tree uses it (``providers``).
+        case provider(String)
+        /// It is one of ``commonSelectors``.
+        case common
+    }
+
+    /// The source as the report's records show it, after the record: `(SendGrid)`.
+    func label(_ source: Source) -> String {
+        switch source {
+        case .named: names[.selector]
+        case .provider(let name): name
+        case .common: "common selector"
+        }
     }
 
     /// ``providers`` with their names parsed once.
@@ -59,7 +79,7 @@ struct DKIMKeyCheck {
         }
 
     func candidates() -> (selectors: [Candidate], providers: [String]) {
-        var list: [Candidate] = selectors.map { Candidate(selector: $0, source: "--selector") }
+        var list: [Candidate] = selectors.map { Candidate(selector: $0, source: .named) }
         var found: [String] = []
         let spfNames = spfDomains.compactMap { try? DomainName(dnsName: $0) }
         for provider in Self.providerNames {
@@ -67,16 +87,16 @@ struct DKIMKeyCheck {
             let viaSPF = spfNames.contains { spf in provider.spf.contains { spf.isSubdomain(of: $0) } }
             guard viaMX || viaSPF else { continue }
             found.append(provider.name)
-            list += provider.selectors.map { Candidate(selector: $0, source: provider.name) }
+            list += provider.selectors.map { Candidate(selector: $0, source: .provider(provider.name)) }
         }
-        list += Self.commonSelectors.map { Candidate(selector: $0, source: "common selector") }
+        list += Self.commonSelectors.map { Candidate(selector: $0, source: .common) }
         var seen: Set<String> = []
         return (list.filter { seen.insert($0.selector.lowercased()).inserted }, found)
     }
 
     struct Probe: Sendable {
         var candidate: String
-        var source: String
+        var source: Source
         var outcome: Swift.Result<DNSResponse, DNSError>
     }
 
@@ -93,7 +113,7 @@ struct DKIMKeyCheck {
         if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
         // Every remaining selector at once, as one batch; one whose name would be too long is
         // not asked.
-        let asked = (provenAbsent ? candidates.filter { $0.source == "--selector" } : candidates)
+        let asked = (provenAbsent ? candidates.filter { $0.source == .named } : candidates)
             .compactMap { candidate in (try? base.prepending(candidate.selector)).map { (candidate, $0) } }
         let outcomes = await resolver.queryAll(asked.map { DNSQuestion($0.1, .txt) })
         let probes = zip(asked, outcomes).map { asked, outcome in
@@ -112,7 +132,7 @@ struct DKIMKeyCheck {
             case .success(let response) where response.outcome == .nxdomain && !response.cnameChain.isEmpty:
                 let name = "\(probe.candidate)._domainkey.\(domain)"
                 let chain = ([name] + response.cnameChain.map(\.description)).joined(separator: " → ")
-                dangling.append("\(chain) (NXDOMAIN; \(probe.source))")
+                dangling.append("\(chain) (NXDOMAIN; \(label(probe.source)))")
                 findings.append(Finding(
                     id: "dkim.selector-dangling", severity: .warning,
                     title: "DKIM selector \(probe.candidate) is a CNAME to a name that does not exist",
@@ -131,7 +151,7 @@ struct DKIMKeyCheck {
                 }
                 for text in texts {
                     let name = "\(probe.candidate)._domainkey.\(domain)"
-                    records.append("\(name) TXT \"\(text)\" (\(probe.source))")
+                    records.append("\(name) TXT \"\(text)\" (\(label(probe.source)))")
                     findings += lint(text, selector: probe.candidate, name: name, usable: &usable)
                 }
             }
@@ -157,7 +177,7 @@ struct DKIMKeyCheck {
                     detail: "No key at the \(candidates.count) selectors tried\(providerNote). Selectors cannot be listed from DNS, so a key may exist elsewhere: this is unknown, not missing.",
                     evidence: "tried: " + candidates.prefix(12).map(\.selector).joined(separator: ", ") + (candidates.count > 12 ? ", …" : ""),
                     rfc: "RFC 6376 §3.6.2.1",
-                    fix: "Re-run with --selector SELECTOR (the s= of a DKIM-Signature header in mail you sent)."))
+                    fix: "Re-run with \(names[.selector]) SELECTOR (the s= of a DKIM-Signature header in mail you sent)."))
             }
         }
         if !usable.isEmpty && usable.allSatisfy({ $0.algorithm == .ed25519 }) {
@@ -168,7 +188,7 @@ struct DKIMKeyCheck {
                 fix: "Also sign with an RSA-2048 key (dual signing), published at a second selector."))
         }
         if !failures.isEmpty {
-            findings.append(.incomplete(.dkim, failures[0]))
+            findings.append(.incomplete(.dkim, failures[0], names: names))
         }
         let summary: String
         if !usable.isEmpty {

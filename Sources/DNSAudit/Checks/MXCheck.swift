@@ -19,13 +19,14 @@ struct MXCheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run() async -> Result {
         do {
             return try await check()
         } catch {
             return Result(
-                report: AreaReport(area: .mx, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.mx, error.error)]),
+                report: AreaReport(area: .mx, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.mx, error.error, names: names)]),
                 exchanges: [], domainExists: true)
         }
     }
@@ -160,7 +161,7 @@ struct MXCheck {
                 fix: "Make the PTR name's A/AAAA record include the address."))
         }
         if let incomplete {
-            findings.append(.incomplete(.mx, incomplete))
+            findings.append(.incomplete(.mx, incomplete, names: names))
         }
         let summary = "\(mx.count) MX host\(mx.count == 1 ? "" : "s"): " + sorted.prefix(3).map { "\($0.preference) \($0.exchange)" }.joined(separator: ", ") + (sorted.count > 3 ? ", …" : "")
         let report = AreaReport(

@@ -9,10 +9,11 @@ struct MTASTSCheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run() async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.mtaSts, at: Self.prefix, of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.mtaSts, at: Self.prefix, of: domain, resolver: resolver, names: names) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }
@@ -81,10 +82,11 @@ struct TLSRPTCheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run() async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.tlsRpt, at: Self.prefix, of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.tlsRpt, at: Self.prefix, of: domain, resolver: resolver, names: names) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }
@@ -132,10 +134,11 @@ struct BIMICheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run(dmarcEnforced: Bool?) async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.bimi, at: Self.prefix, of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.bimi, at: Self.prefix, of: domain, resolver: resolver, names: names) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }
@@ -200,11 +203,13 @@ struct BIMICheck {
 struct DNSSECCheck {
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run() async -> AreaReport {
         let response: DNSResponse
         do { response = try await ask(resolver, domain, .soa) } catch {
-            return AreaReport(area: .dnssec, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.dnssec, error.error)])
+            return AreaReport(
+                area: .dnssec, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.dnssec, error.error, names: names)])
         }
         if response.authenticatedData {
             return AreaReport(area: .dnssec, summary: "validated (AD flag set by \(response.server))", findings: [])
@@ -216,7 +221,7 @@ struct DNSSECCheck {
             id: "dnssec.not-validated", severity: .info, title: "DNSSEC not validated",
             detail: "Not validated: \(why). DNSSEC protects MX, MTA-STS and DANE answers from forgery.",
             rfc: "RFC 4035 §3.2.3",
-            fix: "Sign the zone at your DNS host; to see validation here, audit with a validating resolver (--nameserver) and --dnssec.")])
+            fix: "Sign the zone at your DNS host; to see validation here, audit with a validating resolver (\(names[.nameserver])) and \(names[.dnssec]).")])
     }
 }
 
@@ -226,13 +231,15 @@ enum PolicyRecordLookup {
     case found(DNSResponse)
     case ended(AreaReport)
 
-    static func txt(_ area: AuditArea, at prefix: String, of domain: DomainName, resolver: any DNSResolver) async -> Self {
+    static func txt(
+        _ area: AuditArea, at prefix: String, of domain: DomainName, resolver: any DNSResolver, names: Setting.Names
+    ) async -> Self {
         guard let name = try? domain.prepending(prefix) else {
             return .ended(AreaReport(
                 area: area, summary: "name too long", findings: [.nameTooLong(area, prefix: prefix, domain: domain)]))
         }
         do { return .found(try await ask(resolver, name, .txt)) } catch {
-            return .ended(AreaReport(area: area, status: .incomplete, summary: "DNS failure", findings: [.incomplete(area, error.error)]))
+            return .ended(AreaReport(area: area, status: .incomplete, summary: "DNS failure", findings: [.incomplete(area, error.error, names: names)]))
         }
     }
 }

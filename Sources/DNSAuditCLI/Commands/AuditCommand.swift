@@ -101,7 +101,7 @@ struct AuditCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.incomplete)
         }
         let options = Auditor.Options(
-            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)))
+            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)), settingNames: .options)
         let auditor = Auditor(resolver: base, options: options)
         let terminal = Terminal.forStandardOutput()
         let renderer = AuditTextRenderer(terminal: terminal, verbose: verbose)

@@ -95,7 +95,7 @@ struct PresendCommand: AsyncParsableCommand {
             message: Array(input), mailFrom: mailFrom, egressIPs: ip.compactMap { IPAddress($0) }, helo: helo,
             signing: configurations, now: now)
         let validator = PreSendValidator(
-            resolver: try resolver.makeResolver(), timeout: .milliseconds(Int(deadline * 1000)))
+            resolver: try resolver.makeResolver(), timeout: .milliseconds(Int(deadline * 1000)), settingNames: .options)
         let result: PreSendReport
         do { result = try await validator.validate(request) } catch { throw ValidationError(error.message) }
 
