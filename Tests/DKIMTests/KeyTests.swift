@@ -31,7 +31,7 @@ import Testing
         let record = try DKIMKeyRecord.parse("v=DKIM1; p=")
         #expect(record.isRevoked)
         #expect(throws: DKIMKeyError.self) { try record.publicKey() }
-        #expect(DKIMKeyLint.lint(record).map(\.id) == ["dkim.key.revoked"])
+        #expect(DKIMKeyLint.findings(for: record).map(\.id) == ["dkim.key.revoked"])
     }
 
     @Test(arguments: [
@@ -52,7 +52,7 @@ import Testing
             let key = try record.publicKey()
             #expect(key.bits == 1024)
             #expect(key.matches(try DKIMPrivateKey(contentsOfFile: Fixtures.url("dkimpy/data/1024_testkey.key").path)))
-            #expect(DKIMKeyLint.lint(record).map(\.id) == ["dkim.key.rsa-under-2048"])
+            #expect(DKIMKeyLint.findings(for: record).map(\.id) == ["dkim.key.rsa-under-2048"])
         }
     }
 

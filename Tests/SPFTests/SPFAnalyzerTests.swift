@@ -60,7 +60,7 @@ import Testing
         #expect(finding?.rfc?.hasPrefix("RFC 7208 §") == true)
         #expect(finding?.detail.isEmpty == false)
         if !["spf.no-record", "spf.rr-type-spf"].contains(lint.id) {
-            #expect(finding?.evidence?.isEmpty == false, "a finding about a record shows the record")
+            #expect(finding?.evidence.isEmpty == false, "a finding about a record shows the record")
         }
     }
 
@@ -194,8 +194,20 @@ import Testing
     }
 
     @Test func findingsAreCodable() throws {
-        let finding = Finding(id: "spf.ptr", severity: .warning, title: "t", detail: "d", rfc: "RFC 7208 §5.5")
+        let finding = Finding(id: "spf.ptr", severity: .warning, title: "t", detail: "d", evidence: ["v=spf1 ptr -all"],
+                              rfc: "RFC 7208 §5.5")
         let data = try JSONEncoder().encode(finding)
         #expect(try JSONDecoder().decode(Finding.self, from: data) == finding)
+    }
+
+    /// The audit report's documented form: evidence lines as one string, absent when there are none.
+    @Test func evidenceLinesAreOneStringInJSONAndAbsentWhenThereAreNone() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let lines = Finding(id: "x", severity: .info, title: "t", detail: "d", evidence: ["a", "b"])
+        #expect(String(decoding: try encoder.encode(lines), as: UTF8.self)
+            == #"{"detail":"d","evidence":"a\nb","id":"x","severity":"info","title":"t"}"#)
+        let none = Finding(id: "x", severity: .info, title: "t", detail: "d")
+        #expect(String(decoding: try encoder.encode(none), as: UTF8.self) == #"{"detail":"d","id":"x","severity":"info","title":"t"}"#)
     }
 }

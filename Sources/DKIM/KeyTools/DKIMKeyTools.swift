@@ -1,4 +1,5 @@
 import DNSCore
+import MailAuthCore
 import Foundation
 
 /// A new key pair and what to publish for it (`dnsaudit dkim keygen`).
@@ -80,7 +81,7 @@ public struct DKIMKeyTestResult: Sendable {
     /// Key size, when it decoded.
     public var keyBits: Int?
     /// Problems worth reporting even when the status is `ok`.
-    public var lints: [DKIMKeyLint]
+    public var lints: [Finding]
 }
 
 public enum DKIMKeyTester {
@@ -110,9 +111,7 @@ public enum DKIMKeyTester {
         }
         result.recordText = txt.joined
         if response.txt.count > 1 {
-            result.lints.append(DKIMKeyLint(id: "dkim.key.multiple-records", level: .error,
-                                            message: "\(response.txt.count) TXT records at the name; receivers may pick any",
-                                            rfc: "RFC 6376 §3.6.2.2"))
+            result.lints.append(DKIMKeyLint.multipleRecords(response.txt.count))
         }
         let record: DKIMKeyRecord
         do { record = try DKIMKeyRecord.parse(txt.joined) } catch {
@@ -120,7 +119,7 @@ public enum DKIMKeyTester {
             return result
         }
         result.record = record
-        result.lints += DKIMKeyLint.lint(record)
+        result.lints += DKIMKeyLint.findings(for: record)
         let publicKey: DKIMPublicKey
         do { publicKey = try record.publicKey() } catch {
             result.message = "\(error)"
@@ -137,8 +136,12 @@ public enum DKIMKeyTester {
         } else {
             result.message = "key OK: a valid \(publicKey.algorithm.rawValue) key is published"
         }
-        result.status = result.lints.contains { $0.level == .error } ? .invalid : .ok
-        if result.status == .invalid { result.message = result.lints.first { $0.level == .error }!.message }
+        if let error = result.lints.first(where: { $0.severity == .error }) {
+            result.status = .invalid
+            result.message = error.title
+        } else {
+            result.status = .ok
+        }
         return result
     }
 }

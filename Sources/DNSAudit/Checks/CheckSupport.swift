@@ -13,7 +13,7 @@ extension Finding {
             id: area.incompleteFindingID, severity: .warning,
             title: "\(area.title) could not be checked: DNS failure",
             detail: "\(error). This is not a missing record: the answer never arrived, so nothing is known.",
-            evidence: nil, rfc: "RFC 2308 §2",
+            rfc: "RFC 2308 §2",
             fix: "Check the domain's nameservers (they must answer for this name), or retry with \(names[.nameserver]).")
     }
 
@@ -24,7 +24,7 @@ extension Finding {
             id: "\(area.rawValue).name-too-long", severity: .info,
             title: "\(area.title) record name would be too long",
             detail: "\(prefix).\(domain) is longer than 253 octets, so no \(area.title) record can be published for \(domain).",
-            evidence: nil, rfc: "RFC 1035 §2.3.4", fix: nil)
+            rfc: "RFC 1035 §2.3.4", fix: nil)
     }
 }
 

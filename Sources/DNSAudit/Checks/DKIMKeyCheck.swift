@@ -137,7 +137,7 @@ struct DKIMKeyCheck {
                     id: "dkim.selector-dangling", severity: .warning,
                     title: "DKIM selector \(probe.candidate) is a CNAME to a name that does not exist",
                     detail: "Mail signed with s=\(probe.candidate) fails DKIM (no key, RFC 6376 §6.1.2). A dangling alias also hands the selector to whoever can create \(response.canonicalName), for instance a new account at the provider.",
-                    evidence: "\(chain) → NXDOMAIN", rfc: "RFC 6376 §3.6.2.2; RFC 1034 §3.6.2",
+                    evidence: ["\(chain) → NXDOMAIN"], rfc: "RFC 6376 §3.6.2.2; RFC 1034 §3.6.2",
                     fix: "Finish the provider's DKIM set-up so it publishes the key, or delete the CNAME if nothing signs with this selector."))
             case .success(let response):
                 let texts = response.txt.map(\.joined).filter { Self.looksLikeKey($0) }
@@ -146,7 +146,7 @@ struct DKIMKeyCheck {
                         id: "dkim.key.multiple-records", severity: .error,
                         title: "Several DKIM key records at selector \(probe.candidate)",
                         detail: "Verifiers may pick any of them (RFC 6376 §3.6.2.2), so signatures verify only some of the time.",
-                        evidence: texts.joined(separator: "\n"), rfc: "RFC 6376 §3.6.2.2",
+                        evidence: texts, rfc: "RFC 6376 §3.6.2.2",
                         fix: "Keep exactly one key record per selector; publish a new key at a new selector."))
                 }
                 for text in texts {
@@ -169,13 +169,13 @@ struct DKIMKeyCheck {
                 findings.append(Finding(
                     id: "dkim.no-keys", severity: .error, title: "No DKIM keys are published",
                     detail: "_domainkey.\(domain) does not exist (NXDOMAIN), so no selector below it can hold a key (RFC 8020 §2). Mail from \(domain) cannot carry a DKIM signature that aligns with it.",
-                    evidence: "_domainkey.\(domain) TXT → NXDOMAIN", rfc: "RFC 6376 §3.6.2.1; RFC 8020 §2",
+                    evidence: ["_domainkey.\(domain) TXT → NXDOMAIN"], rfc: "RFC 6376 §3.6.2.1; RFC 8020 §2",
                     fix: "Generate a key (`dnsaudit dkim keygen`), publish its TXT record at <selector>._domainkey.\(domain), and sign with it."))
             } else {
                 findings.append(Finding(
                     id: "dkim.selector-unknown", severity: .warning, title: "No DKIM key found at the selectors tried",
                     detail: "No key at the \(candidates.count) selectors tried\(providerNote). Selectors cannot be listed from DNS, so a key may exist elsewhere: this is unknown, not missing.",
-                    evidence: "tried: " + candidates.prefix(12).map(\.selector).joined(separator: ", ") + (candidates.count > 12 ? ", …" : ""),
+                    evidence: ["tried: " + candidates.prefix(12).map(\.selector).joined(separator: ", ") + (candidates.count > 12 ? ", …" : "")],
                     rfc: "RFC 6376 §3.6.2.1",
                     fix: "Re-run with \(names[.selector]) SELECTOR (the s= of a DKIM-Signature header in mail you sent)."))
             }
@@ -184,7 +184,7 @@ struct DKIMKeyCheck {
             findings.append(Finding(
                 id: "dkim.ed25519-only", severity: .warning, title: "Only Ed25519 keys found",
                 detail: "Gmail and several other receivers do not verify ed25519-sha256 signatures (RFC 8463); mail signed only with Ed25519 has no DKIM pass there.",
-                evidence: usable.map(\.selector).joined(separator: ", "), rfc: "RFC 8463 §4; RFC 6376 §3.3",
+                evidence: [usable.map(\.selector).joined(separator: ", ")], rfc: "RFC 8463 §4; RFC 6376 §3.3",
                 fix: "Also sign with an RSA-2048 key (dual signing), published at a second selector."))
         }
         if !failures.isEmpty {
@@ -214,7 +214,8 @@ struct DKIMKeyCheck {
     }
 
     /// The findings of one published key record: the DKIM module's key lints (``DKIMKeyLint``),
-    /// as audit findings with a fix. A key with no error-level lint counts as usable.
+    /// reweighed for the audit, with where the record is and a fix. A key with no error-level
+    /// finding counts as usable.
     func lint(_ text: String, selector: String, name: String, usable: inout [(selector: String, algorithm: DKIMKeyAlgorithm)]) -> [Finding] {
         let evidence = "\(name) TXT \"\(text)\""
         let record: DKIMKeyRecord
@@ -224,14 +225,14 @@ struct DKIMKeyCheck {
             return [Finding(
                 id: "dkim.key.syntax", severity: .error, title: "DKIM key at \(selector) is malformed",
                 detail: "\(error.pointer)\nVerifiers treat this as no key: signatures with s=\(selector) fail (permerror).",
-                evidence: evidence, rfc: "RFC 6376 §3.6.1", fix: "Republish the record exactly as the key tool printed it.")]
+                evidence: [evidence], rfc: "RFC 6376 §3.6.1", fix: "Republish the record exactly as the key tool printed it.")]
         }
         var findings: [Finding] = []
-        for lint in DKIMKeyLint.lint(record) where lint.id != "dkim.key.ed25519-only" {
+        for lint in DKIMKeyLint.findings(for: record) where lint.id != "dkim.key.ed25519-only" {
             let (severity, fix) = Self.auditView(of: lint)
             findings.append(Finding(
-                id: lint.id, severity: severity, title: "DKIM key at \(selector): \(lint.message)",
-                detail: "Published at \(name).", evidence: evidence, rfc: lint.rfc, fix: fix))
+                id: lint.id, severity: severity, title: "DKIM key at \(selector): \(lint.title)",
+                detail: "Published at \(name).", evidence: [evidence], rfc: lint.rfc, fix: fix))
         }
         if let algorithm = record.keyAlgorithm, !record.isRevoked, !findings.contains(where: { $0.severity == .error }) {
             usable.append((selector, algorithm))
@@ -240,7 +241,7 @@ struct DKIMKeyCheck {
     }
 
     /// How the audit weighs a key lint, and what to do about it.
-    static func auditView(of lint: DKIMKeyLint) -> (Severity, String?) {
+    static func auditView(of lint: Finding) -> (Severity, String?) {
         switch lint.id {
         case "dkim.key.revoked":
             // A retired selector is normal; it only matters if mail is still signed with it.
@@ -260,7 +261,7 @@ struct DKIMKeyCheck {
         case "dkim.key.undecodable":
             return (.error, "Republish p= as the base64 of the public key, with no quotes or spaces inside.")
         default:
-            return (lint.level, nil)
+            return (lint.severity, nil)
         }
     }
 }

@@ -31,7 +31,7 @@ struct DMARCAreaCheck {
         }
         let report = AreaReport(
             area: .dmarc, status: inspection.isComplete ? nil : .incomplete, summary: summary, records: records,
-            findings: inspection.findings.map(\.finding))
+            findings: inspection.findings)
         return Result(report: report, inspection: inspection)
     }
 }

@@ -30,6 +30,11 @@ public enum PreSendCheckStatus: String, Codable, Sendable, Hashable, Comparable 
 ///
 /// ``id`` is stable (`presend.spf`, `presend.dkim.verify`, …; see ``PreSendCheckID``); a check
 /// that runs once per egress IP or per signature appears once for each, told apart by ``subject``.
+///
+/// This is a check's *result*, not a `Finding`: every check of the gate is reported, passed or
+/// skipped ones too, and its ``status`` (pass, skipped, warning, incomplete, fail) is what the
+/// verdict is made of, where a `Finding` is only ever a problem, weighed by a `Severity`. The
+/// fields they share (`id`, `detail`, `evidence`, `rfc`, `fix`) have the same names and meaning.
 public struct PreSendCheck: Codable, Sendable, Hashable {
     /// Stable identifier (``PreSendCheckID``).
     public var id: String

@@ -111,7 +111,7 @@ public struct PreSendValidator: Sendable {
                     checks.append(PreSendCheck(
                         id: PreSendCheckID.sign, status: output.warnings.isEmpty ? .pass : .warning,
                         summary: "Signed: " + what.joined(separator: "; "),
-                        detail: output.warnings.isEmpty ? nil : output.warnings.map(\.message).joined(separator: "; "),
+                        detail: output.warnings.isEmpty ? nil : output.warnings.map(\.title).joined(separator: "; "),
                         rfc: "RFC 6376 §5",
                         fix: output.warnings.isEmpty ? nil : "Generate a 2048-bit RSA key: dnsaudit dkim keygen."))
                 } catch {

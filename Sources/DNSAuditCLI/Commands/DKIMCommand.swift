@@ -86,7 +86,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
         do {
             let message = try MailMessage(parsing: input)
             let output = try DKIMSigner(configurations).sign(message, now: now)
-            for warning in output.warnings { printError("dnsaudit: warning: \(warning.message)") }
+            for warning in output.warnings { printError("dnsaudit: warning: \(warning.title)") }
             FileHandle.standardOutput.write(Data(output.message.bytes))
         } catch let error as MessageError {
             printError("dnsaudit: cannot sign: \(error)")
@@ -296,7 +296,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
             timeout: .seconds(max(5, resolver.timeout * 4)))
         if format == .text {
             print("\(result.recordName): \(result.status.rawValue): \(result.message)")
-            for lint in result.lints { print("  \(lint)") }
+            for lint in result.lints { print("  \(lint.severity.rawValue): \(lint.title)") }
         } else {
             struct Lint: Encodable { var id, level, message: String }
             struct Output: Encodable {
@@ -307,7 +307,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
             }
             let output = Output(
                 name: result.recordName, status: result.status.rawValue, message: result.message,
-                lints: result.lints.map { Lint(id: $0.id, level: $0.level.rawValue, message: $0.message) },
+                lints: result.lints.map { Lint(id: $0.id, level: $0.severity.rawValue, message: $0.title) },
                 record: result.recordText, keyBits: result.keyBits)
             print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DMARC
 import DNSCore
 import Foundation
+import MailAuthCore
 
 /// `dnsaudit dmarc DOMAIN`: the domain's DMARC record, how each generation finds it (the RFC 9989
 /// tree walk and the RFC 7489 Public Suffix List), the Organizational Domain, the policy that
@@ -85,10 +86,10 @@ enum DMARCRendering {
                 lines.append("      \(finding.detail)")
                 for evidence in finding.evidence { lines.append("      · \(evidence)") }
                 if let fix = finding.fix { lines.append("      fix: \(fix)") }
-                lines.append("      (\(finding.rfc))")
+                if let rfc = finding.rfc { lines.append("      (\(rfc))") }
             }
         }
-        let count = { (severity: DMARCFinding.Severity) in report.findings.filter { $0.severity == severity }.count }
+        let count = { (severity: Severity) in report.findings.filter { $0.severity == severity }.count }
         lines.append("")
         lines.append(
             "\(report.domain): \(count(.error)) errors, \(count(.warning)) warnings, \(count(.info)) notes; "

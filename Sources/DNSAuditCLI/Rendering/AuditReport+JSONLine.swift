@@ -55,9 +55,9 @@ extension Finding {
     fileprivate func writeJSON(to json: inout JSONLineWriter) {
         json.raw("{\"detail\":")
         json.string(detail)
-        if let evidence {
+        if !evidence.isEmpty {
             json.raw(",\"evidence\":")
-            json.string(evidence)
+            json.string(evidence.joined(separator: "\n"))
         }
         if let fix {
             json.raw(",\"fix\":")
