@@ -23,7 +23,7 @@ public struct ReportAuthorization: Sendable, Hashable, Codable {
     /// The name queried for the authorization record, when one was needed.
     public var queriedName: DomainName?
     public var status: Status
-    public var failure: DNSFailure?
+    public var failure: DNSError?
 }
 
 /// Everything the audit says about one domain's DMARC: both generations' discovery, the report
@@ -151,7 +151,7 @@ public struct DMARCInspector: Sendable {
                 entry.status = response.txt.map(\.joined).contains(where: DMARCRecord.startsWithVersion)
                     ? .authorized : .notAuthorized
             } catch {
-                entry.failure = DNSFailure(error)
+                entry.failure = error
             }
             results.append(entry)
         }

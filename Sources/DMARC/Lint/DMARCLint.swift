@@ -25,7 +25,7 @@ public enum DMARCLint {
                     id: "dmarc.dns-failure", severity: .warning,
                     title: "DNS failure: \(discovery.generation == .rfc9989 ? "RFC 9989" : "RFC 7489") discovery is incomplete",
                     detail: "A DNS failure is a temporary error, not a missing record; receivers may defer or accept the mail.",
-                    evidence: [failure.detail], rfc: "RFC 9989 §4.10.1", fix: "Check the authoritative servers for _dmarc names."))
+                    evidence: [failure.description], rfc: "RFC 9989 §4.10.1", fix: "Check the authoritative servers for _dmarc names."))
             }
         }
 

@@ -121,7 +121,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     var time: Int64?
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     @OptionGroup var resolver: ResolverOptions
 
@@ -136,7 +136,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
         let verifier = DKIMVerifier(resolver: try resolver.makeResolver(), timeout: .seconds(max(5, resolver.timeout * 4)))
         let results = await verifier.verify(message, now: now)
         let passed = results.contains { $0.status == .pass }
-        if format == .text {
+        if !format.isJSON {
             if results.isEmpty { print("no DKIM-Signature fields") }
             for (number, result) in results.enumerated() {
                 var line = "signature \(number + 1): \(result.status.rawValue)"
@@ -223,7 +223,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
     var testing = false
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     func validate() throws {
         guard let algorithm = DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) else {
@@ -244,7 +244,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
             printError("dnsaudit: \(error)")
             throw ExitCode(ExitStatus.findings)
         }
-        if format == .text {
+        if !format.isJSON {
             print("; private key written to \(path) (mode 0600)")
             print("; publish this TXT record at \(generated.recordName)")
             print(generated.zoneFileLine)
@@ -285,7 +285,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
     var key: String?
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     @OptionGroup var resolver: ResolverOptions
 
@@ -294,7 +294,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
         let result = await DKIMKeyTester.test(
             domain: domain, selector: selector, privateKey: privateKey, resolver: try resolver.makeResolver(),
             timeout: .seconds(max(5, resolver.timeout * 4)))
-        if format == .text {
+        if !format.isJSON {
             print("\(result.recordName): \(result.status.rawValue): \(result.message)")
             for lint in result.lints { print("  \(lint.severity.rawValue): \(lint.title)") }
         } else {

@@ -23,7 +23,7 @@ struct DMARCCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     @Option(
         name: .customLong("public-suffix-list"),
@@ -44,11 +44,9 @@ struct DMARCCommand: AsyncParsableCommand {
         let inspector = DMARCInspector(
             resolver: try resolver.makeResolver(), publicSuffixList: list, timeout: .seconds(max(20, resolver.timeout * 8)))
         let report = await inspector.inspect(try DomainName(domain))
-        switch format {
-        case .json:
-            let encoder = JSONEncoder.dnsaudit()
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        case .text:
+        if format.isJSON {
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(report), as: UTF8.self))
+        } else {
             print(DMARCRendering.text(report))
         }
         if !report.isComplete { throw ExitCode(ExitStatus.incomplete) }
@@ -71,7 +69,7 @@ enum DMARCRendering {
                 case .sameOrganization: status = "same organization"
                 case .authorized: status = "authorized by \(entry.queriedName?.description ?? "")"
                 case .notAuthorized: status = "NOT authorized (no v=DMARC1 at \(entry.queriedName?.description ?? "-"))"
-                case .unknown: status = "unknown: \(entry.failure?.detail ?? "DNS failure")"
+                case .unknown: status = "unknown: \(entry.failure?.description ?? "DNS failure")"
                 }
                 lines.append("  \(entry.tag) \(entry.uri): \(status)")
             }
@@ -147,7 +145,7 @@ enum DMARCRendering {
         case .notApplied(let reason):
             lines.append("  policy: record not applied (\(reason == .missingPolicy ? "no p tag" : "invalid p, sp or np") and no valid rua)")
         case .temporaryError(let failure):
-            lines.append("  policy: unknown (temporary error: \(failure.detail))")
+            lines.append("  policy: unknown (temporary error: \(failure))")
         }
         return lines
     }

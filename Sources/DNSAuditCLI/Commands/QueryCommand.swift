@@ -23,7 +23,7 @@ struct QueryCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     func validate() throws {
         do { _ = try DomainName(name) } catch { throw ValidationError("\(error)") }
@@ -35,9 +35,9 @@ struct QueryCommand: AsyncParsableCommand {
         let base = try resolver.makeBaseResolver()
         do {
             let response = try await base.query(question)
-            print(format == .text ? QueryRendering.text(response) : try QueryRendering.json(.success(response)))
+            print(!format.isJSON ? QueryRendering.text(response) : try QueryRendering.json(.success(response)))
         } catch let error as DNSError {
-            if format == .text {
+            if !format.isJSON {
                 printError("dnsaudit: \(error)")
             } else {
                 print(try QueryRendering.json(.failure(error)))

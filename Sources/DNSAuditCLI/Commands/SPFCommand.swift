@@ -38,7 +38,7 @@ struct SPFCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     func validate() throws {
         do { _ = try DomainName(domain) } catch { throw ValidationError("\(error)") }
@@ -81,11 +81,10 @@ struct SPFCommand: AsyncParsableCommand {
             output.ipv6 = analysis.ipv6
             output.tree = analysis.tree
         }
-        switch format {
-        case .text: print(output.text(showTrace: trace))
-        case .json:
-            let encoder = JSONEncoder.dnsaudit()
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        if format.isJSON {
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
+        } else {
+            print(output.text(showTrace: trace))
         }
         let incomplete = output.result.map { $0 == .temperror } ?? analysis.incomplete
         if incomplete { throw ExitCode(ExitStatus.incomplete) }
