@@ -116,7 +116,7 @@ import Testing
             .sign(try MailMessage(parsing: Array(Sample.message.utf8)), now: Sample.time)
         let results = await DKIMVerifier(resolver: resolver).verify(signed.message, now: Sample.time)
         #expect(results.map(\.status) == [.pass])
-        let test = await DKIMKeyTester.test(domain: "example.com", selector: "s2026", privateKey: reloaded, resolver: resolver)
+        let test = await DKIMKeyChecker(resolver: resolver).check(domain: "example.com", selector: "s2026", privateKey: reloaded)
         #expect(test.status == .ok, "\(test.message)")
     }
 
@@ -136,8 +136,8 @@ import Testing
         var records = try Sample.records()
         records["revoked._domainkey.example.com"] = "v=DKIM1; p="
         let resolver = try Fixtures.resolver(records, failures: ["broken._domainkey.example.com": .serverFailure])
-        func test(_ selector: String, _ key: DKIMPrivateKey?) async -> DKIMKeyTestResult.Status {
-            await DKIMKeyTester.test(domain: "example.com", selector: selector, privateKey: key, resolver: resolver).status
+        func test(_ selector: String, _ key: DKIMPrivateKey?) async -> DKIMKeyCheckResult.Status {
+            await DKIMKeyChecker(resolver: resolver).check(domain: "example.com", selector: selector, privateKey: key).status
         }
         #expect(await test("rsa", rsa) == .ok)
         #expect(await test("rsa", nil) == .ok)

@@ -16,8 +16,8 @@ struct DMARCAreaCheck {
     }
 
     func run() async -> Result {
-        let inspection = await DMARCInspector(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
-            .inspect(domain)
+        let inspection = await DMARCChecker(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
+            .check(domain)
         let modern = inspection.rfc9989
         let records = modern.steps.map { "RFC 9989 walk: \($0)" }
         let summary: String

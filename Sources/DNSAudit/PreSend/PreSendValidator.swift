@@ -136,8 +136,8 @@ public struct PreSendValidator: Sendable {
         async let spfResults: [(mailFrom: SPFEvaluation, helo: SPFEvaluation?)] = {
             var results: [(SPFEvaluation, SPFEvaluation?)] = []
             for ip in ips {
-                let envelope = await spfEvaluator.checkMailFrom(ip: ip, mailFrom: mailFrom, helo: heloForMacros)
-                let heloResult: SPFEvaluation? = if let helo { await spfEvaluator.checkHelo(ip: ip, helo: helo) } else { nil }
+                let envelope = await spfEvaluator.evaluateMailFrom(ip: ip, mailFrom: mailFrom, helo: heloForMacros)
+                let heloResult: SPFEvaluation? = if let helo { await spfEvaluator.evaluateHelo(ip: ip, helo: helo) } else { nil }
                 results.append((envelope, heloResult))
             }
             return results

@@ -291,9 +291,8 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let privateKey = try key.map(SigningKeyOptions.loadKey(path:))
-        let result = await DKIMKeyTester.test(
-            domain: domain, selector: selector, privateKey: privateKey, resolver: try resolver.makeResolver(),
-            timeout: .seconds(max(5, resolver.timeout * 4)))
+        let checker = DKIMKeyChecker(resolver: try resolver.makeResolver(), timeout: .seconds(max(5, resolver.timeout * 4)))
+        let result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
         if !format.isJSON {
             print("\(result.recordName): \(result.status.rawValue): \(result.message)")
             for lint in result.lints { print("  \(lint.severity.rawValue): \(lint.title)") }

@@ -53,7 +53,7 @@ struct SPFCommand: AsyncParsableCommand {
         let name = try DomainName(domain)
         let dns = try resolver.makeResolver()
         var output = SPFOutput(domain: name.description)
-        let analysis = await SPFAnalyzer(resolver: dns).analyze(domain: name)
+        let analysis = await SPFChecker(resolver: dns).check(name)
         output.findings = analysis.findings
         output.incomplete = analysis.incomplete
         output.record = analysis.record
@@ -61,7 +61,7 @@ struct SPFCommand: AsyncParsableCommand {
             let helo = self.helo.flatMap { $0.isEmpty ? nil : $0 } ?? name.description
             var sender = self.sender ?? "postmaster@\(name)"
             if sender.isEmpty || sender == "<>" { sender = "postmaster@\(helo)" }
-            let evaluation = await SPFEvaluator(resolver: dns).checkHost(
+            let evaluation = await SPFEvaluator(resolver: dns).evaluate(
                 ip: address, domain: name.description, sender: sender, helo: helo)
             output.ip = evaluation.ip
             output.sender = sender

@@ -1,7 +1,7 @@
 import DNSCore
 import MailAuthCore
 
-/// The SPF findings, each with a stable id. ``SPFAnalyzer`` produces them; ``recordFindings(_:domain:isTopChain:)``
+/// The SPF findings, each with a stable id. ``SPFChecker`` produces them; ``findings(for:domain:isTopChain:)``
 /// also works on a record alone.
 ///
 /// | id | severity | RFC 7208 |
@@ -64,7 +64,7 @@ public enum SPFLint {
 
     /// The size lints of one TXT record: `spf.record-too-long` (over 450 bytes, §3.4) and
     /// `spf.string-too-long` (a character-string over 255 bytes, §3.3).
-    public static func sizeFindings(domain: DomainName, txt: TXTData) -> [Finding] {
+    public static func findings(forText txt: TXTData, domain: DomainName) -> [Finding] {
         var findings: [Finding] = []
         let length = txt.joinedBytes.count
         if length > SPFLimits.recommendedMaximumRecordLength {
@@ -106,7 +106,7 @@ public enum SPFLint {
     ///
     /// - Parameter isTopChain: the record is the domain's own or reached by `redirect=` from it,
     ///   so its `all` decides the domain's default; for included records `?all`/missing `all` is normal.
-    public static func recordFindings(_ record: SPFRecord, domain: DomainName, isTopChain: Bool = true) -> [Finding] {
+    public static func findings(for record: SPFRecord, domain: DomainName, isTopChain: Bool = true) -> [Finding] {
         var findings: [Finding] = []
         let text = record.text
         let all = record.directives.first { $0.mechanism == .all }

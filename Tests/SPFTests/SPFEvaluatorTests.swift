@@ -9,7 +9,7 @@ import Testing
 
     func check(_ zone: some DNSResolver, ip: IPAddress, domain: String = "example.com", timeout: Duration = .seconds(60)) async -> SPFEvaluation {
         await SPFEvaluator(resolver: zone, timeout: timeout, clock: { 0 })
-            .checkMailFrom(ip: ip, mailFrom: "alice@\(domain)", helo: "mail.\(domain)")
+            .evaluateMailFrom(ip: ip, mailFrom: "alice@\(domain)", helo: "mail.\(domain)")
     }
 
     @Test func traceShowsTheIncludeTreeWithItsQueries() async throws {
@@ -111,7 +111,7 @@ import Testing
         let zone = try TestZone.make([
             "mail.example.com": ["TXT v=spf1 -all exp=why.example.com"], "why.example.com": ["TXT %{s} may not send"],
         ])
-        let outcome = await SPFEvaluator(resolver: zone).checkMailFrom(ip: Self.v4, mailFrom: "", helo: "mail.example.com")
+        let outcome = await SPFEvaluator(resolver: zone).evaluateMailFrom(ip: Self.v4, mailFrom: "", helo: "mail.example.com")
         #expect(outcome.result == .fail)
         #expect(outcome.explanation == "postmaster@mail.example.com may not send")
     }
@@ -132,7 +132,7 @@ import Testing
 
     @Test func heloIdentity() async throws {
         let zone = try TestZone.make(["mail.example.com": ["TXT v=spf1 a -all", "A 192.0.2.10"]])
-        #expect(await SPFEvaluator(resolver: zone).checkHelo(ip: Self.v4, helo: "mail.example.com").result == .pass)
+        #expect(await SPFEvaluator(resolver: zone).evaluateHelo(ip: Self.v4, helo: "mail.example.com").result == .pass)
     }
 
     @Test func mxWithMoreThanTenNamesIsPermerror() async throws {
@@ -172,7 +172,7 @@ import Testing
         let zone = try TestZone.make([
             "example.com": ["TXT v=spf1 -all exp=why.example.com"], "why.example.com": ["TXT %{L} %{l} %{d2} %{ir}"],
         ])
-        let outcome = await SPFEvaluator(resolver: zone).checkMailFrom(ip: Self.v4, mailFrom: "a b@example.com", helo: "h.example.com")
+        let outcome = await SPFEvaluator(resolver: zone).evaluateMailFrom(ip: Self.v4, mailFrom: "a b@example.com", helo: "h.example.com")
         #expect(outcome.explanation == "a%20b a b example.com 10.2.0.192")
     }
 }

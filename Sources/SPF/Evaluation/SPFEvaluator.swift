@@ -11,7 +11,7 @@ import MailAuthCore
 ///
 /// ```swift
 /// let spf = SPFEvaluator(resolver: resolver)
-/// let outcome = await spf.checkMailFrom(ip: client, mailFrom: "alice@example.com", helo: "mail.example.com")
+/// let outcome = await spf.evaluateMailFrom(ip: client, mailFrom: "alice@example.com", helo: "mail.example.com")
 /// print(outcome.result, outcome.matchedTerm ?? "-", outcome.trace.rendered())
 /// ```
 public struct SPFEvaluator: Sendable {
@@ -35,17 +35,17 @@ public struct SPFEvaluator: Sendable {
 
     /// Checks the MAIL FROM identity (RFC 7208 §2.4). A null reverse-path (`""` or `<>`) is
     /// checked as `postmaster@<helo>`.
-    public func checkMailFrom(ip: IPAddress, mailFrom: String, helo: String) async -> SPFEvaluation {
+    public func evaluateMailFrom(ip: IPAddress, mailFrom: String, helo: String) async -> SPFEvaluation {
         var sender = mailFrom
         if sender.hasPrefix("<"), sender.hasSuffix(">") { sender = String(sender.dropFirst().dropLast()) }
         if sender.isEmpty { sender = "postmaster@\(helo)" }
         let domain = sender.lastIndex(of: "@").map { String(sender[sender.index(after: $0)...]) } ?? sender
-        return await checkHost(ip: ip, domain: domain, sender: sender, helo: helo)
+        return await evaluate(ip: ip, domain: domain, sender: sender, helo: helo)
     }
 
     /// Checks the HELO identity (RFC 7208 §2.3): `check_host(ip, helo, postmaster@helo)`.
-    public func checkHelo(ip: IPAddress, helo: String) async -> SPFEvaluation {
-        await checkHost(ip: ip, domain: helo, sender: "postmaster@\(helo)", helo: helo)
+    public func evaluateHelo(ip: IPAddress, helo: String) async -> SPFEvaluation {
+        await evaluate(ip: ip, domain: helo, sender: "postmaster@\(helo)", helo: helo)
     }
 
     /// check_host(ip, domain, sender) of RFC 7208 §4.
@@ -55,7 +55,7 @@ public struct SPFEvaluator: Sendable {
     ///   - domain: the domain to check (the sender's domain, or the HELO name).
     ///   - sender: `local-part@domain`; an empty local part becomes `postmaster` (§4.3).
     ///   - helo: the HELO/EHLO name, for `%{h}`.
-    public func checkHost(ip: IPAddress, domain: String, sender: String, helo: String) async -> SPFEvaluation {
+    public func evaluate(ip: IPAddress, domain: String, sender: String, helo: String) async -> SPFEvaluation {
         let client = ip.unmapped
         var localPart = ""
         var senderDomain = domain
