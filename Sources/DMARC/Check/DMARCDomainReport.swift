@@ -37,7 +37,7 @@ public struct DMARCDomainReport: Sendable, Hashable, Codable {
     /// Destinations of `rua`/`ruf` and whether they accept reports.
     public var reportAuthorizations: [ReportAuthorization]
     /// The findings (``DMARCLint``), most severe first.
-    public var findings: [Finding]
+    @EvidenceListed public var findings: [Finding]
 
     /// Whether DNS failures left anything unknown (the CLI exits 2).
     public var isComplete: Bool {
@@ -45,43 +45,25 @@ public struct DMARCDomainReport: Sendable, Hashable, Codable {
     }
 }
 
-extension DMARCDomainReport {
-    enum CodingKeys: String, CodingKey {
-        case domain, rfc9989, rfc7489, reportAuthorizations, findings
-    }
+/// Findings as the DMARC report's JSON has always given them: each `evidence` a list of lines
+/// (empty when there is none), where ``MailAuthCore/Finding``'s own form joins the lines into one
+/// string for the audit report. Kept so programs reading `dnsaudit dmarc --format json` see the
+/// same schema.
+@propertyWrapper
+public struct EvidenceListed: Sendable, Hashable, Codable {
+    public var wrappedValue: [Finding]
+
+    public init(wrappedValue: [Finding]) { self.wrappedValue = wrappedValue }
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        domain = try container.decode(DomainName.self, forKey: .domain)
-        rfc9989 = try container.decode(PolicyDiscovery.self, forKey: .rfc9989)
-        rfc7489 = try container.decode(PolicyDiscovery.self, forKey: .rfc7489)
-        reportAuthorizations = try container.decode([ReportAuthorization].self, forKey: .reportAuthorizations)
-        findings = try container.decode([EvidenceListed].self, forKey: .findings).map(\.finding)
+        var container = try decoder.unkeyedContainer()
+        var findings: [Finding] = []
+        while !container.isAtEnd { findings.append(try Finding(from: try container.superDecoder(), evidence: .list)) }
+        wrappedValue = findings
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(domain, forKey: .domain)
-        try container.encode(rfc9989, forKey: .rfc9989)
-        try container.encode(rfc7489, forKey: .rfc7489)
-        try container.encode(reportAuthorizations, forKey: .reportAuthorizations)
-        try container.encode(findings.map(EvidenceListed.init), forKey: .findings)
-    }
-
-    /// A ``Finding`` as the DMARC report's JSON has always given it: `evidence` a list (empty
-    /// when there is none), where ``Finding``'s own form joins the lines into one string for the
-    /// audit report. Kept so programs reading `dnsaudit dmarc --format json` see the same schema.
-    struct EvidenceListed: Codable {
-        var finding: Finding
-
-        init(_ finding: Finding) { self.finding = finding }
-
-        init(from decoder: any Decoder) throws {
-            finding = try Finding(from: decoder, evidence: .list)
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            try finding.encode(to: encoder, evidence: .list)
-        }
+        var container = encoder.unkeyedContainer()
+        for finding in wrappedValue { try finding.encode(to: container.superEncoder(), evidence: .list) }
     }
 }
