@@ -33,14 +33,21 @@ public struct SPFEvaluator: Sendable {
         self.clock = clock
     }
 
-    /// Checks the MAIL FROM identity (RFC 7208 §2.4). A null reverse-path (`""` or `<>`) is
-    /// checked as `postmaster@<helo>`.
+    /// Checks the MAIL FROM identity (RFC 7208 §2.4), the reverse-path with or without its angle
+    /// brackets; a null one is checked as `postmaster@<helo>` (``sender(forReversePath:helo:)``).
     public func evaluateMailFrom(ip: IPAddress, mailFrom: String, helo: String) async -> SPFEvaluation {
         var sender = mailFrom
         if sender.hasPrefix("<"), sender.hasSuffix(">") { sender = String(sender.dropFirst().dropLast()) }
-        if sender.isEmpty { sender = "postmaster@\(helo)" }
+        sender = Self.sender(forReversePath: sender, helo: helo)
         let domain = sender.lastIndex(of: "@").map { String(sender[sender.index(after: $0)...]) } ?? sender
         return await evaluate(ip: ip, domain: domain, sender: sender, helo: helo)
+    }
+
+    /// The sender check_host() gets for a MAIL FROM reverse-path: the null reverse-path (`""` or
+    /// `<>`) has no local part or domain to check, so it is checked as `postmaster@<helo>`
+    /// (RFC 7208 §2.4); any other is used as it is.
+    public static func sender(forReversePath reversePath: String, helo: String) -> String {
+        reversePath.isEmpty || reversePath == "<>" ? "postmaster@\(helo)" : reversePath
     }
 
     /// Checks the HELO identity (RFC 7208 §2.3): `check_host(ip, helo, postmaster@helo)`.
