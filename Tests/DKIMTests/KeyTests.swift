@@ -148,3 +148,11 @@ import Testing
         #expect(await test("broken", rsa) == .dnsFailure)
     }
 }
+
+/// The deadline the CLI scales from `--timeout` for key fetches.
+@Suite struct KeyLookupTimeoutTests {
+    @Test(arguments: [(Duration.milliseconds(300), Duration.seconds(5)), (.seconds(2), .seconds(8)), (.seconds(10), .seconds(40))])
+    func isFourQuestionsTimeAndAtLeastFiveSeconds(perQuestion: Duration, expected: Duration) {
+        #expect(DKIMKeyRecord.lookupTimeout(perQuestion: perQuestion) == expected)
+    }
+}

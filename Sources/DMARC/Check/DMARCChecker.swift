@@ -5,7 +5,19 @@ import MailAuthCore
 public struct DMARCChecker: Sendable {
     public let discoverer: DMARCDiscoverer
 
-    public init(resolver: any DNSResolver, publicSuffixList: PublicSuffixList = .bundled, timeout: Duration = .seconds(20)) {
+    /// The deadline of one check when nothing says how long a DNS question may take.
+    public static let defaultTimeout: Duration = .seconds(20)
+
+    /// The deadline of one check when each DNS question may take `perQuestion`: the tree walk asks
+    /// up to ``TreeWalk/maximumQueries`` names one after another (RFC 9989 §4.10), so that many
+    /// questions' time, and never less than ``defaultTimeout``.
+    public static func timeout(perQuestion: Duration) -> Duration {
+        max(defaultTimeout, perQuestion * TreeWalk.maximumQueries)
+    }
+
+    public init(
+        resolver: any DNSResolver, publicSuffixList: PublicSuffixList = .bundled, timeout: Duration = defaultTimeout
+    ) {
         discoverer = DMARCDiscoverer(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
     }
 

@@ -133,7 +133,8 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.findings)
         }
         let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
-        let verifier = DKIMVerifier(resolver: try resolver.makeResolver(), timeout: .seconds(max(5, resolver.timeout * 4)))
+        let verifier = DKIMVerifier(
+            resolver: try resolver.makeResolver(), timeout: DKIMKeyRecord.lookupTimeout(perQuestion: resolver.questionTimeout))
         let results = await verifier.verify(message, now: now)
         let passed = results.contains { $0.status == .pass }
         if !format.isJSON {
@@ -291,7 +292,8 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let privateKey = try key.map(SigningKeyOptions.loadKey(path:))
-        let checker = DKIMKeyChecker(resolver: try resolver.makeResolver(), timeout: .seconds(max(5, resolver.timeout * 4)))
+        let checker = DKIMKeyChecker(
+            resolver: try resolver.makeResolver(), timeout: DKIMKeyRecord.lookupTimeout(perQuestion: resolver.questionTimeout))
         let result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
         if !format.isJSON {
             print("\(result.recordName): \(result.status.rawValue): \(result.message)")

@@ -42,7 +42,8 @@ struct DMARCCommand: AsyncParsableCommand {
     func run() async throws {
         let list = try publicSuffixListPath.map { try PublicSuffixList(contentsOfFile: $0) } ?? .bundled
         let checker = DMARCChecker(
-            resolver: try resolver.makeResolver(), publicSuffixList: list, timeout: .seconds(max(20, resolver.timeout * 8)))
+            resolver: try resolver.makeResolver(), publicSuffixList: list,
+            timeout: DMARCChecker.timeout(perQuestion: resolver.questionTimeout))
         let report = await checker.check(try DomainName(domain))
         if format.isJSON {
             print(String(decoding: try JSONEncoder.dnsaudit().encode(report), as: UTF8.self))
