@@ -29,7 +29,7 @@ import SPF
 /// ```swift
 /// let gate = PreSendValidator(resolver: CachingResolver(LDNSResolver(.init(nameservers: servers))))
 /// let report = try await gate.validate(request)
-/// if let signed = report.message { try send(signed) } else { print(report.renderedText()) }
+/// if let signed = report.message { try send(signed) } else { print(report.failures.map(\.summary)) }
 /// ```
 public struct PreSendValidator: Sendable {
     /// Default overall deadline of one validation.

@@ -102,8 +102,7 @@ struct PresendCommand: AsyncParsableCommand {
         if report.isJSON {
             FileHandle.standardError.write(try JSONEncoder.dnsaudit().encode(result) + Data("\n".utf8))
         } else if result.verdict != .pass || verbose || !result.checks(.warning).isEmpty {
-            let terminal = Terminal.forStandardError()
-            printError(result.renderedText(verbose: verbose, paint: { terminal.paint($0, $1) }))
+            printError(PreSendTextRenderer(terminal: .forStandardError(), verbose: verbose).render(result))
         }
         guard result.verdict == .pass else { throw ExitCode(ExitStatus.of(result.verdict)) }
         // Only now, with every check run and passed, does anything go to stdout.
