@@ -26,7 +26,6 @@ let package = Package(
         .library(name: "DMARC", targets: ["DMARC"]),
         .library(name: "DKIM", targets: ["DKIM"]),
         .library(name: "DNSAudit", targets: ["DNSAudit"]),
-        .library(name: "DNSAuditCLI", targets: ["DNSAuditCLI"]),
         .executable(name: "dnsaudit", targets: ["dnsaudit"]),
     ],
     dependencies: [
@@ -65,7 +64,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The audit engine, the CLI library and the one-line executable.
+        // The audit engine, the CLI's commands (a target, not a product: only the executable and
+        // the tests use it) and the one-line executable.
         .target(
             name: "DNSAudit",
             dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore"],
