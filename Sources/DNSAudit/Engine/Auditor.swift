@@ -159,7 +159,8 @@ extension QueryCounter: BatchResolver {
 ///
 /// The first ask of an opening question gets the batch's result exactly as a lookup of its own
 /// would have (a failure included, so a dead server is not waited for twice); a later ask goes
-/// to the base, whose cache answers it as before. Query counts in the report are unchanged.
+/// to the base, whose cache answers it. The report counts each question as if its area had asked
+/// it alone.
 final class OpeningAnswers: DNSResolver, @unchecked Sendable {
     let base: any DNSResolver
     private let lock = NSLock()
