@@ -32,7 +32,6 @@ let package = Package(
         .library(name: "DKIM", targets: ["DKIM"]),
         .library(name: "DNSAudit", targets: ["DNSAudit"]),
         .library(name: "SMTP", targets: ["SMTP"]),
-        .library(name: "DNSAuditCLI", targets: ["DNSAuditCLI"]),
         .executable(name: "dnsaudit", targets: ["dnsaudit"]),
     ],
     dependencies: [
@@ -76,7 +75,8 @@ let package = Package(
         // SMTP: the reply table and its classifier (no I/O).
         .target(name: "SMTP", swiftSettings: swiftSettings),
 
-        // The audit engine, the CLI library and the one-line executable.
+        // The audit engine, the CLI's commands (a target, not a product: only the executable and
+        // the tests use it) and the one-line executable.
         .target(
             name: "DNSAudit",
             dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore"],
@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DNSAuditCLITests",
-            dependencies: ["DNSAuditCLI", "DNSCore", "DNSLDNS", "TestSupport"],
+            dependencies: ["DNSAuditCLI", "DNSAudit", "DNSCore", "DNSLDNS", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

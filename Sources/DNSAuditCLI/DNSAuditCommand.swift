@@ -1,4 +1,5 @@
 import ArgumentParser
+import DNSAudit
 
 /// `dnsaudit`: the root command. `dnsaudit example.com` runs the full audit; subcommands cover
 /// each engine.
@@ -24,4 +25,15 @@ public enum ExitStatus {
     public static let incomplete: Int32 = 2
     /// Usage error (EX_USAGE).
     public static let usage: Int32 = 64
+}
+
+extension ExitStatus {
+    /// A report's verdict as an exit status: pass 0, fail 1, incomplete 2.
+    public static func of(_ verdict: Verdict) -> Int32 {
+        switch verdict {
+        case .pass: clean
+        case .fail: findings
+        case .incomplete: incomplete
+        }
+    }
 }

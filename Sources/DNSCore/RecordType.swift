@@ -78,14 +78,22 @@ public struct ResponseCode: RawRepresentable, Sendable, Hashable, Codable, Custo
         try container.encode(description)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        if let code = Self.mnemonics.firstIndex(of: text) {
+    /// Parses what ``description`` writes: a mnemonic (`SERVFAIL`) or `RCODE<n>`.
+    public init?(_ text: some StringProtocol) {
+        if let code = Self.mnemonics.firstIndex(where: { $0 == text }) {
             rawValue = UInt16(code)
         } else if text.hasPrefix("RCODE"), let code = UInt16(text.dropFirst(5)) {
             rawValue = code
         } else {
+            return nil
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let code = ResponseCode(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad rcode \(text)"))
         }
+        self = code
     }
 }

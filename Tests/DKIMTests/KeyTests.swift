@@ -31,7 +31,7 @@ import Testing
         let record = try DKIMKeyRecord.parse("v=DKIM1; p=")
         #expect(record.isRevoked)
         #expect(throws: DKIMKeyError.self) { try record.publicKey() }
-        #expect(DKIMKeyLint.lint(record).map(\.id) == ["dkim.key.revoked"])
+        #expect(DKIMKeyLint.findings(for: record).map(\.id) == ["dkim.key.revoked"])
     }
 
     @Test(arguments: [
@@ -52,7 +52,7 @@ import Testing
             let key = try record.publicKey()
             #expect(key.bits == 1024)
             #expect(key.matches(try DKIMPrivateKey(contentsOfFile: Fixtures.url("dkimpy/data/1024_testkey.key").path)))
-            #expect(DKIMKeyLint.lint(record).map(\.id) == ["dkim.key.rsa-under-2048"])
+            #expect(DKIMKeyLint.findings(for: record).map(\.id) == ["dkim.key.rsa-under-2048"])
         }
     }
 
@@ -116,7 +116,7 @@ import Testing
             .sign(try MailMessage(parsing: Array(Sample.message.utf8)), now: Sample.time)
         let results = await DKIMVerifier(resolver: resolver).verify(signed.message, now: Sample.time)
         #expect(results.map(\.status) == [.pass])
-        let test = await DKIMKeyTester.test(domain: "example.com", selector: "s2026", privateKey: reloaded, resolver: resolver)
+        let test = await DKIMKeyChecker(resolver: resolver).check(domain: "example.com", selector: "s2026", privateKey: reloaded)
         #expect(test.status == .ok, "\(test.message)")
     }
 
@@ -136,8 +136,8 @@ import Testing
         var records = try Sample.records()
         records["revoked._domainkey.example.com"] = "v=DKIM1; p="
         let resolver = try Fixtures.resolver(records, failures: ["broken._domainkey.example.com": .serverFailure])
-        func test(_ selector: String, _ key: DKIMPrivateKey?) async -> DKIMKeyTestResult.Status {
-            await DKIMKeyTester.test(domain: "example.com", selector: selector, privateKey: key, resolver: resolver).status
+        func test(_ selector: String, _ key: DKIMPrivateKey?) async -> DKIMKeyCheckResult.Status {
+            await DKIMKeyChecker(resolver: resolver).check(domain: "example.com", selector: selector, privateKey: key).status
         }
         #expect(await test("rsa", rsa) == .ok)
         #expect(await test("rsa", nil) == .ok)
@@ -146,5 +146,13 @@ import Testing
         #expect(await test("nothing", rsa) == .noKey)
         #expect(await test("revoked", rsa) == .invalid)
         #expect(await test("broken", rsa) == .dnsFailure)
+    }
+}
+
+/// The deadline the CLI scales from `--timeout` for key fetches.
+@Suite struct KeyLookupTimeoutTests {
+    @Test(arguments: [(Duration.milliseconds(300), Duration.seconds(5)), (.seconds(2), .seconds(8)), (.seconds(10), .seconds(40))])
+    func isFourQuestionsTimeAndAtLeastFiveSeconds(perQuestion: Duration, expected: Duration) {
+        #expect(DKIMKeyRecord.lookupTimeout(perQuestion: perQuestion) == expected)
     }
 }

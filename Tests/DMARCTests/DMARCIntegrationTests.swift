@@ -54,7 +54,7 @@ struct DMARCIntegrationTests {
 
     @Test func anExternalRuaNeedsAnAuthorizationRecord() async throws {
         try await withServer { server in
-            let report = await DMARCInspector(resolver: server.resolver()).inspect(try DomainName("org.test"))
+            let report = await DMARCChecker(resolver: server.resolver()).check(try DomainName("org.test"))
             let statuses = Dictionary(uniqueKeysWithValues: report.reportAuthorizations.map { ($0.destination.description, $0.status) })
             #expect(statuses == ["org.test": .sameOrganization, "reports.test": .authorized, "unauth.test": .notAuthorized])
             let unauthorized = report.findings.filter { $0.id == "dmarc.rua-unauthorized" }

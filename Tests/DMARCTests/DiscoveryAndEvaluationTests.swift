@@ -183,7 +183,7 @@ import Testing
 @Suite struct LintTests {
     static func inspect(_ records: [ResourceRecord], domain: String = "example.com",
                         failures: [String: DNSError.Kind] = [:]) async -> DMARCDomainReport {
-        await DMARCInspector(resolver: Zone.resolver(records + [Zone.a(domain)], failures: failures)).inspect(Zone.name(domain))
+        await DMARCChecker(resolver: Zone.resolver(records + [Zone.a(domain)], failures: failures)).check(Zone.name(domain))
     }
 
     static func ids(_ report: DMARCDomainReport) -> Set<String> { Set(report.findings.map(\.id)) }
@@ -192,7 +192,7 @@ import Testing
     @Test func theRFC7489ViewDoesNotAskAgainWhatTheWalkAsked() async {
         let zone = Zone.resolver([Zone.txt("_dmarc.example.com", "v=DMARC1; p=reject"), Zone.a("mail.example.com")])
         let recording = RecordingResolver(zone)
-        let report = await DMARCInspector(resolver: recording).inspect(Zone.name("mail.example.com"))
+        let report = await DMARCChecker(resolver: recording).check(Zone.name("mail.example.com"))
         #expect(report.rfc9989.policy == .reject)
         #expect(report.rfc7489.policy == .reject)
         #expect(recording.txtNames == ["_dmarc.mail.example.com", "_dmarc.example.com", "_dmarc.com"])
@@ -266,7 +266,7 @@ import Testing
                                   Zone.txt("_dmarc.mail.example.com", "v=DMARC1; p=none"),
                                   Zone.txt("_dmarc.mail.example.com", "v=DMARC1; p=reject")],
                                  failures: ["_dmarc.com": .timeout])
-        let report = await DMARCInspector(resolver: zone).inspect(Zone.name("mail.example.com"))
+        let report = await DMARCChecker(resolver: zone).check(Zone.name("mail.example.com"))
         let data = try JSONEncoder().encode(report)
         #expect(try JSONDecoder().decode(DMARCDomainReport.self, from: data) == report)
         let text = String(decoding: data, as: UTF8.self)

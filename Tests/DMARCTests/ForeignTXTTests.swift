@@ -16,7 +16,7 @@ import Testing
     static let sub = Zone.name("sub.example.test")
 
     @Test func aWildcardSPFRecordAtDMARCIsSkippedAndTheOrganizationalPolicyApplies() async {
-        let report = await DMARCInspector(resolver: Zone.resolver(Self.records)).inspect(Self.sub)
+        let report = await DMARCChecker(resolver: Zone.resolver(Self.records)).check(Self.sub)
         for discovery in [report.rfc9989, report.rfc7489] {
             #expect(discovery.steps.first?.outcome == .noDMARCRecord(["v=spf1 -all"]), "\(discovery.generation)")
             #expect(discovery.status == .found)

@@ -192,3 +192,11 @@ struct TreeWalkVector: Decodable, Sendable, CustomTestStringConvertible {
         #expect(failure.kind == .deadlineExceeded)
     }
 }
+
+/// The deadline the CLI scales from `--timeout`: the walk's questions one after another.
+@Suite struct DMARCCheckerTimeoutTests {
+    @Test(arguments: [(Duration.milliseconds(300), Duration.seconds(20)), (.seconds(2), .seconds(20)), (.seconds(5), .seconds(40))])
+    func isTheWalksQuestionsTimeAndAtLeastTheDefault(perQuestion: Duration, expected: Duration) {
+        #expect(DMARCChecker.timeout(perQuestion: perQuestion) == expected)
+    }
+}

@@ -46,6 +46,18 @@ import TestSupport
         #expect(found[.dkim]?.summary.contains("x7f3") == true)
     }
 
+    /// Advice points to the caller's settings in the caller's words: the Swift API's by default.
+    @Test func adviceNamesTheSettingsAsTheCallerNamesThem() async throws {
+        let key = ResourceRecord(
+            name: Self.name("x7f3._domainkey.example.com"), data: .txt(TXTData(text: "v=DKIM1; k=rsa; p=\(Self.key)")))
+        let unknown = await Auditor(resolver: zone([key])).audit(Self.name("example.com"))
+        let fix = try #require(unknown[.dkim]?.findings.first { $0.id == "dkim.selector-unknown" }?.fix)
+        #expect(fix.contains("`Auditor.Options.selectors`") && !fix.contains("--"), "\(fix)")
+        let options = Auditor.Options(selectors: ["x7f3"], settingNames: Setting.Names { "<\($0)>" })
+        let named = await Auditor(resolver: zone([key]), options: options).audit(Self.name("example.com"))
+        #expect(named[.dkim]?.records.first?.hasSuffix("(<selector>)") == true, "\(named[.dkim]?.records ?? [])")
+    }
+
     @Test func theDMARCAreaShowsEachNameTheWalkAskedAndWhatItGave() async throws {
         let report = await Auditor(resolver: zone()).audit(Self.name("mail.example.com"))
         let records = try #require(report[.dmarc]).records
@@ -119,6 +131,42 @@ import TestSupport
         #expect(!mismatch.detail.contains("192.0.2.1"))
         #expect(recorder.count(of: DNSQuestion(Self.name("after.example.net"), .a)) == 0)
         #expect(recorder.count(of: DNSQuestion(Self.name("nowhere.example.net"), .a)) == 1)
+    }
+}
+
+/// ``AuditReport/verdict(failingAt:)``: what the CLI's exit status is made of.
+@Suite struct AuditVerdictTests {
+    static func finding(_ id: String, _ severity: Severity) -> Finding {
+        Finding(id: id, severity: severity, title: id, detail: "")
+    }
+
+    /// A real report of an empty zone, its areas replaced.
+    static func report(_ areas: [AreaReport]) async -> AuditReport {
+        var report = await Auditor(resolver: ZoneResolver(records: [])).audit(AuditorTests.name("example.com"))
+        report.areas = areas
+        return report
+    }
+
+    @Test func findingsAtOrAboveTheThresholdFail() async {
+        let report = await Self.report([AreaReport(area: .spf, summary: "", findings: [Self.finding("spf.no-all", .warning)])])
+        #expect(report.verdict(failingAt: .error) == .pass)
+        #expect(report.verdict(failingAt: .warning) == .fail)
+        #expect(report.verdict(failingAt: .info) == .fail)
+    }
+
+    @Test func anAreaThatCouldNotBeCheckedMakesItIncompleteEvenWithErrors() async {
+        let report = await Self.report([
+            AreaReport(area: .spf, summary: "", findings: [Self.finding("spf.all-pass", .error)]),
+            AreaReport(area: .mx, status: .incomplete, summary: "", findings: [Self.finding("mx.incomplete", .warning)]),
+        ])
+        #expect(report.verdict(failingAt: .error) == .incomplete)
+    }
+
+    @Test func theCouldNotBeCheckedFindingItselfNeverFails() async {
+        // DKIM found a key, so the area finished, but one selector's lookup failed.
+        let report = await Self.report([AreaReport(area: .dkim, summary: "", findings: [Self.finding("dkim.incomplete", .warning)])])
+        #expect(report.verdict(failingAt: .warning) == .pass)
+        #expect(report.verdict(failingAt: .info) == .pass)
     }
 }
 

@@ -52,7 +52,7 @@ import Testing
         report.areas[0].summary = odd
         report.areas[0].records = [odd, "", "plain"]
         report.areas[0].findings = [
-            Finding(id: "x.all", severity: .error, title: odd, detail: odd, evidence: odd, rfc: odd, fix: odd),
+            Finding(id: "x.all", severity: .error, title: odd, detail: odd, evidence: [odd, "second line"], rfc: odd, fix: odd),
             Finding(id: "x.none", severity: .info, title: "t", detail: "d"),
         ]
         report.readiness.fromDNS[0].title = odd

@@ -137,3 +137,31 @@ import Testing
         #expect(try JSONDecoder().decode(DNSQuestion.self, from: data) == question)
     }
 }
+
+/// ``DNSError`` in reports: `{"kind", "name", "type", "detail"}`, read back to the same error.
+@Suite struct DNSErrorCodingTests {
+    static let question = DNSQuestion(try! DomainName("_dmarc.example.com"), .txt)
+
+    @Test(arguments: [
+        DNSError(.timeout, question: question),
+        DNSError(.network, question: question, server: "127.0.0.1:9", detail: "connection refused (nothing listens on 127.0.0.1:9)"),
+        DNSError(.serverFailure, question: question, server: "zone files", detail: "injected failure at _dmarc.example.com."),
+        DNSError(.otherResponseCode, question: question, server: "[2001:db8::1]:53", rcode: .notImplemented),
+        DNSError(.otherResponseCode, question: question, rcode: ResponseCode(rawValue: 23), detail: "TCP: odd"),
+        DNSError(.otherResponseCode, question: question),
+        DNSError(.outsideZoneData, question: question, detail: "example.com is outside the zone files (from x)"),
+    ])
+    func roundTripsThroughItsJSONForm(error: DNSError) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(error)
+        let expected = #"{"detail":"\#(error.description)","kind":"\#(error.kind.rawValue)","name":"_dmarc.example.com","type":"TXT"}"#
+        #expect(String(decoding: data, as: UTF8.self) == expected)
+        #expect(try JSONDecoder().decode(DNSError.self, from: data) == error)
+    }
+
+    @Test func aDetailThatIsNotTheSentenceOfItsKindIsRejected() {
+        let json = #"{"detail":"DNS _dmarc.example.com. TXT: timed out","kind":"refused","name":"_dmarc.example.com","type":"TXT"}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(DNSError.self, from: Data(json.utf8)) }
+    }
+}

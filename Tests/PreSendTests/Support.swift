@@ -1,4 +1,5 @@
 import DKIM
+import DNSAudit
 import DNSCore
 import DNSLDNS
 import Foundation
@@ -80,5 +81,12 @@ enum Subprocess {
         let output = try await ProcessRunner.run(
             executable, arguments, input: input, environment: env, currentDirectory: currentDirectory)
         return (output.status, output.stdoutText, output.stderrText)
+    }
+}
+
+extension PreSendReport {
+    /// Every check that did not pass, one a line, for a failed expectation's message.
+    var unpassed: String {
+        checks.filter { $0.status != .pass }.map { "\($0.status) \($0.id): \($0.summary)" }.joined(separator: "\n")
     }
 }

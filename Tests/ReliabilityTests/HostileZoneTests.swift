@@ -109,14 +109,14 @@ import Glibc
         try await KnotServer.with(zoneDirectory: Self.zones) { server in
             let evaluator = SPFEvaluator(resolver: server.resolver(), timeout: .seconds(10))
             let started = ContinuousClock.now
-            let result = await evaluator.checkHost(
+            let result = await evaluator.evaluate(
                 ip: .v4(IPv4Address(0xCB00_7101)), domain: "bomb.hostile.test", sender: "x@bomb.hostile.test",
                 helo: "helo.example")
             #expect(result.result == .permerror, "\(result.problem ?? "")")
             #expect(result.dnsLookups <= SPFLimits.maximumDNSMechanisms + 1)
             #expect(ContinuousClock.now - started < .seconds(20))
             for (domain, expected) in [("loop", SPFResult.permerror), ("redirect", .permerror), ("mx20", .permerror)] {
-                let outcome = await evaluator.checkHost(
+                let outcome = await evaluator.evaluate(
                     ip: .v4(IPv4Address(0xCB00_7101)), domain: "\(domain).hostile.test", sender: "x@\(domain).hostile.test",
                     helo: "helo.example")
                 #expect(outcome.result == expected, "\(domain): \(outcome.result) \(outcome.problem ?? "")")

@@ -66,7 +66,7 @@ struct PyspfInteropTests {
             let evaluator = SPFEvaluator(resolver: server.resolver(), timeout: .seconds(60))
             for (check, reference) in zip(Self.checks, pyspf) {
                 let ip = try #require(IPAddress(check.ip))
-                let outcome = await evaluator.checkMailFrom(ip: ip, mailFrom: "alice@\(check.domain)", helo: "mail.\(check.domain)")
+                let outcome = await evaluator.evaluateMailFrom(ip: ip, mailFrom: "alice@\(check.domain)", helo: "mail.\(check.domain)")
                 let ours = Pyspf.Verdict(result: outcome.result.rawValue, voids: outcome.voidLookups)
                 #expect(ours == reference, "\(check.testDescription): \(outcome.trace.rendered())")
             }
@@ -83,7 +83,7 @@ struct PyspfInteropTests {
             let unlisted = Array(Self.checks.prefix(4))
             let pyspf = try await Pyspf.check(unlisted, port: server.port)
             for (check, reference) in zip(unlisted, pyspf) {
-                let analysis = await SPFAnalyzer(resolver: server.resolver()).analyze(domain: try DomainName(check.domain))
+                let analysis = await SPFChecker(resolver: server.resolver()).check(try DomainName(check.domain))
                 #expect(!analysis.incomplete)
                 let count = check.ip.contains(":") ? analysis.ipv6 : analysis.ipv4
                 #expect(count.voidLookups == reference.voids, "\(check.testDescription)")

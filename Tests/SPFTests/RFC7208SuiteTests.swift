@@ -15,7 +15,7 @@ import Testing
     func conformance(_ suiteCase: SuiteCase) async throws {
         let ip = try #require(IPAddress(suiteCase.host), "host \(suiteCase.host)")
         let evaluator = SPFEvaluator(resolver: suiteCase.resolver, timeout: .seconds(60), clock: { 1_400_000_000 })
-        let outcome = await evaluator.checkMailFrom(ip: ip, mailFrom: suiteCase.mailFrom, helo: suiteCase.helo)
+        let outcome = await evaluator.evaluateMailFrom(ip: ip, mailFrom: suiteCase.mailFrom, helo: suiteCase.helo)
         #expect(
             suiteCase.results.contains(outcome.result),
             "expected \(suiteCase.results), got \(outcome.result) (\(outcome.problem ?? "-"))\n\(outcome.trace.rendered())")

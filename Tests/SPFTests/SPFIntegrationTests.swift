@@ -20,7 +20,7 @@ struct SPFIntegrationTests {
 
     @Test func passesThroughAnIncludeChainAcrossZones() async throws {
         try await withEvaluator { spf, _ in
-            let outcome = await spf.checkMailFrom(ip: IPAddress("192.0.2.130")!, mailFrom: "alice@spf.test", helo: "mx.spf.test")
+            let outcome = await spf.evaluateMailFrom(ip: IPAddress("192.0.2.130")!, mailFrom: "alice@spf.test", helo: "mx.spf.test")
             #expect(outcome.result == .pass, "\(outcome.trace.rendered())")
             #expect(outcome.matchedTerm == "include:_spf.spf.test")
             #expect(outcome.dnsLookups == 2)
@@ -35,7 +35,7 @@ struct SPFIntegrationTests {
 
     @Test func readsTheRecordPastItsFirst255ByteString() async throws {
         try await withEvaluator { spf, _ in
-            let outcome = await spf.checkMailFrom(ip: IPAddress("203.0.113.18")!, mailFrom: "alice@spf.test", helo: "mx.spf.test")
+            let outcome = await spf.evaluateMailFrom(ip: IPAddress("203.0.113.18")!, mailFrom: "alice@spf.test", helo: "mx.spf.test")
             #expect(outcome.result == .pass, "\(outcome.trace.rendered())")
             #expect(outcome.matchedTerm == "ip4:203.0.113.18")
             #expect((outcome.trace.record?.utf8.count ?? 0) > 255)
@@ -44,7 +44,7 @@ struct SPFIntegrationTests {
 
     @Test func anIPv6ClientFailsWithAVoidLookupForTheHostWithoutAAAA() async throws {
         try await withEvaluator { spf, _ in
-            let outcome = await spf.checkMailFrom(ip: IPAddress("2001:db8:99::1")!, mailFrom: "alice@spf.test", helo: "mx.spf.test")
+            let outcome = await spf.evaluateMailFrom(ip: IPAddress("2001:db8:99::1")!, mailFrom: "alice@spf.test", helo: "mx.spf.test")
             #expect(outcome.result == .fail, "\(outcome.trace.rendered())")
             #expect(outcome.voidLookups == 1)
             #expect(outcome.dnsLookups == 4)
@@ -53,14 +53,14 @@ struct SPFIntegrationTests {
 
     @Test func aServfailInsideAnIncludeIsTemperror() async throws {
         try await withEvaluator { spf, _ in
-            let outcome = await spf.checkMailFrom(ip: IPAddress("192.0.2.1")!, mailFrom: "bob@temp.spf.test", helo: "mx.spf.test")
+            let outcome = await spf.evaluateMailFrom(ip: IPAddress("192.0.2.1")!, mailFrom: "bob@temp.spf.test", helo: "mx.spf.test")
             #expect(outcome.result == .temperror, "\(outcome.trace.rendered())")
         }
     }
 
     @Test func staticAnalysisWalksTheTree() async throws {
         try await withEvaluator { _, server in
-            let analysis = await SPFAnalyzer(resolver: server.resolver()).analyze(domain: try DomainName("spf.test"))
+            let analysis = await SPFChecker(resolver: server.resolver()).check(try DomainName("spf.test"))
             #expect(!analysis.incomplete)
             #expect(analysis.ipv4 == SPFLookupCount(dnsLookups: 4, voidLookups: 0))
             #expect(analysis.ipv6 == SPFLookupCount(dnsLookups: 4, voidLookups: 1))

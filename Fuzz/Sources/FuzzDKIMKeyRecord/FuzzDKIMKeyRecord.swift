@@ -6,7 +6,7 @@ import DKIM
 public func fuzzDKIMKeyRecord(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: count), as: UTF8.self)
     guard let record = try? DKIMKeyRecord.parse(text) else { return 0 }
-    _ = DKIMKeyLint.lint(record)
+    _ = DKIMKeyLint.findings(for: record)
     for algorithm in DKIMKeyAlgorithm.allCases {
         if let key = try? DKIMPublicKey(algorithm: algorithm, data: record.publicKeyData) { _ = key.bits }
     }

@@ -9,8 +9,8 @@ public func fuzzSPFRecord(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: count))
     guard let record = try? SPFRecord.parse(bytes: bytes) else { return 0 }
     let domain = try! DomainName("example.com")
-    _ = SPFLint.recordFindings(record, domain: domain)
-    _ = SPFLint.sizeFindings(domain: domain, txt: TXTData(strings: [bytes]))
+    _ = SPFLint.findings(for: record, domain: domain)
+    _ = SPFLint.findings(forText: TXTData(strings: [bytes]), domain: domain)
     let values = [
         MacroValues(
             sender: "strong-bad@email.example.com", localPart: "strong-bad", senderDomain: "email.example.com",

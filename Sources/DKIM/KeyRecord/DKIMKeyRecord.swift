@@ -106,3 +106,18 @@ public struct DKIMKeyRecord: Sendable, Hashable {
         value.split(separator: ":").map { $0.filter { !$0.isWhitespace } }.filter { !$0.isEmpty }
     }
 }
+
+extension DKIMKeyRecord {
+    /// Questions' time one key fetch is given: an answer can take a few questions (a retry, the
+    /// provider's name behind a CNAME at the selector, TCP after a truncated UDP answer).
+    public static let questionsPerLookup = 4
+    /// The least time key fetching is given, however short the questions.
+    public static let minimumLookupTimeout: Duration = .seconds(5)
+
+    /// The deadline of fetching key records (``DKIMVerifier``, ``DKIMKeyChecker``) when each DNS
+    /// question may take `perQuestion`: ``questionsPerLookup`` questions' time, at least
+    /// ``minimumLookupTimeout``.
+    public static func lookupTimeout(perQuestion: Duration) -> Duration {
+        max(minimumLookupTimeout, perQuestion * questionsPerLookup)
+    }
+}

@@ -1,4 +1,5 @@
 import DNSCore
+import MailAuthCore
 import Foundation
 
 /// What to sign with, and how: one DKIM-Signature field.
@@ -65,7 +66,7 @@ public struct DKIMSigningOutput: Sendable {
     public var message: MailMessage
     /// The new fields, in the order they were prepended (first configuration first).
     public var signatureFields: [HeaderField]
-    public var warnings: [DKIMKeyLint]
+    public var warnings: [Finding]
 }
 
 /// Signs messages with one or more keys in one pass (RFC 6376 §5; RFC 8463).
@@ -98,7 +99,7 @@ public struct DKIMSigner: Sendable {
         guard !configurations.isEmpty else { throw DKIMSigningError("no signing configuration given") }
         do { try message.validateFromField() } catch { throw DKIMSigningError("cannot sign: \(error.message)") }
         var fields: [HeaderField] = []
-        var warnings: [DKIMKeyLint] = []
+        var warnings: [Finding] = []
         var bodyHashes: [Canonicalization: (hash: [UInt8], length: Int)] = [:]
         for configuration in configurations {
             let body: (hash: [UInt8], length: Int)
@@ -135,9 +136,9 @@ public struct DKIMSigner: Sendable {
     static func signature(
         for message: MailMessage, _ configuration: DKIMSigningConfiguration, bodyHash: [UInt8], bodyLength: Int,
         now: Date
-    ) throws(DKIMSigningError) -> (HeaderField, [DKIMKeyLint]) {
+    ) throws(DKIMSigningError) -> (HeaderField, [Finding]) {
         let key = configuration.key
-        var warnings: [DKIMKeyLint] = []
+        var warnings: [Finding] = []
         if key.algorithm == .rsa {
             guard (DKIMPrivateKey.minimumRSABits...DKIMPrivateKey.maximumRSABits).contains(key.bits) else {
                 throw DKIMSigningError(

@@ -1,6 +1,8 @@
 // Flat JSON for the enums with associated values: `{"kind": "record", "record": {…}}` rather than
 // Swift's default `{"record": {"_0": {…}}}`, so programs reading `--format json` see documented fields.
 
+import DNSCore
+
 private enum FlatKeys: String, CodingKey {
     case kind, texts, record, error, failure, reason
 }
@@ -42,7 +44,7 @@ extension TreeWalk.Outcome {
         case "multipleRecords": self = .multipleRecords(try container.decode([String].self, forKey: .texts))
         case "record": self = .record(try container.decode(DMARCRecord.self, forKey: .record))
         case "invalidRecord": self = .invalidRecord(try container.decode(DMARCRecordError.self, forKey: .error))
-        case "temporaryError": self = .temporaryError(try container.decode(DNSFailure.self, forKey: .failure))
+        case "temporaryError": self = .temporaryError(try container.decode(DNSError.self, forKey: .failure))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome \(other)")
         }
@@ -76,7 +78,7 @@ extension PolicyDiscovery.Status {
         case "found": self = .found
         case "noRecord": self = .noRecord
         case "notApplied": self = .notApplied(try container.decode(DMARCRecord.Processing.Reason.self, forKey: .reason))
-        case "temporaryError": self = .temporaryError(try container.decode(DNSFailure.self, forKey: .failure))
+        case "temporaryError": self = .temporaryError(try container.decode(DNSError.self, forKey: .failure))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown status \(other)")
         }

@@ -44,7 +44,7 @@ public struct PolicyDiscovery: Sendable, Hashable, Codable {
         /// (RFC 9989 §4.10.1), or no `p` and no valid `rua` (RFC 7489 §6.6.3).
         case notApplied(DMARCRecord.Processing.Reason)
         /// A DNS failure kept discovery from finishing: a temporary error, never "no record".
-        case temporaryError(DNSFailure)
+        case temporaryError(DNSError)
     }
 
     /// Where the applied record was published.
@@ -208,7 +208,7 @@ public struct DMARCDiscoverer: Sendable {
 
     /// Whether `domain` exists for DMARC: a Non-existent Domain has NXDOMAIN or NODATA for A, AAAA
     /// and MX (RFC 9989 §3.2.13).
-    static func exists(_ domain: DomainName, resolver: any DNSResolver) async -> Result<Bool, DNSFailure> {
+    static func exists(_ domain: DomainName, resolver: any DNSResolver) async -> Result<Bool, DNSError> {
         for type in [RecordType.a, .aaaa, .mx] {
             do {
                 let response = try await resolver.query(domain, type)
@@ -218,7 +218,7 @@ public struct DMARCDiscoverer: Sendable {
                 case .nodata: continue
                 }
             } catch {
-                return .failure(DNSFailure(error))
+                return .failure(error)
             }
         }
         return .success(false)

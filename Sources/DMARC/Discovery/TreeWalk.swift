@@ -1,28 +1,5 @@
 import DNSCore
 
-/// A DNS failure met during discovery, kept as a value for reports.
-///
-/// A failure is a temporary error, never "no record" (RFC 9989 §4.10.1 leaves its handling to the
-/// receiver; the audit reports the check as incomplete).
-public struct DNSFailure: Error, Sendable, Hashable, Codable, CustomStringConvertible {
-    public var kind: DNSError.Kind
-    /// The name that was asked.
-    public var name: DomainName
-    /// The record type that was asked (`TXT`, `A`, …).
-    public var type: String
-    /// The resolver's description of the failure.
-    public var detail: String
-
-    public init(_ error: DNSError) {
-        kind = error.kind
-        name = error.question.name
-        type = "\(error.question.type)"
-        detail = error.description
-    }
-
-    public var description: String { detail }
-}
-
 /// The RFC 9989 DNS Tree Walk from one name (RFC 9989 §4.10): every `_dmarc` query made, what each
 /// returned, why the walk stopped, and the Organizational Domain it selects (§4.10.2).
 public struct TreeWalk: Sendable, Hashable, Codable {
@@ -67,8 +44,9 @@ public struct TreeWalk: Sendable, Hashable, Codable {
         case multipleRecords([String])
         /// `_dmarc.<domain>` would be longer than a DNS name can be, so it cannot exist.
         case nameTooLong
-        /// The query failed; the walk stopped there.
-        case temporaryError(DNSFailure)
+        /// The query failed; the walk stopped there. A failure is a temporary error, never "no
+        /// record" (RFC 9989 §4.10.1 leaves its handling to the receiver).
+        case temporaryError(DNSError)
     }
 
     /// Why a walk ended.
@@ -87,7 +65,7 @@ public struct TreeWalk: Sendable, Hashable, Codable {
     public var isComplete: Bool { stop != .temporaryError }
 
     /// The DNS failure that stopped the walk, if one did.
-    public var failure: DNSFailure? {
+    public var failure: DNSError? {
         for step in steps { if case .temporaryError(let failure) = step.outcome { return failure } }
         return nil
     }
@@ -170,7 +148,7 @@ public struct TreeWalk: Sendable, Hashable, Codable {
         do {
             response = try await resolver.query(name, .txt)
         } catch {
-            return .temporaryError(DNSFailure(error))
+            return .temporaryError(error)
         }
         switch response.outcome {
         case .nxdomain: return .nxdomain
@@ -200,7 +178,7 @@ extension TreeWalk.Outcome: CustomStringConvertible {
         case .invalidRecord(let error): "invalid DMARC record: \(error.message)"
         case .multipleRecords(let texts): "\(texts.count) DMARC records, all discarded"
         case .nameTooLong: "longer than a DNS name can be"
-        case .temporaryError(let failure): "DNS failure: \(failure.detail)"
+        case .temporaryError(let failure): "DNS failure: \(failure)"
         }
     }
 }

@@ -24,7 +24,7 @@ public struct AlignmentCheck: Sendable, Hashable, Codable {
     /// Whether the identifier passed and is aligned: the one thing DMARC counts.
     public var aligned: Bool
     /// A DNS failure that kept the Organizational Domains from being known.
-    public var failure: DNSFailure?
+    public var failure: DNSError?
     /// Why, for a person.
     public var explanation: String
 }
@@ -38,7 +38,7 @@ public enum AuthenticationResult: String, Sendable, Hashable, Codable, CaseItera
 actor OrganizationalDomainCache {
     private let discoverer: DMARCDiscoverer
     private let resolver: any DNSResolver
-    private var walks: [DomainName: Result<DomainName, DNSFailure>] = [:]
+    private var walks: [DomainName: Result<DomainName, DNSError>] = [:]
 
     init(discoverer: DMARCDiscoverer, resolver: any DNSResolver, seed: [DomainName: DomainName] = [:]) {
         self.discoverer = discoverer
@@ -46,14 +46,14 @@ actor OrganizationalDomainCache {
         for (domain, organizational) in seed { walks[domain] = .success(organizational) }
     }
 
-    func organizationalDomain(of domain: DomainName, generation: DMARCGeneration) async -> Result<DomainName, DNSFailure> {
+    func organizationalDomain(of domain: DomainName, generation: DMARCGeneration) async -> Result<DomainName, DNSError> {
         switch generation {
         case .rfc7489:
             return .success(discoverer.publicSuffixList.organizationalDomain(of: domain))
         case .rfc9989:
             if let known = walks[domain] { return known }
             let walk = await TreeWalk.walk(from: domain, resolver: resolver)
-            let result: Result<DomainName, DNSFailure> = walk.failure.map { .failure($0) } ?? .success(walk.organizationalDomain)
+            let result: Result<DomainName, DNSError> = walk.failure.map { .failure($0) } ?? .success(walk.organizationalDomain)
             walks[domain] = result
             return result
         }

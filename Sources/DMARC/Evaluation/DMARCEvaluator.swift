@@ -68,7 +68,7 @@ public struct DMARCEvaluation: Sendable, Hashable, Codable {
     /// RFC 7489 only, when `pct` is below 100 and the message failed.
     public var sampling: Sampling?
     /// The DNS failure behind a `temperror`.
-    public var failure: DNSFailure?
+    public var failure: DNSError?
 
     /// The identifiers that aligned and passed.
     public var alignedIdentifiers: [AlignmentCheck] { checks.filter(\.aligned) }

@@ -8,13 +8,13 @@ struct Incomplete: Error {
 
 extension Finding {
     /// The finding every area gives when DNS failures kept it from finishing.
-    static func incomplete(_ area: AuditArea, _ error: DNSError) -> Finding {
+    static func incomplete(_ area: AuditArea, _ error: DNSError, names: Setting.Names) -> Finding {
         Finding(
-            id: "\(area.rawValue).incomplete", severity: .warning,
+            id: area.incompleteFindingID, severity: .warning,
             title: "\(area.title) could not be checked: DNS failure",
             detail: "\(error). This is not a missing record: the answer never arrived, so nothing is known.",
-            evidence: nil, rfc: "RFC 2308 §2",
-            fix: "Check the domain's nameservers (they must answer for this name), or retry with --nameserver.")
+            rfc: "RFC 2308 §2",
+            fix: "Check the domain's nameservers (they must answer for this name), or retry with \(names[.nameserver]).")
     }
 
     /// The finding an area gives when its record's name (`prefix.<domain>`) would be longer than
@@ -24,7 +24,7 @@ extension Finding {
             id: "\(area.rawValue).name-too-long", severity: .info,
             title: "\(area.title) record name would be too long",
             detail: "\(prefix).\(domain) is longer than 253 octets, so no \(area.title) record can be published for \(domain).",
-            evidence: nil, rfc: "RFC 1035 §2.3.4", fix: nil)
+            rfc: "RFC 1035 §2.3.4", fix: nil)
     }
 }
 

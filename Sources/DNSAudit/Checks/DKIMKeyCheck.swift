@@ -34,6 +34,7 @@ struct DKIMKeyCheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
     let selectors: [String]
     let mxHosts: [DomainName]
     let spfDomains: [String]
@@ -48,7 +49,26 @@ struct DKIMKeyCheck {
 
     struct Candidate: Hashable {
         var selector: String
-        var source: String
+        var source: Source
+    }
+
+    /// Why a selector is tried.
+    enum Source: Hashable, Sendable {
+        /// The caller named it (``Auditor/Options/selectors``).
+        case named
+        /// A mail provider seen in the MX set or the SPF tree uses it (``providers``).
+        case provider(String)
+        /// It is one of ``commonSelectors``.
+        case common
+    }
+
+    /// The source as the report's records show it, after the record: `(SendGrid)`.
+    func label(_ source: Source) -> String {
+        switch source {
+        case .named: names[.selector]
+        case .provider(let name): name
+        case .common: "common selector"
+        }
     }
 
     /// ``providers`` with their names parsed once.
@@ -59,7 +79,7 @@ struct DKIMKeyCheck {
         }
 
     func candidates() -> (selectors: [Candidate], providers: [String]) {
-        var list: [Candidate] = selectors.map { Candidate(selector: $0, source: "--selector") }
+        var list: [Candidate] = selectors.map { Candidate(selector: $0, source: .named) }
         var found: [String] = []
         let spfNames = spfDomains.compactMap { try? DomainName(dnsName: $0) }
         for provider in Self.providerNames {
@@ -67,16 +87,16 @@ struct DKIMKeyCheck {
             let viaSPF = spfNames.contains { spf in provider.spf.contains { spf.isSubdomain(of: $0) } }
             guard viaMX || viaSPF else { continue }
             found.append(provider.name)
-            list += provider.selectors.map { Candidate(selector: $0, source: provider.name) }
+            list += provider.selectors.map { Candidate(selector: $0, source: .provider(provider.name)) }
         }
-        list += Self.commonSelectors.map { Candidate(selector: $0, source: "common selector") }
+        list += Self.commonSelectors.map { Candidate(selector: $0, source: .common) }
         var seen: Set<String> = []
         return (list.filter { seen.insert($0.selector.lowercased()).inserted }, found)
     }
 
     struct Probe: Sendable {
         var candidate: String
-        var source: String
+        var source: Source
         var outcome: Swift.Result<DNSResponse, DNSError>
     }
 
@@ -93,7 +113,7 @@ struct DKIMKeyCheck {
         if case .success(let response) = probeResult, response.outcome == .nxdomain { provenAbsent = true }
         // Every remaining selector at once, as one batch; one whose name would be too long is
         // not asked.
-        let asked = (provenAbsent ? candidates.filter { $0.source == "--selector" } : candidates)
+        let asked = (provenAbsent ? candidates.filter { $0.source == .named } : candidates)
             .compactMap { candidate in (try? base.prepending(candidate.selector)).map { (candidate, $0) } }
         let outcomes = await resolver.queryAll(asked.map { DNSQuestion($0.1, .txt) })
         let probes = zip(asked, outcomes).map { asked, outcome in
@@ -112,12 +132,12 @@ struct DKIMKeyCheck {
             case .success(let response) where response.outcome == .nxdomain && !response.cnameChain.isEmpty:
                 let name = "\(probe.candidate)._domainkey.\(domain)"
                 let chain = ([name] + response.cnameChain.map(\.description)).joined(separator: " → ")
-                dangling.append("\(chain) (NXDOMAIN; \(probe.source))")
+                dangling.append("\(chain) (NXDOMAIN; \(label(probe.source)))")
                 findings.append(Finding(
                     id: "dkim.selector-dangling", severity: .warning,
                     title: "DKIM selector \(probe.candidate) is a CNAME to a name that does not exist",
                     detail: "Mail signed with s=\(probe.candidate) fails DKIM (no key, RFC 6376 §6.1.2). A dangling alias also hands the selector to whoever can create \(response.canonicalName), for instance a new account at the provider.",
-                    evidence: "\(chain) → NXDOMAIN", rfc: "RFC 6376 §3.6.2.2; RFC 1034 §3.6.2",
+                    evidence: ["\(chain) → NXDOMAIN"], rfc: "RFC 6376 §3.6.2.2; RFC 1034 §3.6.2",
                     fix: "Finish the provider's DKIM set-up so it publishes the key, or delete the CNAME if nothing signs with this selector."))
             case .success(let response):
                 let texts = response.txt.map(\.joined).filter { Self.looksLikeKey($0) }
@@ -126,12 +146,12 @@ struct DKIMKeyCheck {
                         id: "dkim.key.multiple-records", severity: .error,
                         title: "Several DKIM key records at selector \(probe.candidate)",
                         detail: "Verifiers may pick any of them (RFC 6376 §3.6.2.2), so signatures verify only some of the time.",
-                        evidence: texts.joined(separator: "\n"), rfc: "RFC 6376 §3.6.2.2",
+                        evidence: texts, rfc: "RFC 6376 §3.6.2.2",
                         fix: "Keep exactly one key record per selector; publish a new key at a new selector."))
                 }
                 for text in texts {
                     let name = "\(probe.candidate)._domainkey.\(domain)"
-                    records.append("\(name) TXT \"\(text)\" (\(probe.source))")
+                    records.append("\(name) TXT \"\(text)\" (\(label(probe.source)))")
                     findings += lint(text, selector: probe.candidate, name: name, usable: &usable)
                 }
             }
@@ -149,26 +169,26 @@ struct DKIMKeyCheck {
                 findings.append(Finding(
                     id: "dkim.no-keys", severity: .error, title: "No DKIM keys are published",
                     detail: "_domainkey.\(domain) does not exist (NXDOMAIN), so no selector below it can hold a key (RFC 8020 §2). Mail from \(domain) cannot carry a DKIM signature that aligns with it.",
-                    evidence: "_domainkey.\(domain) TXT → NXDOMAIN", rfc: "RFC 6376 §3.6.2.1; RFC 8020 §2",
+                    evidence: ["_domainkey.\(domain) TXT → NXDOMAIN"], rfc: "RFC 6376 §3.6.2.1; RFC 8020 §2",
                     fix: "Generate a key (`dnsaudit dkim keygen`), publish its TXT record at <selector>._domainkey.\(domain), and sign with it."))
             } else {
                 findings.append(Finding(
                     id: "dkim.selector-unknown", severity: .warning, title: "No DKIM key found at the selectors tried",
                     detail: "No key at the \(candidates.count) selectors tried\(providerNote). Selectors cannot be listed from DNS, so a key may exist elsewhere: this is unknown, not missing.",
-                    evidence: "tried: " + candidates.prefix(12).map(\.selector).joined(separator: ", ") + (candidates.count > 12 ? ", …" : ""),
+                    evidence: ["tried: " + candidates.prefix(12).map(\.selector).joined(separator: ", ") + (candidates.count > 12 ? ", …" : "")],
                     rfc: "RFC 6376 §3.6.2.1",
-                    fix: "Re-run with --selector SELECTOR (the s= of a DKIM-Signature header in mail you sent)."))
+                    fix: "Re-run with \(names[.selector]) SELECTOR (the s= of a DKIM-Signature header in mail you sent)."))
             }
         }
         if !usable.isEmpty && usable.allSatisfy({ $0.algorithm == .ed25519 }) {
             findings.append(Finding(
                 id: "dkim.ed25519-only", severity: .warning, title: "Only Ed25519 keys found",
                 detail: "Gmail and several other receivers do not verify ed25519-sha256 signatures (RFC 8463); mail signed only with Ed25519 has no DKIM pass there.",
-                evidence: usable.map(\.selector).joined(separator: ", "), rfc: "RFC 8463 §4; RFC 6376 §3.3",
+                evidence: [usable.map(\.selector).joined(separator: ", ")], rfc: "RFC 8463 §4; RFC 6376 §3.3",
                 fix: "Also sign with an RSA-2048 key (dual signing), published at a second selector."))
         }
         if !failures.isEmpty {
-            findings.append(.incomplete(.dkim, failures[0]))
+            findings.append(.incomplete(.dkim, failures[0], names: names))
         }
         let summary: String
         if !usable.isEmpty {
@@ -194,7 +214,8 @@ struct DKIMKeyCheck {
     }
 
     /// The findings of one published key record: the DKIM module's key lints (``DKIMKeyLint``),
-    /// as audit findings with a fix. A key with no error-level lint counts as usable.
+    /// reweighed for the audit, with where the record is and a fix. A key with no error-level
+    /// finding counts as usable.
     func lint(_ text: String, selector: String, name: String, usable: inout [(selector: String, algorithm: DKIMKeyAlgorithm)]) -> [Finding] {
         let evidence = "\(name) TXT \"\(text)\""
         let record: DKIMKeyRecord
@@ -204,14 +225,14 @@ struct DKIMKeyCheck {
             return [Finding(
                 id: "dkim.key.syntax", severity: .error, title: "DKIM key at \(selector) is malformed",
                 detail: "\(error.pointer)\nVerifiers treat this as no key: signatures with s=\(selector) fail (permerror).",
-                evidence: evidence, rfc: "RFC 6376 §3.6.1", fix: "Republish the record exactly as the key tool printed it.")]
+                evidence: [evidence], rfc: "RFC 6376 §3.6.1", fix: "Republish the record exactly as the key tool printed it.")]
         }
         var findings: [Finding] = []
-        for lint in DKIMKeyLint.lint(record) where lint.id != "dkim.key.ed25519-only" {
+        for lint in DKIMKeyLint.findings(for: record) where lint.id != "dkim.key.ed25519-only" {
             let (severity, fix) = Self.auditView(of: lint)
             findings.append(Finding(
-                id: lint.id, severity: severity, title: "DKIM key at \(selector): \(lint.message)",
-                detail: "Published at \(name).", evidence: evidence, rfc: lint.rfc, fix: fix))
+                id: lint.id, severity: severity, title: "DKIM key at \(selector): \(lint.title)",
+                detail: "Published at \(name).", evidence: [evidence], rfc: lint.rfc, fix: fix))
         }
         if let algorithm = record.keyAlgorithm, !record.isRevoked, !findings.contains(where: { $0.severity == .error }) {
             usable.append((selector, algorithm))
@@ -220,7 +241,7 @@ struct DKIMKeyCheck {
     }
 
     /// How the audit weighs a key lint, and what to do about it.
-    static func auditView(of lint: DKIMKeyLint) -> (Severity, String?) {
+    static func auditView(of lint: Finding) -> (Severity, String?) {
         switch lint.id {
         case "dkim.key.revoked":
             // A retired selector is normal; it only matters if mail is still signed with it.
@@ -240,7 +261,7 @@ struct DKIMKeyCheck {
         case "dkim.key.undecodable":
             return (.error, "Republish p= as the base64 of the public key, with no quotes or spaces inside.")
         default:
-            return (lint.level, nil)
+            return (lint.severity, nil)
         }
     }
 }

@@ -16,8 +16,8 @@ struct DMARCAreaCheck {
     }
 
     func run() async -> Result {
-        let inspection = await DMARCInspector(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
-            .inspect(domain)
+        let inspection = await DMARCChecker(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
+            .check(domain)
         let modern = inspection.rfc9989
         let records = modern.steps.map { "RFC 9989 walk: \($0)" }
         let summary: String
@@ -31,7 +31,7 @@ struct DMARCAreaCheck {
         }
         let report = AreaReport(
             area: .dmarc, status: inspection.isComplete ? nil : .incomplete, summary: summary, records: records,
-            findings: inspection.findings.map(\.finding))
+            findings: inspection.findings)
         return Result(report: report, inspection: inspection)
     }
 }

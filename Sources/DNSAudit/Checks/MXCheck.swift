@@ -19,13 +19,14 @@ struct MXCheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run() async -> Result {
         do {
             return try await check()
         } catch {
             return Result(
-                report: AreaReport(area: .mx, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.mx, error.error)]),
+                report: AreaReport(area: .mx, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.mx, error.error, names: names)]),
                 exchanges: [], domainExists: true)
         }
     }
@@ -58,13 +59,13 @@ struct MXCheck {
                 findings.append(Finding(
                     id: "mx.null", severity: .info, title: "Null MX: the domain accepts no mail",
                     detail: "\(domain) publishes a null MX (RFC 7505): it receives no mail. Mail it sends cannot get bounces.",
-                    evidence: records.joined(separator: "\n"), rfc: "RFC 7505 §3",
+                    evidence: records, rfc: "RFC 7505 §3",
                     fix: "Nothing, if the domain is not meant to receive mail."))
             } else {
                 findings.append(Finding(
                     id: "mx.null-mixed", severity: .error, title: "Null MX mixed with other MX records",
                     detail: "A null MX must be the only MX record, with preference 0 (RFC 7505 §3).",
-                    evidence: records.joined(separator: "\n"), rfc: "RFC 7505 §3",
+                    evidence: records, rfc: "RFC 7505 §3",
                     fix: "Remove the `MX 0 .` record, or remove every other MX record."))
             }
             let summary = mx.count == 1 ? "null MX (receives no mail)" : "null MX mixed with hosts"
@@ -76,7 +77,7 @@ struct MXCheck {
             findings.append(Finding(
                 id: "mx.duplicate-preference", severity: .info, title: "Several MX hosts share preference \(preference)",
                 detail: "\(hosts.map(\.description).joined(separator: ", ")) share preference \(preference): senders pick among them at random. Fine for load sharing; a mistake if one was meant as a backup.",
-                evidence: records.joined(separator: "\n"), rfc: "RFC 5321 §5.1",
+                evidence: records, rfc: "RFC 5321 §5.1",
                 fix: "Give a backup host a higher preference number than the primary."))
         }
         let sorted = mx.sorted { ($0.preference, $0.exchange) < ($1.preference, $1.exchange) }
@@ -105,7 +106,7 @@ struct MXCheck {
                 findings.append(Finding(
                     id: "mx.target-ip-address", severity: .error, title: "MX target \(name) is an IP address",
                     detail: "An MX record must name a host, not an address (RFC 7505 §3 / RFC 5321 §5.1); many senders will not deliver to it.",
-                    evidence: "MX \(host.preference) \(name)", rfc: "RFC 5321 §5.1",
+                    evidence: ["MX \(host.preference) \(name)"], rfc: "RFC 5321 §5.1",
                     fix: "Point the MX at a host name that has an A/AAAA record."))
                 continue
             }
@@ -118,14 +119,14 @@ struct MXCheck {
                 findings.append(Finding(
                     id: "mx.target-cname", severity: .warning, title: "MX target \(name) is a CNAME",
                     detail: "RFC 2181 §10.3 forbids an MX pointing at an alias; some senders refuse or misroute it.",
-                    evidence: "MX \(host.preference) \(name)", rfc: "RFC 2181 §10.3",
+                    evidence: ["MX \(host.preference) \(name)"], rfc: "RFC 2181 §10.3",
                     fix: "Point the MX at the canonical name the CNAME leads to."))
             }
             if resolution.addresses.isEmpty {
                 findings.append(Finding(
                     id: "mx.target-no-address", severity: .error, title: "MX target \(name) has no address",
                     detail: "\(name) has no A or AAAA record\(resolution.nxdomain ? " (the name does not exist)" : ""): senders cannot deliver to it.",
-                    evidence: "MX \(host.preference) \(name)", rfc: "RFC 5321 §5.1",
+                    evidence: ["MX \(host.preference) \(name)"], rfc: "RFC 5321 §5.1",
                     fix: "Publish an A/AAAA record for \(name), or remove it from the MX set."))
             }
             records += resolution.records
@@ -160,7 +161,7 @@ struct MXCheck {
                 fix: "Make the PTR name's A/AAAA record include the address."))
         }
         if let incomplete {
-            findings.append(.incomplete(.mx, incomplete))
+            findings.append(.incomplete(.mx, incomplete, names: names))
         }
         let summary = "\(mx.count) MX host\(mx.count == 1 ? "" : "s"): " + sorted.prefix(3).map { "\($0.preference) \($0.exchange)" }.joined(separator: ", ") + (sorted.count > 3 ? ", …" : "")
         let report = AreaReport(

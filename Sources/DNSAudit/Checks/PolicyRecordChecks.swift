@@ -9,10 +9,11 @@ struct MTASTSCheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run() async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.mtaSts, at: Self.prefix, of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.mtaSts, at: Self.prefix, of: domain, resolver: resolver, names: names) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }
@@ -27,7 +28,7 @@ struct MTASTSCheck {
             findings.append(Finding(
                 id: "mta-sts.none", severity: .info, title: "No MTA-STS",
                 detail: "Without MTA-STS, senders deliver to \(domain) over TLS only opportunistically; an attacker on the path can strip it.",
-                evidence: all.isEmpty ? nil : all.joined(separator: "\n"), rfc: "RFC 8461 §3",
+                evidence: all, rfc: "RFC 8461 §3",
                 fix: "Publish `_mta-sts.\(domain) TXT \"v=STSv1; id=20260101\"` and a policy file at https://mta-sts.\(domain)/.well-known/mta-sts.txt."))
             return AreaReport(area: .mtaSts, summary: "not published", records: all, findings: findings)
         }
@@ -35,7 +36,7 @@ struct MTASTSCheck {
             findings.append(Finding(
                 id: "mta-sts.multiple", severity: .error, title: "Several MTA-STS records",
                 detail: "\(records.count) TXT records start with v=STSv1; senders treat that as no MTA-STS (RFC 8461 §3.1).",
-                evidence: records.joined(separator: "\n"), rfc: "RFC 8461 §3.1", fix: "Keep exactly one v=STSv1 record."))
+                evidence: records, rfc: "RFC 8461 §3.1", fix: "Keep exactly one v=STSv1 record."))
             return AreaReport(area: .mtaSts, summary: "several records", records: records, findings: findings + [notFetched])
         }
         let record = records[0]
@@ -45,18 +46,18 @@ struct MTASTSCheck {
             if ids.count != 1 {
                 findings.append(Finding(
                     id: "mta-sts.syntax", severity: .error, title: "MTA-STS record needs exactly one id",
-                    detail: "The record has \(ids.count) id fields; senders ignore it.", evidence: record, rfc: "RFC 8461 §3.1",
+                    detail: "The record has \(ids.count) id fields; senders ignore it.", evidence: [record], rfc: "RFC 8461 §3.1",
                     fix: "Write `v=STSv1; id=<1 to 32 letters or digits>`, changing id whenever the policy changes."))
             } else if !(1...32).contains(ids[0].value.count) || !ids[0].value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
                 findings.append(Finding(
                     id: "mta-sts.syntax", severity: .error, title: "MTA-STS id is not 1–32 letters or digits",
-                    detail: "id=\(ids[0].value) is invalid; senders ignore the record.", evidence: record, rfc: "RFC 8461 §3.1",
+                    detail: "id=\(ids[0].value) is invalid; senders ignore the record.", evidence: [record], rfc: "RFC 8461 §3.1",
                     fix: "Use an id of 1 to 32 letters and digits, such as a date: id=20260101."))
             }
         } else {
             findings.append(Finding(
                 id: "mta-sts.syntax", severity: .error, title: "MTA-STS record is malformed",
-                detail: "The record must start with `v=STSv1;` followed by `id=…` fields.", evidence: record, rfc: "RFC 8461 §3.1",
+                detail: "The record must start with `v=STSv1;` followed by `id=…` fields.", evidence: [record], rfc: "RFC 8461 §3.1",
                 fix: "Write `v=STSv1; id=20260101`."))
         }
         // The policy host must exist for the policy to be fetched.
@@ -66,7 +67,7 @@ struct MTASTSCheck {
                 findings.append(Finding(
                     id: "mta-sts.policy-host-missing", severity: .error, title: "mta-sts.\(domain) has no address",
                     detail: "The record announces a policy, but the host that serves it, mta-sts.\(domain), has no A or AAAA record; senders cannot fetch it.",
-                    evidence: record, rfc: "RFC 8461 §3.3", fix: "Publish mta-sts.\(domain) pointing at an HTTPS server with the policy file."))
+                    evidence: [record], rfc: "RFC 8461 §3.3", fix: "Publish mta-sts.\(domain) pointing at an HTTPS server with the policy file."))
             }
         }
         findings.append(notFetched)
@@ -81,10 +82,11 @@ struct TLSRPTCheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run() async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.tlsRpt, at: Self.prefix, of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.tlsRpt, at: Self.prefix, of: domain, resolver: resolver, names: names) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }
@@ -99,7 +101,7 @@ struct TLSRPTCheck {
             return AreaReport(area: .tlsRpt, summary: "several records", records: records, findings: [Finding(
                 id: "tls-rpt.multiple", severity: .error, title: "Several TLS-RPT records",
                 detail: "\(records.count) records start with v=TLSRPTv1; senders ignore them all (RFC 8460 §3).",
-                evidence: records.joined(separator: "\n"), rfc: "RFC 8460 §3", fix: "Keep exactly one.")])
+                evidence: records, rfc: "RFC 8460 §3", fix: "Keep exactly one.")])
         }
         let record = records[0]
         var findings: [Finding] = []
@@ -108,7 +110,7 @@ struct TLSRPTCheck {
         if fields == nil || fields?.first?.name != "v" || rua.count != 1 {
             findings.append(Finding(
                 id: "tls-rpt.syntax", severity: .error, title: "TLS-RPT record is malformed",
-                detail: "It must be `v=TLSRPTv1;` followed by exactly one rua= field.", evidence: record, rfc: "RFC 8460 §3",
+                detail: "It must be `v=TLSRPTv1;` followed by exactly one rua= field.", evidence: [record], rfc: "RFC 8460 §3",
                 fix: "Write `v=TLSRPTv1; rua=mailto:tlsrpt@\(domain)`."))
         } else {
             let uris = rua[0].value.split(separator: ",").map { $0.trimmingWhitespace() }
@@ -116,7 +118,7 @@ struct TLSRPTCheck {
             if uris.isEmpty || !bad.isEmpty {
                 findings.append(Finding(
                     id: "tls-rpt.bad-uri", severity: .error, title: "TLS-RPT rua must be mailto: or https: URIs",
-                    detail: "Not usable: \(bad.joined(separator: ", ")).", evidence: record, rfc: "RFC 8460 §3",
+                    detail: "Not usable: \(bad.joined(separator: ", ")).", evidence: [record], rfc: "RFC 8460 §3",
                     fix: "Use rua=mailto:address or rua=https://endpoint."))
             }
         }
@@ -132,10 +134,11 @@ struct BIMICheck {
 
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run(dmarcEnforced: Bool?) async -> AreaReport {
         let response: DNSResponse
-        switch await PolicyRecordLookup.txt(.bimi, at: Self.prefix, of: domain, resolver: resolver) {
+        switch await PolicyRecordLookup.txt(.bimi, at: Self.prefix, of: domain, resolver: resolver, names: names) {
         case .found(let answer): response = answer
         case .ended(let report): return report
         }
@@ -150,7 +153,7 @@ struct BIMICheck {
         if records.count > 1 {
             findings.append(Finding(
                 id: "bimi.multiple", severity: .error, title: "Several BIMI records",
-                detail: "Receivers ignore BIMI when there is more than one record.", evidence: records.joined(separator: "\n"),
+                detail: "Receivers ignore BIMI when there is more than one record.", evidence: records,
                 rfc: "draft-brand-indicators-for-message-identification §4.2", fix: "Keep exactly one."))
         }
         let record = records[0]
@@ -160,32 +163,32 @@ struct BIMICheck {
             if !location.isEmpty && !(location.lowercased().hasPrefix("https://") && location.lowercased().hasSuffix(".svg")) {
                 findings.append(Finding(
                     id: "bimi.bad-logo-uri", severity: .error, title: "BIMI l= must be an https: URL of an SVG file",
-                    detail: "l=\(location)", evidence: record, rfc: "draft-brand-indicators-for-message-identification §4.2",
+                    detail: "l=\(location)", evidence: [record], rfc: "draft-brand-indicators-for-message-identification §4.2",
                     fix: "Point l= at an https:// URL of an SVG Tiny PS file."))
             }
             if !authority.isEmpty && !authority.lowercased().hasPrefix("https://") {
                 findings.append(Finding(
                     id: "bimi.bad-authority-uri", severity: .error, title: "BIMI a= must be an https: URL",
-                    detail: "a=\(authority)", evidence: record, rfc: "draft-brand-indicators-for-message-identification §4.2",
+                    detail: "a=\(authority)", evidence: [record], rfc: "draft-brand-indicators-for-message-identification §4.2",
                     fix: "Point a= at the https:// URL of the mark certificate (VMC/CMC) PEM file."))
             }
             if authority.isEmpty {
                 findings.append(Finding(
                     id: "bimi.no-certificate", severity: .info, title: "BIMI without a mark certificate",
                     detail: "Gmail and Apple Mail show BIMI logos only with a Verified or Common Mark Certificate (a=).",
-                    evidence: record, rfc: "draft-brand-indicators-for-message-identification §4.2",
+                    evidence: [record], rfc: "draft-brand-indicators-for-message-identification §4.2",
                     fix: "Obtain a VMC or CMC and add a=https://…/certificate.pem."))
             }
         } else {
             findings.append(Finding(
                 id: "bimi.syntax", severity: .error, title: "BIMI record is malformed", detail: "Expected `v=BIMI1; l=…; a=…`.",
-                evidence: record, rfc: "draft-brand-indicators-for-message-identification §4.2", fix: "Rewrite it as `v=BIMI1; l=https://…/logo.svg; a=https://…/vmc.pem`."))
+                evidence: [record], rfc: "draft-brand-indicators-for-message-identification §4.2", fix: "Rewrite it as `v=BIMI1; l=https://…/logo.svg; a=https://…/vmc.pem`."))
         }
         if dmarcEnforced == false {
             findings.append(Finding(
                 id: "bimi.dmarc-not-enforced", severity: .warning, title: "BIMI needs DMARC enforcement",
                 detail: "Receivers show BIMI logos only when the domain's DMARC policy is quarantine or reject (at full coverage).",
-                evidence: record, rfc: "draft-brand-indicators-for-message-identification §3",
+                evidence: [record], rfc: "draft-brand-indicators-for-message-identification §3",
                 fix: "Move DMARC to p=quarantine or p=reject."))
         }
         findings.append(Finding(
@@ -200,11 +203,13 @@ struct BIMICheck {
 struct DNSSECCheck {
     let domain: DomainName
     let resolver: any DNSResolver
+    let names: Setting.Names
 
     func run() async -> AreaReport {
         let response: DNSResponse
         do { response = try await ask(resolver, domain, .soa) } catch {
-            return AreaReport(area: .dnssec, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.dnssec, error.error)])
+            return AreaReport(
+                area: .dnssec, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.dnssec, error.error, names: names)])
         }
         if response.authenticatedData {
             return AreaReport(area: .dnssec, summary: "validated (AD flag set by \(response.server))", findings: [])
@@ -216,7 +221,7 @@ struct DNSSECCheck {
             id: "dnssec.not-validated", severity: .info, title: "DNSSEC not validated",
             detail: "Not validated: \(why). DNSSEC protects MX, MTA-STS and DANE answers from forgery.",
             rfc: "RFC 4035 §3.2.3",
-            fix: "Sign the zone at your DNS host; to see validation here, audit with a validating resolver (--nameserver) and --dnssec.")])
+            fix: "Sign the zone at your DNS host; to see validation here, audit with a validating resolver (\(names[.nameserver])) and \(names[.dnssec]).")])
     }
 }
 
@@ -226,13 +231,15 @@ enum PolicyRecordLookup {
     case found(DNSResponse)
     case ended(AreaReport)
 
-    static func txt(_ area: AuditArea, at prefix: String, of domain: DomainName, resolver: any DNSResolver) async -> Self {
+    static func txt(
+        _ area: AuditArea, at prefix: String, of domain: DomainName, resolver: any DNSResolver, names: Setting.Names
+    ) async -> Self {
         guard let name = try? domain.prepending(prefix) else {
             return .ended(AreaReport(
                 area: area, summary: "name too long", findings: [.nameTooLong(area, prefix: prefix, domain: domain)]))
         }
         do { return .found(try await ask(resolver, name, .txt)) } catch {
-            return .ended(AreaReport(area: area, status: .incomplete, summary: "DNS failure", findings: [.incomplete(area, error.error)]))
+            return .ended(AreaReport(area: area, status: .incomplete, summary: "DNS failure", findings: [.incomplete(area, error.error, names: names)]))
         }
     }
 }

@@ -14,7 +14,7 @@ struct SPFAreaCheck {
     }
 
     func run() async -> Result {
-        let analysis = await SPFAnalyzer(resolver: resolver, timeout: timeout).analyze(domain: domain)
+        let analysis = await SPFChecker(resolver: resolver, timeout: timeout).check(domain)
         let limit = SPFLimits.maximumDNSMechanisms
         let summary: String
         if let record = analysis.record {

@@ -23,15 +23,18 @@ public struct Auditor: Sendable {
         public var publicSuffixList: PublicSuffixList
         /// Most answers the shared cache keeps; bulk audits stay within a fixed memory budget.
         public var cacheSize: Int
+        /// How the report names the settings its advice points to (the CLI: by its options).
+        public var settingNames: Setting.Names
 
         public init(
             selectors: [String] = [], deadline: Duration = .seconds(30), publicSuffixList: PublicSuffixList = .bundled,
-            cacheSize: Int = 4_096
+            cacheSize: Int = 4_096, settingNames: Setting.Names = .api
         ) {
             self.selectors = selectors
             self.deadline = deadline
             self.publicSuffixList = publicSuffixList
             self.cacheSize = cacheSize
+            self.settingNames = settingNames
         }
     }
 
@@ -57,26 +60,27 @@ public struct Auditor: Sendable {
         let counter = QueryCounter(opening)
         let resolver: any DNSResolver = counter
         let timeout = options.deadline
-        async let mx = MXCheck(domain: domain, resolver: resolver).run()
+        let names = options.settingNames
+        async let mx = MXCheck(domain: domain, resolver: resolver, names: names).run()
         async let spf = SPFAreaCheck(domain: domain, resolver: resolver, timeout: timeout).run()
         async let dmarc = DMARCAreaCheck(
             domain: domain, resolver: resolver, publicSuffixList: options.publicSuffixList, timeout: timeout
         ).run()
         // These three read little beyond their opening answer: no task of their own.
-        let mtaSts = await MTASTSCheck(domain: domain, resolver: resolver).run()
-        let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver).run()
-        let dnssec = await DNSSECCheck(domain: domain, resolver: resolver).run()
+        let mtaSts = await MTASTSCheck(domain: domain, resolver: resolver, names: names).run()
+        let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver, names: names).run()
+        let dnssec = await DNSSECCheck(domain: domain, resolver: resolver, names: names).run()
         let mxResult = await mx
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
-            domain: domain, resolver: resolver, selectors: options.selectors, mxHosts: mxResult.exchanges,
+            domain: domain, resolver: resolver, names: names, selectors: options.selectors, mxHosts: mxResult.exchanges,
             spfDomains: SPFAreaCheck.domains(spfResult.analysis.tree),
             sendsNoMail: SPFAreaCheck.sendsNoMail(spfResult.analysis)
         ).run()
         let dmarcResult = await dmarc
         let modern = dmarcResult.inspection.rfc9989
         let enforced: Bool? = modern.record == nil ? false : modern.policy.map { $0 == .quarantine || $0 == .reject }
-        let bimi = await BIMICheck(domain: domain, resolver: resolver).run(dmarcEnforced: enforced)
+        let bimi = await BIMICheck(domain: domain, resolver: resolver, names: names).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
         let areas = [
             spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, dnssec,
@@ -85,7 +89,7 @@ public struct Auditor: Sendable {
             spf: spfResult.analysis.incomplete && spfResult.analysis.record == nil ? nil : spfResult.analysis.record != nil,
             dkim: dkimResult.keyFound,
             dmarcPolicy: modern.record == nil ? nil : (modern.policy?.rawValue ?? "none"),
-            dmarcKnown: dmarcResult.inspection.isComplete)
+            dmarcKnown: dmarcResult.inspection.isComplete, names: names)
         return AuditReport(
             domain: domain.description, timestamp: Self.rfc3339(timestamp), resolver: cache.resolverDescription,
             durationMilliseconds: Int((ContinuousClock.now - started).nanoseconds / 1_000_000), areas: areas,
@@ -155,7 +159,8 @@ extension QueryCounter: BatchResolver {
 ///
 /// The first ask of an opening question gets the batch's result exactly as a lookup of its own
 /// would have (a failure included, so a dead server is not waited for twice); a later ask goes
-/// to the base, whose cache answers it as before. Query counts in the report are unchanged.
+/// to the base, whose cache answers it. The report counts each question as if its area had asked
+/// it alone.
 final class OpeningAnswers: DNSResolver, @unchecked Sendable {
     let base: any DNSResolver
     private let lock = NSLock()

@@ -48,7 +48,7 @@ public struct FreeMailDomains: Sendable, Hashable {
 
 extension FreeMailDomains {
     /// The gate's check of the From domain (step 1).
-    func check(_ fromDomain: DomainName, publicSuffixList: PublicSuffixList) -> PreSendCheck {
+    func check(_ fromDomain: DomainName, publicSuffixList: PublicSuffixList, names: Setting.Names) -> PreSendCheck {
         guard contains(fromDomain, publicSuffixList: publicSuffixList) else {
             return PreSendCheck(
                 id: PreSendCheckID.freeMail, status: .pass, summary: "\(fromDomain) is not a free-mail domain")
@@ -67,8 +67,9 @@ extension FreeMailDomains {
             fix: """
                 Either send through \(fromDomain)'s own submission server with your account (e.g. smtp.gmail.com:587 \
                 with an app password), which signs the mail itself — then do not use this hook to sign — or use a \
-                From address at a domain you control, publish SPF and a DKIM key for it, and sign with --domain \
-                --selector --key. Put the free-mail address in Reply-To if replies must go there.
+                From address at a domain you control, publish SPF and a DKIM key for it, and sign with \
+                \(names[.signingDomain]) \(names[.signingSelector]) \(names[.signingKey]). Put the free-mail address in \
+                Reply-To if replies must go there.
                 """)
     }
 }

@@ -10,7 +10,9 @@ enum OneClickUnsubscribe {
     ///
     /// - Parameter signatures: the DKIM-Signature fields whose `h=` must cover both fields, as
     ///   (subject, signed header names).
-    static func check(_ message: MailMessage, signatures: [(subject: String, signedHeaders: [String])]) -> PreSendCheck {
+    static func check(
+        _ message: MailMessage, signatures: [(subject: String, signedHeaders: [String])], settingNames: Setting.Names
+    ) -> PreSendCheck {
         let id = PreSendCheckID.listUnsubscribe
         let rfc = "RFC 8058 §3.1, §4"
         let unsubscribe = message.fields(named: "List-Unsubscribe")
@@ -64,7 +66,7 @@ enum OneClickUnsubscribe {
             }
             if !missing.isEmpty {
                 problems.append("the signature \(signature.subject) does not sign \(missing.joined(separator: " and ")) (h=\(signature.signedHeaders.joined(separator: ":")))")
-                fixes.append("Add \(missing.joined(separator: " and ")) to h= of every signature (dnsaudit signs both by default; drop --headers or include them).")
+                fixes.append("Add \(missing.joined(separator: " and ")) to h= of every signature (dnsaudit signs both by default; drop \(settingNames[.signedHeaders]) or include them).")
             }
         }
         guard problems.isEmpty else {

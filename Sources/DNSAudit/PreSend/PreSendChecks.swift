@@ -8,7 +8,7 @@ import SPF
 /// DKIM: each signature against the key published in DNS (RFC 6376 §6), and Ed25519-only.
 enum DKIMChecks {
     static func verifyChecks(
-        _ results: [DKIMResult], configurations: [DKIMSigningConfiguration], signingRequested: Bool
+        _ results: [DKIMResult], configurations: [DKIMSigningConfiguration], signingRequested: Bool, names: Setting.Names
     ) -> [PreSendCheck] {
         let id = PreSendCheckID.dkimVerify
         guard !results.isEmpty else {
@@ -16,9 +16,9 @@ enum DKIMChecks {
                 id: id, status: .fail, summary: "The message has no DKIM signature",
                 detail: "Gmail requires SPF or DKIM of every sender and both of bulk senders; without a DKIM signature DMARC can pass only through SPF, which breaks on forwarding.",
                 rfc: "RFC 6376 §3.5",
-                fix: "Sign it: give --domain, --selector and --key (drop --no-sign).")]
+                fix: "Sign it: give \(names[.signingDomain]), \(names[.signingSelector]) and \(names[.signingKey]) (drop \(names[.noSigning])).")]
         }
-        return results.map { check($0, configuration: configuration(for: $0, in: configurations)) }
+        return results.map { check($0, configuration: configuration(for: $0, in: configurations), names: names) }
     }
 
     static func configuration(for result: DKIMResult, in configurations: [DKIMSigningConfiguration]) -> DKIMSigningConfiguration? {
@@ -35,7 +35,7 @@ enum DKIMChecks {
         return "\(name). IN TXT " + (strings.count == 1 ? strings[0] : "( " + strings.joined(separator: " ") + " )")
     }
 
-    static func check(_ result: DKIMResult, configuration: DKIMSigningConfiguration?) -> PreSendCheck {
+    static func check(_ result: DKIMResult, configuration: DKIMSigningConfiguration?, names: Setting.Names) -> PreSendCheck {
         let id = PreSendCheckID.dkimVerify
         let domain = result.domain ?? "?"
         let selector = result.selector ?? "?"
@@ -84,7 +84,7 @@ enum DKIMChecks {
                 detail: "\(result.reason). Receivers treat the signature as broken (permerror): the selector is wrong or the record was never published.",
                 evidence: evidence, rfc: "RFC 6376 §6.1.2",
                 fix: "Publish the key" + (publish.map { ":\n    \($0)" } ?? " at \(keyName)")
-                    + "\nor, if it is published under another selector, sign with that one (--selector).")
+                    + "\nor, if it is published under another selector, sign with that one (\(names[.signingSelector])).")
         }
         return PreSendCheck(
             id: id, status: .fail, subject: subject, summary: "The signature does not verify: \(result.reason)",
@@ -94,7 +94,7 @@ enum DKIMChecks {
     }
 
     /// Step 7: `nil` when there is no signature to judge.
-    static func ed25519Check(_ results: [DKIMResult]) -> PreSendCheck? {
+    static func ed25519Check(_ results: [DKIMResult], names: Setting.Names) -> PreSendCheck? {
         let algorithms = results.compactMap(\.algorithm)
         guard !algorithms.isEmpty else { return nil }
         let id = PreSendCheckID.ed25519Only
@@ -105,7 +105,7 @@ enum DKIMChecks {
             id: id, status: .warning, summary: "Only Ed25519 signatures: Gmail and many receivers do not verify them",
             detail: "Receivers that do not implement RFC 8463 treat an ed25519-sha256 signature as absent.",
             rfc: "RFC 8463 §1; RFC 8301 §3.1",
-            fix: "Sign with an RSA key (2048 bits) as well: add a second --selector/--key pair with an RSA key.")
+            fix: "Sign with an RSA key (2048 bits) as well: add a second \(names[.signingSelector])/\(names[.signingKey]) pair with an RSA key.")
     }
 }
 
@@ -214,7 +214,7 @@ enum SPFChecks {
 enum DMARCChecks {
     static func check(
         _ evaluation: DMARCEvaluation, ip: IPAddress, signing: [DKIMSigningConfiguration], mailFrom: String,
-        freeMail: Bool
+        freeMail: Bool, names: Setting.Names
     ) -> PreSendCheck {
         let legacy = evaluation.generation == .rfc7489
         let id = legacy ? PreSendCheckID.dmarcRFC7489 : PreSendCheckID.dmarc
@@ -262,7 +262,7 @@ enum DMARCChecks {
             let signedFor = signing.map(\.domain)
             var fix = freeMail ? "\(author) is a free-mail domain (see \(PreSendCheckID.freeMail)): send From a domain you control. Otherwise: " : ""
             fix += "Make one identifier aligned with \(author) and passing: "
-            fix += "sign with d=\(author) (--domain \(author) with a key published at SELECTOR._domainkey.\(author))"
+            fix += "sign with d=\(author) (\(names[.signingDomain]) \(author) with a key published at SELECTOR._domainkey.\(author))"
             fix += ", or send with a MAIL FROM at \(author) (or a subdomain) whose SPF record lists every egress IP."
             if !signedFor.isEmpty, !mailFrom.isEmpty { fix += " Now: d=\(signedFor.joined(separator: ", ")) and MAIL FROM \(mailFrom)." }
             return PreSendCheck(

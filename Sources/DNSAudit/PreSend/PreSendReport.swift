@@ -1,19 +1,5 @@
 import Foundation
 
-/// The answer of the pre-send gate: will this message authenticate at the receiver?
-///
-/// A definite failure outranks an unknown: when one check fails, the message fails whatever the
-/// unanswered DNS questions would have said, so the verdict is `fail`, not `incomplete`.
-public enum PreSendVerdict: String, Codable, Sendable, Hashable {
-    /// Every check ran and none failed: the message (signed) may be sent.
-    case pass
-    /// At least one check failed: the message would be rejected, junked or fail DMARC. Fix it first.
-    case fail
-    /// No check failed, but DNS failures (SERVFAIL, timeout, …) kept at least one from finishing.
-    /// Nothing is known to be missing; try again, or fix the nameservers.
-    case incomplete
-}
-
 /// The state of one check.
 public enum PreSendCheckStatus: String, Codable, Sendable, Hashable, Comparable {
     /// Nothing to fix.
@@ -44,6 +30,11 @@ public enum PreSendCheckStatus: String, Codable, Sendable, Hashable, Comparable 
 ///
 /// ``id`` is stable (`presend.spf`, `presend.dkim.verify`, …; see ``PreSendCheckID``); a check
 /// that runs once per egress IP or per signature appears once for each, told apart by ``subject``.
+///
+/// This is a check's *result*, not a `Finding`: every check of the gate is reported, passed or
+/// skipped ones too, and its ``status`` (pass, skipped, warning, incomplete, fail) is what the
+/// verdict is made of, where a `Finding` is only ever a problem, weighed by a `Severity`. The
+/// fields they share (`id`, `detail`, `evidence`, `rfc`, `fix`) have the same names and meaning.
 public struct PreSendCheck: Codable, Sendable, Hashable {
     /// Stable identifier (``PreSendCheckID``).
     public var id: String
@@ -111,7 +102,10 @@ public enum PreSendCheckID {
 /// The outcome of ``PreSendValidator/validate(_:)``: a verdict, every check, and — only when the
 /// verdict is `pass` — the message to send.
 public struct PreSendReport: Codable, Sendable, Hashable {
-    public var verdict: PreSendVerdict
+    /// Will this message authenticate at the receiver? A definite failure outranks an unknown:
+    /// when one check fails, the message fails whatever the unanswered DNS questions would have
+    /// said, so the verdict is `fail`, not `incomplete`.
+    public var verdict: Verdict
     /// Every check that ran, in the order it ran.
     public var checks: [PreSendCheck]
     /// The RFC5322.From domain, when it could be read.
@@ -149,7 +143,7 @@ public struct PreSendReport: Codable, Sendable, Hashable {
     }
 
     /// fail when any check failed; else incomplete when any could not finish; else pass.
-    public static func verdict(of checks: [PreSendCheck]) -> PreSendVerdict {
+    public static func verdict(of checks: [PreSendCheck]) -> Verdict {
         if checks.contains(where: { $0.status == .fail }) { return .fail }
         if checks.contains(where: { $0.status == .incomplete }) { return .incomplete }
         return .pass

@@ -29,7 +29,7 @@ import SPF
 /// ```swift
 /// let gate = PreSendValidator(resolver: CachingResolver(LDNSResolver(.init(nameservers: servers))))
 /// let report = try await gate.validate(request)
-/// if let signed = report.message { try send(signed) } else { print(report.renderedText()) }
+/// if let signed = report.message { try send(signed) } else { print(report.failures.map(\.summary)) }
 /// ```
 public struct PreSendValidator: Sendable {
     /// Default overall deadline of one validation.
@@ -42,15 +42,19 @@ public struct PreSendValidator: Sendable {
     public var publicSuffixList: PublicSuffixList
     /// The From domains the sender is assumed unable to sign for.
     public var freeMailDomains: FreeMailDomains
+    /// How the report names the settings its fixes point to (the CLI: by its options).
+    public var settingNames: Setting.Names
 
     public init(
         resolver: any DNSResolver, timeout: Duration = PreSendValidator.defaultTimeout,
-        publicSuffixList: PublicSuffixList = .bundled, freeMailDomains: FreeMailDomains = .default
+        publicSuffixList: PublicSuffixList = .bundled, freeMailDomains: FreeMailDomains = .default,
+        settingNames: Setting.Names = .api
     ) {
         self.resolver = resolver
         self.timeout = timeout
         self.publicSuffixList = publicSuffixList
         self.freeMailDomains = freeMailDomains
+        self.settingNames = settingNames
     }
 
     /// Runs every check on `request` and returns the verdict.
@@ -64,6 +68,7 @@ public struct PreSendValidator: Sendable {
         let mailFrom = request.bareMailFrom
         let helo = request.helo
         var checks: [PreSendCheck] = []
+        let names = settingNames
 
         // 1. Parse and lint.
         var message: MailMessage?
@@ -85,7 +90,7 @@ public struct PreSendValidator: Sendable {
                 detail: "\(error)", rfc: "RFC 5322 §2.2",
                 fix: "Build the message with a mail library (Python: email.message.EmailMessage) instead of by hand."))
         }
-        let freeMailCheck = fromDomain.map { freeMailDomains.check($0, publicSuffixList: publicSuffixList) }
+        let freeMailCheck = fromDomain.map { freeMailDomains.check($0, publicSuffixList: publicSuffixList, names: names) }
         let fromIsFreeMail = freeMailCheck?.status == .fail
         if let freeMailCheck { checks.append(freeMailCheck) }
 
@@ -106,7 +111,7 @@ public struct PreSendValidator: Sendable {
                     checks.append(PreSendCheck(
                         id: PreSendCheckID.sign, status: output.warnings.isEmpty ? .pass : .warning,
                         summary: "Signed: " + what.joined(separator: "; "),
-                        detail: output.warnings.isEmpty ? nil : output.warnings.map(\.message).joined(separator: "; "),
+                        detail: output.warnings.isEmpty ? nil : output.warnings.map(\.title).joined(separator: "; "),
                         rfc: "RFC 6376 §5",
                         fix: output.warnings.isEmpty ? nil : "Generate a 2048-bit RSA key: dnsaudit dkim keygen."))
                 } catch {
@@ -131,8 +136,8 @@ public struct PreSendValidator: Sendable {
         async let spfResults: [(mailFrom: SPFEvaluation, helo: SPFEvaluation?)] = {
             var results: [(SPFEvaluation, SPFEvaluation?)] = []
             for ip in ips {
-                let envelope = await spfEvaluator.checkMailFrom(ip: ip, mailFrom: mailFrom, helo: heloForMacros)
-                let heloResult: SPFEvaluation? = if let helo { await spfEvaluator.checkHelo(ip: ip, helo: helo) } else { nil }
+                let envelope = await spfEvaluator.evaluateMailFrom(ip: ip, mailFrom: mailFrom, helo: heloForMacros)
+                let heloResult: SPFEvaluation? = if let helo { await spfEvaluator.evaluateHelo(ip: ip, helo: helo) } else { nil }
                 results.append((envelope, heloResult))
             }
             return results
@@ -145,9 +150,10 @@ public struct PreSendValidator: Sendable {
         // 3. DKIM, and 7. Ed25519-only.
         let reported = request.signing.isEmpty ? dkim : Array(dkim.prefix(newSignatureCount))
         if signed != nil {
-            checks += DKIMChecks.verifyChecks(reported, configurations: request.signing, signingRequested: !request.signing.isEmpty)
+            checks += DKIMChecks.verifyChecks(
+                reported, configurations: request.signing, signingRequested: !request.signing.isEmpty, names: names)
         }
-        var ed25519Check = DKIMChecks.ed25519Check(reported)
+        var ed25519Check = DKIMChecks.ed25519Check(reported, names: names)
 
         // 4. SPF.
         for (ip, result) in zip(ips, spf) {
@@ -160,7 +166,7 @@ public struct PreSendValidator: Sendable {
                 checks.append(PreSendCheck(
                     id: PreSendCheckID.spfHelo, status: .skipped, subject: ip.description,
                     summary: "No HELO name given: the HELO identity was not checked",
-                    fix: "Pass the name your MTA gives in EHLO (--helo) to check it."))
+                    fix: "Pass the name your MTA gives in EHLO (\(names[.helo])) to check it."))
             }
         }
 
@@ -195,9 +201,9 @@ public struct PreSendValidator: Sendable {
                 }
                 let current = evaluations.first { $0.generation == .rfc9989 }!
                 let legacy = evaluations.first { $0.generation == .rfc7489 }!
-                checks.append(DMARCChecks.check(current, ip: ip, signing: request.signing, mailFrom: mailFrom, freeMail: fromIsFreeMail))
-                if legacy.result != current.result {
-                    checks.append(DMARCChecks.check(legacy, ip: ip, signing: request.signing, mailFrom: mailFrom, freeMail: fromIsFreeMail))
+                for evaluation in legacy.result == current.result ? [current] : [current, legacy] {
+                    checks.append(DMARCChecks.check(
+                        evaluation, ip: ip, signing: request.signing, mailFrom: mailFrom, freeMail: fromIsFreeMail, names: names))
                 }
                 let alignedWithoutEd25519 = current.alignedIdentifiers.contains {
                     $0.mechanism == .spf || ($0.mechanism == .dkim && verifiedWithoutEd25519.contains($0.domain))
@@ -220,7 +226,8 @@ public struct PreSendValidator: Sendable {
                 guard let signature = result.signature else { return nil }
                 return ("d=\(signature.domain) s=\(signature.selector)", signature.signedHeaders)
             }
-            checks.append(OneClickUnsubscribe.check(signed, signatures: covering.map { (subject: $0.0, signedHeaders: $0.1) }))
+            checks.append(OneClickUnsubscribe.check(
+                signed, signatures: covering.map { (subject: $0.0, signedHeaders: $0.1) }, settingNames: names))
         }
 
         // 8. Reverse DNS.

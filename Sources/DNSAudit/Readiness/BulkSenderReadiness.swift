@@ -37,7 +37,10 @@ public struct BulkSenderReadiness: Codable, Sendable, Hashable {
     ///   - dkim: a DKIM key was found (`nil`: unknown — no selector found, none proven absent).
     ///   - dmarcPolicy: the policy that applies (`none`, `quarantine`, `reject`), `nil` when no record.
     ///   - dmarcKnown: whether DMARC discovery completed.
-    static func assess(spf: Bool?, dkim: Bool?, dmarcPolicy: String?, dmarcKnown: Bool) -> BulkSenderReadiness {
+    ///   - names: how the details name the settings they point to.
+    static func assess(
+        spf: Bool?, dkim: Bool?, dmarcPolicy: String?, dmarcKnown: Bool, names: Setting.Names
+    ) -> BulkSenderReadiness {
         func state(_ value: Bool?) -> State { value.map { $0 ? .met : .notMet } ?? .unknown }
         let dmarcState: State = !dmarcKnown ? .unknown : (dmarcPolicy == nil ? .notMet : .met)
         let alignable: Bool? = {
@@ -51,7 +54,7 @@ public struct BulkSenderReadiness: Codable, Sendable, Hashable {
             Requirement(
                 id: "bulk.dkim", title: "DKIM key published", requiredBy: everyone, state: state(dkim),
                 detail: dkim == nil
-                    ? "No key was found at the selectors tried; pass --selector with the one your mail uses."
+                    ? "No key was found at the selectors tried; pass \(names[.selector]) with the one your mail uses."
                     : dkim == true
                         ? "Mail must carry a DKIM signature that verifies with this key."
                         : "No usable DKIM key is published; generate one with `dnsaudit dkim keygen`."),
@@ -69,7 +72,7 @@ public struct BulkSenderReadiness: Codable, Sendable, Hashable {
                 state: nil, detail: "Run `dnsaudit presend` on a message with the real egress IPs."),
             Requirement(
                 id: "bulk.ptr", title: "Sending IPs have forward-confirmed reverse DNS", requiredBy: ["Gmail (Feb 2024)", "Yahoo (Feb 2024)"],
-                state: nil, detail: "presend checks the PTR of each --ip."),
+                state: nil, detail: "presend checks the PTR of each \(names[.egressIP])."),
             Requirement(
                 id: "bulk.one-click-unsubscribe", title: "One-click unsubscribe (RFC 8058) on marketing mail",
                 requiredBy: everyone, state: nil,

@@ -12,6 +12,10 @@ public enum AuditArea: String, Codable, Sendable, CaseIterable {
     case bimi
     case dnssec
 
+    /// The id of the finding an area gives when DNS failures kept it from finishing
+    /// (`mx.incomplete`).
+    public var incompleteFindingID: String { "\(rawValue).incomplete" }
+
     /// The heading used in text reports.
     public var title: String {
         switch self {
@@ -124,6 +128,20 @@ public struct AuditReport: Codable, Sendable {
 
     /// Whether DNS failures kept some check from finishing.
     public var isIncomplete: Bool { areas.contains { $0.status == .incomplete } }
+
+    /// The audit's verdict when findings at or above `threshold` count as failures.
+    ///
+    /// `incomplete` when DNS failures kept some area from finishing (this wins over `fail`: the
+    /// list of problems is not complete); else `fail` when a finding is at or above `threshold`;
+    /// else `pass`. The findings that only say an area could not be checked
+    /// (``AuditArea/incompleteFindingID``) never count as failures: their area's status says it.
+    public func verdict(failingAt threshold: Severity) -> Verdict {
+        if isIncomplete { return .incomplete }
+        let failing = areas.contains { area in
+            area.findings.contains { $0.severity >= threshold && $0.id != area.area.incompleteFindingID }
+        }
+        return failing ? .fail : .pass
+    }
 
     /// The area report for `area`.
     public subscript(area: AuditArea) -> AreaReport? { areas.first { $0.area == area } }

@@ -101,51 +101,32 @@ struct AuditCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.incomplete)
         }
         let options = Auditor.Options(
-            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)))
+            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)), settingNames: .options)
         let auditor = Auditor(resolver: base, options: options)
         let terminal = Terminal.forStandardOutput()
         let renderer = AuditTextRenderer(terminal: terminal, verbose: verbose)
         let progress = Progress(total: names.count, enabled: names.count > 1 && Terminal.standardErrorIsTTY)
         var worstExit: Int32 = ExitStatus.clean
         var collected: [AuditReport] = []
-
-        // Audit up to `concurrency` domains at once; print each report as it completes, in input order.
-        var pending: [Int: (report: AuditReport, line: String?)] = [:]
-        var nextToPrint = 0
         var output = StandardOutput()
         let format = self.format
-        await withTaskGroup(of: (Int, AuditReport, String?).self) { group in
-            var started = 0
-            func startNext() {
-                guard started < names.count else { return }
-                let index = started
-                let name = names[index]
-                group.addTask {
-                    let report = await auditor.audit(name)
-                    // JSON Lines are encoded here, beside the audit, so encoding runs in parallel.
-                    guard format == .jsonl else { return (index, report, nil) }
-                    return (index, report, report.jsonLine())
-                }
-                started += 1
-            }
-            for _ in 0..<min(concurrency, names.count) { startNext() }
-            while let (index, report, line) = await group.next() {
-                startNext()
-                progress.advance()
-                pending[index] = (report, line)
-                while let (ready, line) = pending.removeValue(forKey: nextToPrint) {
-                    nextToPrint += 1
-                    worstExit = max(worstExit, exitStatus(for: ready))
-                    switch format {
-                    case .text:
-                        progress.clear()
-                        output.write(renderer.render(ready) + (nextToPrint < names.count ? "\n\n" : "\n"))
-                    case .jsonl:
-                        if let line { output.write(line + "\n") }
-                    case .json:
-                        collected.append(ready)
-                    }
-                }
+        // JSON Lines are encoded in each audit's task, beside the audit, so encoding runs in parallel.
+        let reports = BulkAuditor(auditor: auditor, concurrency: concurrency).reports(for: names) { report in
+            (report: report, line: format == .jsonl ? report.jsonLine() : nil)
+        }
+        var printed = 0
+        for await (report, line) in reports {
+            printed += 1
+            progress.advance()
+            worstExit = max(worstExit, ExitStatus.of(report.verdict(failingAt: failOn.severity)))
+            switch format {
+            case .text:
+                progress.clear()
+                output.write(renderer.render(report) + (printed < names.count ? "\n\n" : "\n"))
+            case .jsonl:
+                if let line { output.write(line + "\n") }
+            case .json:
+                collected.append(report)
             }
         }
         progress.clear()
@@ -155,13 +136,6 @@ struct AuditCommand: AsyncParsableCommand {
             output.write(String(decoding: data, as: UTF8.self) + "\n")
         }
         if worstExit != ExitStatus.clean { throw ExitCode(worstExit) }
-    }
-
-    func exitStatus(for report: AuditReport) -> Int32 {
-        if report.isIncomplete { return ExitStatus.incomplete }
-        let threshold = failOn.severity
-        let counted = report.findings.filter { !$0.id.hasSuffix(".incomplete") }
-        return counted.contains { $0.severity >= threshold } ? ExitStatus.findings : ExitStatus.clean
     }
 }
 

@@ -86,7 +86,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
         do {
             let message = try MailMessage(parsing: input)
             let output = try DKIMSigner(configurations).sign(message, now: now)
-            for warning in output.warnings { printError("dnsaudit: warning: \(warning.message)") }
+            for warning in output.warnings { printError("dnsaudit: warning: \(warning.title)") }
             FileHandle.standardOutput.write(Data(output.message.bytes))
         } catch let error as MessageError {
             printError("dnsaudit: cannot sign: \(error)")
@@ -121,7 +121,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     var time: Int64?
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     @OptionGroup var resolver: ResolverOptions
 
@@ -133,10 +133,11 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.findings)
         }
         let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
-        let verifier = DKIMVerifier(resolver: try resolver.makeResolver(), timeout: .seconds(max(5, resolver.timeout * 4)))
+        let verifier = DKIMVerifier(
+            resolver: try resolver.makeResolver(), timeout: DKIMKeyRecord.lookupTimeout(perQuestion: resolver.questionTimeout))
         let results = await verifier.verify(message, now: now)
         let passed = results.contains { $0.status == .pass }
-        if format == .text {
+        if !format.isJSON {
             if results.isEmpty { print("no DKIM-Signature fields") }
             for (number, result) in results.enumerated() {
                 var line = "signature \(number + 1): \(result.status.rawValue)"
@@ -223,7 +224,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
     var testing = false
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     func validate() throws {
         guard let algorithm = DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) else {
@@ -244,7 +245,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
             printError("dnsaudit: \(error)")
             throw ExitCode(ExitStatus.findings)
         }
-        if format == .text {
+        if !format.isJSON {
             print("; private key written to \(path) (mode 0600)")
             print("; publish this TXT record at \(generated.recordName)")
             print(generated.zoneFileLine)
@@ -285,18 +286,18 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
     var key: String?
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     @OptionGroup var resolver: ResolverOptions
 
     func run() async throws {
         let privateKey = try key.map(SigningKeyOptions.loadKey(path:))
-        let result = await DKIMKeyTester.test(
-            domain: domain, selector: selector, privateKey: privateKey, resolver: try resolver.makeResolver(),
-            timeout: .seconds(max(5, resolver.timeout * 4)))
-        if format == .text {
+        let checker = DKIMKeyChecker(
+            resolver: try resolver.makeResolver(), timeout: DKIMKeyRecord.lookupTimeout(perQuestion: resolver.questionTimeout))
+        let result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
+        if !format.isJSON {
             print("\(result.recordName): \(result.status.rawValue): \(result.message)")
-            for lint in result.lints { print("  \(lint)") }
+            for lint in result.lints { print("  \(lint.severity.rawValue): \(lint.title)") }
         } else {
             struct Lint: Encodable { var id, level, message: String }
             struct Output: Encodable {
@@ -307,7 +308,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
             }
             let output = Output(
                 name: result.recordName, status: result.status.rawValue, message: result.message,
-                lints: result.lints.map { Lint(id: $0.id, level: $0.level.rawValue, message: $0.message) },
+                lints: result.lints.map { Lint(id: $0.id, level: $0.severity.rawValue, message: $0.title) },
                 record: result.recordText, keyBits: result.keyBits)
             print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
         }

@@ -55,7 +55,7 @@ struct PresendCommand: AsyncParsableCommand {
     var noSign = false
 
     @Option(help: "Report format on stderr: text or json.")
-    var report: ReportFormat = .text
+    var report: OutputFormat.OneResult = .text
 
     @Option(help: ArgumentHelp("t=: the signing time, seconds since 1970 (default: now), for reproducible signatures.",
                                valueName: "unix"))
@@ -95,28 +95,17 @@ struct PresendCommand: AsyncParsableCommand {
             message: Array(input), mailFrom: mailFrom, egressIPs: ip.compactMap { IPAddress($0) }, helo: helo,
             signing: configurations, now: now)
         let validator = PreSendValidator(
-            resolver: try resolver.makeResolver(), timeout: .milliseconds(Int(deadline * 1000)))
+            resolver: try resolver.makeResolver(), timeout: .milliseconds(Int(deadline * 1000)), settingNames: .options)
         let result: PreSendReport
         do { result = try await validator.validate(request) } catch { throw ValidationError(error.message) }
 
-        switch report {
-        case .json:
-            let encoder = JSONEncoder.dnsaudit()
-            FileHandle.standardError.write(try encoder.encode(result) + Data("\n".utf8))
-        case .text:
-            if result.verdict != .pass || verbose || !result.checks(.warning).isEmpty {
-                let terminal = Terminal.forStandardError()
-                printError(result.renderedText(verbose: verbose, paint: { terminal.paint($0, $1) }))
-            }
+        if report.isJSON {
+            FileHandle.standardError.write(try JSONEncoder.dnsaudit().encode(result) + Data("\n".utf8))
+        } else if result.verdict != .pass || verbose || !result.checks(.warning).isEmpty {
+            printError(PreSendTextRenderer(terminal: .forStandardError(), verbose: verbose).render(result))
         }
-        switch result.verdict {
-        case .pass:
-            // Only now, with every check run and passed, does anything go to stdout.
-            if let message = result.message { FileHandle.standardOutput.write(Data(message)) }
-        case .fail:
-            throw ExitCode(ExitStatus.findings)
-        case .incomplete:
-            throw ExitCode(ExitStatus.incomplete)
-        }
+        guard result.verdict == .pass else { throw ExitCode(ExitStatus.of(result.verdict)) }
+        // Only now, with every check run and passed, does anything go to stdout.
+        if let message = result.message { FileHandle.standardOutput.write(Data(message)) }
     }
 }

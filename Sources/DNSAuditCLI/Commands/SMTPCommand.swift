@@ -33,7 +33,7 @@ struct SMTPExplainCommand: AsyncParsableCommand {
     var reply: [String] = []
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     func validate() throws {
         if reply.isEmpty { throw ValidationError("Give the reply text to explain, or - to read it from stdin.") }
@@ -46,10 +46,9 @@ struct SMTPExplainCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         let explanation = ReplyClassifier().explain(input)
-        switch format {
-        case .json:
+        if format.isJSON {
             print(String(decoding: try JSONEncoder.dnsaudit().encode(explanation), as: UTF8.self))
-        case .text:
+        } else {
             print(SMTPExplainRendering.text(explanation))
         }
     }
@@ -67,46 +66,5 @@ struct SMTPExplainCommand: AsyncParsableCommand {
             if kept.count <= ReplyClassifier.maxInputBytes { kept.append(chunk) }
         }
         return String(decoding: kept, as: UTF8.self)
-    }
-}
-
-enum SMTPExplainRendering {
-    static func text(_ explanation: ReplyExplanation) -> String {
-        var lines: [(String, String)] = []
-        if let reply = explanation.reply { lines.append(("Reply", reply.line)) }
-        if let provider = explanation.provider { lines.append(("Provider", name(provider))) }
-        lines.append(("Means", explanation.meaning))
-        lines.append(("Why", explanation.cause))
-        lines.append(("Fix", explanation.fix))
-        if let command = explanation.command { lines.append(("Check", command)) }
-        if let registry = explanation.registry {
-            let code = explanation.reply?.enhancedCode?.description ?? explanation.reply.map { String($0.code) } ?? ""
-            var reading = [registry.statusClass, registry.subject, registry.detail].compactMap { $0 }.joined(separator: " · ")
-            if let source = registry.detailSource { reading += " (\(source))" }
-            lines.append(("Code", "\(code): \(reading)"))
-        }
-        switch explanation.permanence {
-        case .hard: lines.append(("Retry", "no: a permanent failure until the cause is fixed"))
-        case .soft: lines.append(("Retry", "later: a temporary failure"))
-        case nil: break
-        }
-        lines.append(("Source", explanation.source.citation + (explanation.source.url.map { " <\($0)>" } ?? "")))
-        lines.append(("Match", "\(explanation.id) (\(explanation.match.rawValue))"))
-        if explanation.truncated {
-            lines.append(("Note", "the input was longer than \(ReplyClassifier.maxInputBytes) bytes; only its start was read"))
-        }
-        let width = (lines.map(\.0.count).max() ?? 0) + 2
-        return lines.map { label, value in
-            (label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value
-        }.joined(separator: "\n")
-    }
-
-    static func name(_ provider: MailProvider) -> String {
-        switch provider {
-        case .gmail: "Gmail / Google Workspace"
-        case .microsoft: "Microsoft 365 / Outlook.com"
-        case .yahoo: "Yahoo / AOL"
-        default: provider.rawValue
-        }
     }
 }

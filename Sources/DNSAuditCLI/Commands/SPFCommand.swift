@@ -38,7 +38,7 @@ struct SPFCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     @Option(help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    var format: OutputFormat.OneResult = .text
 
     func validate() throws {
         do { _ = try DomainName(domain) } catch { throw ValidationError("\(error)") }
@@ -52,131 +52,23 @@ struct SPFCommand: AsyncParsableCommand {
     func run() async throws {
         let name = try DomainName(domain)
         let dns = try resolver.makeResolver()
-        var output = SPFOutput(domain: name.description)
-        let analysis = await SPFAnalyzer(resolver: dns).analyze(domain: name)
-        output.findings = analysis.findings
-        output.incomplete = analysis.incomplete
-        output.record = analysis.record
+        let analysis = await SPFChecker(resolver: dns).check(name)
+        let report: SPFReport
         if let ip, let address = IPAddress(ip) {
             let helo = self.helo.flatMap { $0.isEmpty ? nil : $0 } ?? name.description
-            var sender = self.sender ?? "postmaster@\(name)"
-            if sender.isEmpty || sender == "<>" { sender = "postmaster@\(helo)" }
-            let evaluation = await SPFEvaluator(resolver: dns).checkHost(
+            let sender = SPFEvaluator.sender(forReversePath: self.sender ?? "postmaster@\(name)", helo: helo)
+            let evaluation = await SPFEvaluator(resolver: dns).evaluate(
                 ip: address, domain: name.description, sender: sender, helo: helo)
-            output.ip = evaluation.ip
-            output.sender = sender
-            output.helo = helo
-            output.result = evaluation.result
-            output.explanation = evaluation.explanation
-            output.matchedTerm = evaluation.matchedTerm
-            output.matchedIn = evaluation.matchedIn
-            output.dnsLookups = evaluation.dnsLookups
-            output.voidLookups = evaluation.voidLookups
-            output.problem = evaluation.problem
-            output.trace = evaluation.trace
+            report = SPFReport(analysis: analysis, evaluation: evaluation, sender: sender, helo: helo)
         } else {
-            output.dnsLookups = max(analysis.ipv4.dnsLookups, analysis.ipv6.dnsLookups)
-            output.voidLookups = max(analysis.ipv4.voidLookups, analysis.ipv6.voidLookups)
-            output.ipv4 = analysis.ipv4
-            output.ipv6 = analysis.ipv6
-            output.tree = analysis.tree
+            report = SPFReport(analysis: analysis)
         }
-        switch format {
-        case .text: print(output.text(showTrace: trace))
-        case .json:
-            let encoder = JSONEncoder.dnsaudit()
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        if format.isJSON {
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(report), as: UTF8.self))
+        } else {
+            print(report.text(showTrace: trace))
         }
-        let incomplete = output.result.map { $0 == .temperror } ?? analysis.incomplete
-        if incomplete { throw ExitCode(ExitStatus.incomplete) }
+        if report.isIncomplete { throw ExitCode(ExitStatus.incomplete) }
     }
 }
 
-/// What `dnsaudit spf` prints; the JSON field names are documented and stable.
-struct SPFOutput: Encodable {
-    var domain: String
-    var record: String?
-    var ip: String?
-    var sender: String?
-    var helo: String?
-    /// check_host() result (with --ip); `null` for the static analysis.
-    var result: SPFResult?
-    var explanation: String?
-    var matchedTerm: String?
-    var matchedIn: String?
-    /// With --ip: terms evaluated; without: the worst case over both families.
-    var dnsLookups = 0
-    var voidLookups = 0
-    var ipv4: SPFLookupCount?
-    var ipv6: SPFLookupCount?
-    var problem: String?
-    var incomplete = false
-    /// With --ip: the evaluation tree.
-    var trace: SPFTrace?
-    /// Without --ip: the include/redirect tree.
-    var tree: SPFTreeNode?
-    var findings: [Finding] = []
-
-    enum CodingKeys: String, CodingKey {
-        case domain, record, ip, sender, helo, result, explanation, matchedTerm, matchedIn, dnsLookups, voidLookups
-        case ipv4, ipv6, problem, incomplete, trace, tree, findings
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(domain, forKey: .domain)
-        try container.encode(record, forKey: .record)
-        try container.encodeIfPresent(ip, forKey: .ip)
-        try container.encodeIfPresent(sender, forKey: .sender)
-        try container.encodeIfPresent(helo, forKey: .helo)
-        try container.encode(result, forKey: .result)
-        try container.encode(explanation, forKey: .explanation)
-        try container.encode(matchedTerm, forKey: .matchedTerm)
-        try container.encodeIfPresent(matchedIn, forKey: .matchedIn)
-        try container.encode(dnsLookups, forKey: .dnsLookups)
-        try container.encode(voidLookups, forKey: .voidLookups)
-        try container.encodeIfPresent(ipv4, forKey: .ipv4)
-        try container.encodeIfPresent(ipv6, forKey: .ipv6)
-        try container.encodeIfPresent(problem, forKey: .problem)
-        try container.encode(incomplete, forKey: .incomplete)
-        if let trace { try container.encode(trace, forKey: .trace) } else { try container.encode(tree, forKey: .trace) }
-        try container.encode(findings, forKey: .findings)
-    }
-
-    func text(showTrace: Bool) -> String {
-        var lines: [String] = []
-        let limit = SPFLimits.maximumDNSMechanisms
-        let voidLimit = SPFLimits.maximumVoidLookups
-        if let result, let ip {
-            lines.append("SPF \(domain) for \(ip) (sender \(sender ?? "-"), helo \(helo ?? "-")): \(result)")
-            if let matchedTerm { lines.append("  matched:     \(matchedTerm)\(matchedIn.map { " in \($0)" } ?? "")") }
-            if let explanation { lines.append("  explanation: \(explanation)") }
-            if let problem { lines.append("  why:         \(problem)") }
-            lines.append("  lookups:     \(dnsLookups)/\(limit) DNS-querying terms, \(voidLookups)/\(voidLimit) void")
-            if showTrace, let trace { lines.append(""); lines.append(trace.rendered(indent: 1)) }
-        } else {
-            lines.append("SPF \(domain)")
-            lines.append("  record: " + (record.map { "\"\($0)\"" } ?? "none"))
-            if let ipv4, let ipv6 {
-                lines.append("  IPv4 senders: \(ipv4.dnsLookups)/\(limit) DNS lookups, \(ipv4.voidLookups)/\(voidLimit) void")
-                lines.append("  IPv6 senders: \(ipv6.dnsLookups)/\(limit) DNS lookups, \(ipv6.voidLookups)/\(voidLimit) void")
-            }
-            if incomplete { lines.append("  incomplete: DNS failures kept part of the tree from being read") }
-            if showTrace, let tree { lines.append(""); lines.append(tree.rendered(indent: 1)) }
-        }
-        if !findings.isEmpty {
-            lines.append("")
-            for finding in findings {
-                lines.append("  \(finding.severity.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(finding.id): \(finding.title)")
-                for detailLine in finding.detail.split(separator: "\n", omittingEmptySubsequences: false) {
-                    lines.append("          \(detailLine)")
-                }
-                if let fix = finding.fix { lines.append("          fix: \(fix) (\(finding.rfc ?? "RFC 7208"))") }
-            }
-        }
-        let counts = Dictionary(grouping: findings, by: \.severity).mapValues(\.count)
-        lines.append("")
-        lines.append("\(counts[.error] ?? 0) error(s), \(counts[.warning] ?? 0) warning(s), \(counts[.info] ?? 0) note(s)")
-        return lines.joined(separator: "\n")
-    }
-}

@@ -56,6 +56,6 @@ extension ResolverOptions {
         let servers = try nameservers.isEmpty ? Nameserver.fromResolvConf() : parsedNameservers()
         return LDNSResolver(
             LDNSResolver.Configuration(
-                nameservers: servers, timeout: .milliseconds(Int(timeout * 1000)), attempts: attempts, dnssecOK: dnssec))
+                nameservers: servers, timeout: questionTimeout, attempts: attempts, dnssecOK: dnssec))
     }
 }

@@ -35,6 +35,10 @@ public struct ResolverOptions: ParsableArguments, Sendable {
         guard !offline || !zone.isEmpty else { throw ValidationError("--offline needs --zone: it answers only from zone files") }
     }
 
+    /// How long one DNS question may take (`--timeout`): what the library's deadlines are
+    /// scaled from.
+    public var questionTimeout: Duration { .milliseconds(Int(timeout * 1000)) }
+
     /// The resolver these options describe, wrapped in a cache.
     public func makeResolver() throws -> CachingResolver {
         CachingResolver(try makeBaseResolver())

@@ -22,8 +22,10 @@ struct AuditTextRenderer {
                 lines.append("    \(severity(finding.severity)) \(finding.title) \(terminal.dim("[\(finding.id)]"))")
                 if verbose || finding.severity != .info {
                     lines.append("        \(finding.detail)")
-                    if let evidence = finding.evidence, verbose {
-                        for line in evidence.split(separator: "\n") { lines.append("        " + terminal.dim("│ " + line)) }
+                    if verbose {
+                        for line in finding.evidence.flatMap({ $0.split(separator: "\n") }) {
+                            lines.append("        " + terminal.dim("│ " + line))
+                        }
                     }
                     if let fix = finding.fix { lines.append("        " + terminal.blue("fix: ") + fix) }
                     if let rfc = finding.rfc, verbose { lines.append("        " + terminal.dim(rfc)) }

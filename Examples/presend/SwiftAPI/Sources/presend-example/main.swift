@@ -48,7 +48,11 @@ switch report.verdict {
 case .pass:
     FileHandle.standardOutput.write(Data(report.message!))  // hand these bytes to your SMTP client
 case .fail, .incomplete:
-    FileHandle.standardError.write(Data((report.renderedText() + "\n").utf8))
+    for check in report.checks where check.status != .pass && check.status != .skipped {
+        var text = "\(check.status) \(check.id): \(check.summary)\n"
+        if let fix = check.fix { text += "    fix: \(fix)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
     // Programs can act on the stable ids: report.failures.map(\.id) == ["presend.spf"], …
     exit(report.verdict == .fail ? 1 : 2)
 }

@@ -1,60 +1,30 @@
 import DNSCore
+import MailAuthCore
 
-/// Whether a report destination outside the policy domain's organization agreed to receive reports
-/// (RFC 9990 §3.2.3 for `rua`; RFC 9991 for `ruf`; formerly RFC 7489 §7.1).
-public struct ReportAuthorization: Sendable, Hashable, Codable {
-    public enum Status: String, Sendable, Hashable, Codable {
-        /// The destination shares the policy domain's Organizational Domain: no record needed.
-        case sameOrganization
-        /// `<policy domain>._report._dmarc.<destination>` holds a `v=DMARC1` record.
-        case authorized
-        /// No authorization record: receivers will not send reports there.
-        case notAuthorized
-        /// A DNS failure: unknown.
-        case unknown
-    }
-
-    /// `rua` or `ruf`.
-    public var tag: String
-    public var uri: ReportURI
-    /// The destination domain (the mailbox's domain).
-    public var destination: DomainName
-    /// The name queried for the authorization record, when one was needed.
-    public var queriedName: DomainName?
-    public var status: Status
-    public var failure: DNSFailure?
-}
-
-/// Everything the audit says about one domain's DMARC: both generations' discovery, the report
-/// authorizations, and the findings.
-public struct DMARCDomainReport: Sendable, Hashable, Codable {
-    public var domain: DomainName
-    /// RFC 9989 discovery (the tree walk).
-    public var rfc9989: PolicyDiscovery
-    /// RFC 7489 discovery (the Public Suffix List).
-    public var rfc7489: PolicyDiscovery
-    /// Destinations of `rua`/`ruf` and whether they accept reports.
-    public var reportAuthorizations: [ReportAuthorization]
-    public var findings: [DMARCFinding]
-
-    /// Whether DNS failures left anything unknown (the CLI exits 2).
-    public var isComplete: Bool {
-        rfc9989.isComplete && rfc7489.isComplete && !reportAuthorizations.contains { $0.status == .unknown }
-    }
-}
-
-/// Inspects a domain's DMARC setup: discovery under both generations, report authorizations, lints.
-public struct DMARCInspector: Sendable {
+/// Checks a domain's DMARC setup: discovery under both generations, report authorizations, lints.
+public struct DMARCChecker: Sendable {
     public let discoverer: DMARCDiscoverer
 
-    public init(resolver: any DNSResolver, publicSuffixList: PublicSuffixList = .bundled, timeout: Duration = .seconds(20)) {
+    /// The deadline of one check when nothing says how long a DNS question may take.
+    public static let defaultTimeout: Duration = .seconds(20)
+
+    /// The deadline of one check when each DNS question may take `perQuestion`: the tree walk asks
+    /// up to ``TreeWalk/maximumQueries`` names one after another (RFC 9989 §4.10), so that many
+    /// questions' time, and never less than ``defaultTimeout``.
+    public static func timeout(perQuestion: Duration) -> Duration {
+        max(defaultTimeout, perQuestion * TreeWalk.maximumQueries)
+    }
+
+    public init(
+        resolver: any DNSResolver, publicSuffixList: PublicSuffixList = .bundled, timeout: Duration = defaultTimeout
+    ) {
         discoverer = DMARCDiscoverer(resolver: resolver, publicSuffixList: publicSuffixList, timeout: timeout)
     }
 
     public init(discoverer: DMARCDiscoverer) { self.discoverer = discoverer }
 
-    /// Inspects `domain` as the Author Domain of mail.
-    public func inspect(_ domain: DomainName) async -> DMARCDomainReport {
+    /// Checks `domain` as the Author Domain of mail.
+    public func check(_ domain: DomainName) async -> DMARCDomainReport {
         let modern = await discoverer.discoverPolicy(for: domain)
         // Names the walk already asked are not asked again (nor their records parsed again).
         let legacy = await discoverer.discoverLegacyPolicy(for: domain, reusing: modern.steps)
@@ -108,7 +78,7 @@ public struct DMARCInspector: Sendable {
                 entry.status = response.txt.map(\.joined).contains(where: DMARCRecord.startsWithVersion)
                     ? .authorized : .notAuthorized
             } catch {
-                entry.failure = DNSFailure(error)
+                entry.failure = error
             }
             results.append(entry)
         }

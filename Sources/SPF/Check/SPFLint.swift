@@ -1,7 +1,7 @@
 import DNSCore
 import MailAuthCore
 
-/// The SPF findings, each with a stable id. ``SPFAnalyzer`` produces them; ``recordFindings(_:domain:isTopChain:)``
+/// The SPF findings, each with a stable id. ``SPFChecker`` produces them; ``findings(for:domain:isTopChain:)``
 /// also works on a record alone.
 ///
 /// | id | severity | RFC 7208 |
@@ -52,7 +52,7 @@ public enum SPFLint {
         Finding(
             id: "spf.multiple-records", severity: .error, title: "Several SPF records",
             detail: "\(domain) publishes \(records.count) v=spf1 records; receivers must return permerror.",
-            evidence: records.joined(separator: "\n"), rfc: rfc("4.5"), fix: "Merge them into one record.")
+            evidence: records, rfc: rfc("4.5"), fix: "Merge them into one record.")
     }
 
     static func typeSPF(domain: DomainName) -> Finding {
@@ -64,20 +64,20 @@ public enum SPFLint {
 
     /// The size lints of one TXT record: `spf.record-too-long` (over 450 bytes, §3.4) and
     /// `spf.string-too-long` (a character-string over 255 bytes, §3.3).
-    public static func sizeFindings(domain: DomainName, txt: TXTData) -> [Finding] {
+    public static func findings(forText txt: TXTData, domain: DomainName) -> [Finding] {
         var findings: [Finding] = []
         let length = txt.joinedBytes.count
         if length > SPFLimits.recommendedMaximumRecordLength {
             findings.append(Finding(
                 id: "spf.record-too-long", severity: .warning, title: "SPF record over \(SPFLimits.recommendedMaximumRecordLength) bytes",
                 detail: "The record of \(domain) is \(length) bytes; with the rest of the answer it may not fit a 512-byte UDP reply, forcing TCP or failing.",
-                evidence: txt.joined, rfc: rfc("3.4"), fix: "Shorten it, e.g. by moving ranges into an included record."))
+                evidence: [txt.joined], rfc: rfc("3.4"), fix: "Shorten it, e.g. by moving ranges into an included record."))
         }
         if let long = txt.strings.first(where: { $0.count > SPFLimits.maximumCharacterString }) {
             findings.append(Finding(
                 id: "spf.string-too-long", severity: .error, title: "TXT character-string over 255 bytes",
                 detail: "A character-string of \(long.count) bytes cannot be carried in DNS; split the record into strings of at most 255 bytes (they are joined without spaces).",
-                evidence: txt.joined, rfc: rfc("3.3"), fix: "Write the record as several quoted strings: \"v=spf1 … \" \"… -all\"."))
+                evidence: [txt.joined], rfc: rfc("3.3"), fix: "Write the record as several quoted strings: \"v=spf1 … \" \"… -all\"."))
         }
         return findings
     }
@@ -94,19 +94,19 @@ public enum SPFLint {
             return Finding(
                 id: "spf.misspelt-mechanism", severity: .error, title: "Misspelt mechanism \"\(written)\"",
                 detail: "\(error.message) (offset \(error.offset)). An unknown mechanism makes the whole record of \(domain) permerror.\n\(error.pointer)",
-                evidence: error.input, rfc: rfc("4.6.1"), fix: "Write \"\(meant)\".")
+                evidence: [error.input], rfc: rfc("4.6.1"), fix: "Write \"\(meant)\".")
         }
         return Finding(
             id: "spf.syntax", severity: .error, title: "SPF syntax error",
             detail: "The record of \(domain) does not parse, so receivers return permerror: \(error.description)\n\(error.pointer)",
-            evidence: error.input, rfc: rfc("4.6"), fix: "Correct the term at offset \(error.offset).")
+            evidence: [error.input], rfc: rfc("4.6"), fix: "Correct the term at offset \(error.offset).")
     }
 
     /// Findings about one record on its own.
     ///
     /// - Parameter isTopChain: the record is the domain's own or reached by `redirect=` from it,
     ///   so its `all` decides the domain's default; for included records `?all`/missing `all` is normal.
-    public static func recordFindings(_ record: SPFRecord, domain: DomainName, isTopChain: Bool = true) -> [Finding] {
+    public static func findings(for record: SPFRecord, domain: DomainName, isTopChain: Bool = true) -> [Finding] {
         var findings: [Finding] = []
         let text = record.text
         let all = record.directives.first { $0.mechanism == .all }
@@ -116,32 +116,32 @@ public enum SPFLint {
                 findings.append(Finding(
                     id: "spf.all-pass", severity: .error, title: "\(all.text) authorizes every host",
                     detail: "\"\(all.text)\" in the record of \(domain) makes SPF pass for any sender on the Internet\(isTopChain ? "" : ", and through the include for the including domain too").",
-                    evidence: text, rfc: rfc("5.1"), fix: "End the record with -all or ~all."))
+                    evidence: [text], rfc: rfc("5.1"), fix: "End the record with -all or ~all."))
             case .neutral where isTopChain:
                 findings.append(Finding(
                     id: "spf.all-neutral", severity: .warning, title: "?all asserts nothing",
                     detail: "\"\(all.text)\" gives neutral for unlisted hosts, which receivers treat like no SPF at all.",
-                    evidence: text, rfc: rfc("5.1"), fix: "Use ~all while testing, then -all."))
+                    evidence: [text], rfc: rfc("5.1"), fix: "Use ~all while testing, then -all."))
             default: break
             }
             if let redirect = record.redirect {
                 findings.append(Finding(
                     id: "spf.redirect-ignored", severity: .warning, title: "redirect= is ignored next to all",
                     detail: "\"all\" always matches, so \"\(redirect.text)\" in the record of \(domain) is never used.",
-                    evidence: text, rfc: rfc("6.1"), fix: "Remove either the all mechanism or the redirect= modifier."))
+                    evidence: [text], rfc: rfc("6.1"), fix: "Remove either the all mechanism or the redirect= modifier."))
             }
         } else if record.redirect == nil, isTopChain {
             findings.append(Finding(
                 id: "spf.no-all", severity: .warning, title: "No all and no redirect",
                 detail: "Hosts not listed by the record of \(domain) get the default result neutral.",
-                evidence: text, rfc: rfc("4.7"), fix: "End the record with -all (or ~all)."))
+                evidence: [text], rfc: rfc("4.7"), fix: "End the record with -all (or ~all)."))
         }
         for directive in record.directives {
             if case .ptr = directive.mechanism {
                 findings.append(Finding(
                     id: "spf.ptr", severity: .warning, title: "ptr mechanism is deprecated",
                     detail: "\"\(directive.text)\" is slow, unreliable and some receivers ignore it.",
-                    evidence: text, rfc: rfc("5.5"), fix: "Replace it with ip4:/ip6: ranges or a: names."))
+                    evidence: [text], rfc: rfc("5.5"), fix: "Replace it with ip4:/ip6: ranges or a: names."))
             }
         }
         for modifier in record.unknownModifiers {
@@ -149,11 +149,11 @@ public enum SPFLint {
                 findings.append(Finding(
                     id: "spf.misspelt-mechanism", severity: .warning, title: "\"\(modifier.text)\" is an ignored modifier",
                     detail: "\"\(modifier.text)\" parses as an unknown modifier (name=value), which receivers ignore; \"\(meant)\" was probably meant, written with ':' if it is a mechanism.",
-                    evidence: text, rfc: rfc("6"), fix: "Write \"\(meant):\(modifier.value.text)\" or \"\(meant)=\(modifier.value.text)\" as the syntax requires."))
+                    evidence: [text], rfc: rfc("6"), fix: "Write \"\(meant):\(modifier.value.text)\" or \"\(meant)=\(modifier.value.text)\" as the syntax requires."))
             } else {
                 findings.append(Finding(
                     id: "spf.unknown-modifier", severity: .info, title: "Unknown modifier \(modifier.name)=",
-                    detail: "Receivers ignore \"\(modifier.text)\".", evidence: text, rfc: rfc("6"),
+                    detail: "Receivers ignore \"\(modifier.text)\".", evidence: [text], rfc: rfc("6"),
                     fix: "Remove it unless a specific receiver needs it."))
             }
         }
@@ -164,48 +164,48 @@ public enum SPFLint {
         Finding(
             id: "spf.include-self", severity: .error, title: "\(domain) includes itself",
             detail: "\"\(term)\" makes the record include itself; evaluation loops until the lookup limit gives permerror.",
-            evidence: record, rfc: rfc("5.2"), fix: "Remove \"\(term)\".")
+            evidence: [record], rfc: rfc("5.2"), fix: "Remove \"\(term)\".")
     }
 
     static func loop(term: String, path: [DomainName], record: String) -> Finding {
         Finding(
             id: "spf.loop", severity: .error, title: "Include/redirect loop",
             detail: "\"\(term)\" leads back to a record already being evaluated: \(path.map(\.description).joined(separator: " → ")). Receivers return permerror once the lookup limit is hit.",
-            evidence: record, rfc: rfc("4.6.4"), fix: "Break the cycle.")
+            evidence: [record], rfc: rfc("4.6.4"), fix: "Break the cycle.")
     }
 
     static func includeWithoutRecord(term: String, domain: DomainName, from record: String?) -> Finding {
         Finding(
             id: "spf.include-no-record", severity: .error, title: "Included domain has no SPF record",
             detail: "\"\(term)\": \(domain) publishes no SPF record, so the include gives permerror for every sender reaching it.",
-            evidence: record ?? term, rfc: rfc("5.2"), fix: "Fix the name or remove the include.")
+            evidence: [record ?? term], rfc: rfc("5.2"), fix: "Fix the name or remove the include.")
     }
 
     static func redirectWithoutRecord(term: String, domain: DomainName, from record: String?) -> Finding {
         Finding(
             id: "spf.redirect-no-record", severity: .error, title: "Redirect target has no SPF record",
             detail: "\"\(term)\": \(domain) publishes no SPF record, so the redirect gives permerror.",
-            evidence: record ?? term, rfc: rfc("6.1"), fix: "Point redirect= at a domain with an SPF record.")
+            evidence: [record ?? term], rfc: rfc("6.1"), fix: "Point redirect= at a domain with an SPF record.")
     }
 
     static func macroUnchecked(term: String, domain: DomainName, record: String) -> Finding {
         Finding(
             id: "spf.macro-unchecked", severity: .info, title: "Macro term cannot be checked statically",
             detail: "\"\(term)\" in the record of \(domain) depends on the message (sender, client address); its lookups and what it includes are not counted or followed here. The counts below are a lower bound.",
-            evidence: record, rfc: rfc("7"), fix: nil)
+            evidence: [record], rfc: rfc("7"), fix: nil)
     }
 
     static func mxLimit(term: String, domain: DomainName, count: Int, record: String) -> Finding {
         Finding(
             id: "spf.mx-limit", severity: .error, title: "mx target has more than \(SPFLimits.maximumMXNames) exchangers",
             detail: "\"\(term)\" in the record of \(domain) finds \(count) MX names; receivers return permerror past \(SPFLimits.maximumMXNames).",
-            evidence: record, rfc: rfc("4.6.4"), fix: "List the senders with ip4:/ip6: instead.")
+            evidence: [record], rfc: rfc("4.6.4"), fix: "List the senders with ip4:/ip6: instead.")
     }
 
     static func dnsFailure(domain: DomainName, error: DNSError) -> Finding {
         Finding(
             id: "spf.dns-failure", severity: .warning, title: "DNS failure; analysis incomplete",
-            detail: "\(error). Receivers hitting this get temperror.", evidence: nil, rfc: rfc("2.6.6"),
+            detail: "\(error). Receivers hitting this get temperror.", rfc: rfc("2.6.6"),
             fix: "Check the authoritative servers of \(domain).")
     }
 
@@ -214,7 +214,7 @@ public enum SPFLint {
         return Finding(
             id: "spf.ip-overlap", severity: .info, title: duplicate ? "Duplicated IP range" : "Overlapping IP ranges",
             detail: "\"\(a)\" and \"\(b)\" \(place) \(duplicate ? "are the same range" : "overlap").",
-            evidence: "\(a) \(b)", rfc: rfc("5.6"), fix: "Keep the wider range only.")
+            evidence: ["\(a) \(b)"], rfc: rfc("5.6"), fix: "Keep the wider range only.")
     }
 
     /// `spf.lookup-limit` and `spf.void-limit` (RFC 7208 §4.6.4) for the worst-case counts.
@@ -230,7 +230,7 @@ public enum SPFLint {
             findings.append(Finding(
                 id: "spf.lookup-limit", severity: .error, title: "More than \(limit) DNS lookups",
                 detail: "A receiver evaluating \(domain) for a sender that matches nothing evaluates \(count) DNS-querying terms (include, a, mx, ptr, exists, redirect; all, ip4, ip6 and exp do not count, MX address lookups do not count) and returns permerror past \(limit).",
-                evidence: "IPv4: \(ipv4.dnsLookups), IPv6: \(ipv6.dnsLookups)", rfc: rfc("4.6.4"),
+                evidence: ["IPv4: \(ipv4.dnsLookups), IPv6: \(ipv6.dnsLookups)"], rfc: rfc("4.6.4"),
                 fix: "Replace includes and a/mx terms with ip4:/ip6: ranges, or drop unused includes."))
         }
         let voidLimit = SPFLimits.maximumVoidLookups
@@ -242,7 +242,7 @@ public enum SPFLint {
             findings.append(Finding(
                 id: "spf.void-limit", severity: .error, title: "More than \(voidLimit) void lookups",
                 detail: "Terms whose lookups answer NXDOMAIN or NODATA for a sender that matches nothing: IPv4 \(ipv4.voidLookups), IPv6 \(ipv6.voidLookups). Receivers return permerror past \(voidLimit), here for \(who).\(worstCase)",
-                evidence: "IPv4: \(ipv4.voidLookups), IPv6: \(ipv6.voidLookups)", rfc: rfc("4.6.4"),
+                evidence: ["IPv4: \(ipv4.voidLookups), IPv6: \(ipv6.voidLookups)"], rfc: rfc("4.6.4"),
                 fix: "Remove ptr and terms naming hosts that do not exist or lack addresses of that family, or publish AAAA records."))
         }
         return findings

@@ -11,7 +11,7 @@ import MailAuthCore
 ///
 /// ```swift
 /// let spf = SPFEvaluator(resolver: resolver)
-/// let outcome = await spf.checkMailFrom(ip: client, mailFrom: "alice@example.com", helo: "mail.example.com")
+/// let outcome = await spf.evaluateMailFrom(ip: client, mailFrom: "alice@example.com", helo: "mail.example.com")
 /// print(outcome.result, outcome.matchedTerm ?? "-", outcome.trace.rendered())
 /// ```
 public struct SPFEvaluator: Sendable {
@@ -33,19 +33,26 @@ public struct SPFEvaluator: Sendable {
         self.clock = clock
     }
 
-    /// Checks the MAIL FROM identity (RFC 7208 §2.4). A null reverse-path (`""` or `<>`) is
-    /// checked as `postmaster@<helo>`.
-    public func checkMailFrom(ip: IPAddress, mailFrom: String, helo: String) async -> SPFEvaluation {
+    /// Checks the MAIL FROM identity (RFC 7208 §2.4), the reverse-path with or without its angle
+    /// brackets; a null one is checked as `postmaster@<helo>` (``sender(forReversePath:helo:)``).
+    public func evaluateMailFrom(ip: IPAddress, mailFrom: String, helo: String) async -> SPFEvaluation {
         var sender = mailFrom
         if sender.hasPrefix("<"), sender.hasSuffix(">") { sender = String(sender.dropFirst().dropLast()) }
-        if sender.isEmpty { sender = "postmaster@\(helo)" }
+        sender = Self.sender(forReversePath: sender, helo: helo)
         let domain = sender.lastIndex(of: "@").map { String(sender[sender.index(after: $0)...]) } ?? sender
-        return await checkHost(ip: ip, domain: domain, sender: sender, helo: helo)
+        return await evaluate(ip: ip, domain: domain, sender: sender, helo: helo)
+    }
+
+    /// The sender check_host() gets for a MAIL FROM reverse-path: the null reverse-path (`""` or
+    /// `<>`) has no local part or domain to check, so it is checked as `postmaster@<helo>`
+    /// (RFC 7208 §2.4); any other is used as it is.
+    public static func sender(forReversePath reversePath: String, helo: String) -> String {
+        reversePath.isEmpty || reversePath == "<>" ? "postmaster@\(helo)" : reversePath
     }
 
     /// Checks the HELO identity (RFC 7208 §2.3): `check_host(ip, helo, postmaster@helo)`.
-    public func checkHelo(ip: IPAddress, helo: String) async -> SPFEvaluation {
-        await checkHost(ip: ip, domain: helo, sender: "postmaster@\(helo)", helo: helo)
+    public func evaluateHelo(ip: IPAddress, helo: String) async -> SPFEvaluation {
+        await evaluate(ip: ip, domain: helo, sender: "postmaster@\(helo)", helo: helo)
     }
 
     /// check_host(ip, domain, sender) of RFC 7208 §4.
@@ -55,7 +62,7 @@ public struct SPFEvaluator: Sendable {
     ///   - domain: the domain to check (the sender's domain, or the HELO name).
     ///   - sender: `local-part@domain`; an empty local part becomes `postmaster` (§4.3).
     ///   - helo: the HELO/EHLO name, for `%{h}`.
-    public func checkHost(ip: IPAddress, domain: String, sender: String, helo: String) async -> SPFEvaluation {
+    public func evaluate(ip: IPAddress, domain: String, sender: String, helo: String) async -> SPFEvaluation {
         let client = ip.unmapped
         var localPart = ""
         var senderDomain = domain

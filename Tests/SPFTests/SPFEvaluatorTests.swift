@@ -1,15 +1,16 @@
 import DNSCore
+import Foundation
 import SPF
 import TestSupport
 import Testing
 
-@Suite struct CheckHostTests {
+@Suite struct SPFEvaluatorTests {
     static let v4 = IPAddress("192.0.2.10")!
     static let v6 = IPAddress("2001:db8::10")!
 
     func check(_ zone: some DNSResolver, ip: IPAddress, domain: String = "example.com", timeout: Duration = .seconds(60)) async -> SPFEvaluation {
         await SPFEvaluator(resolver: zone, timeout: timeout, clock: { 0 })
-            .checkMailFrom(ip: ip, mailFrom: "alice@\(domain)", helo: "mail.\(domain)")
+            .evaluateMailFrom(ip: ip, mailFrom: "alice@\(domain)", helo: "mail.\(domain)")
     }
 
     @Test func traceShowsTheIncludeTreeWithItsQueries() async throws {
@@ -111,9 +112,33 @@ import Testing
         let zone = try TestZone.make([
             "mail.example.com": ["TXT v=spf1 -all exp=why.example.com"], "why.example.com": ["TXT %{s} may not send"],
         ])
-        let outcome = await SPFEvaluator(resolver: zone).checkMailFrom(ip: Self.v4, mailFrom: "", helo: "mail.example.com")
+        let outcome = await SPFEvaluator(resolver: zone).evaluateMailFrom(ip: Self.v4, mailFrom: "", helo: "mail.example.com")
         #expect(outcome.result == .fail)
         #expect(outcome.explanation == "postmaster@mail.example.com may not send")
+    }
+
+    @Test(arguments: [("", "postmaster@mail.example.com"), ("<>", "postmaster@mail.example.com"),
+                      ("bob@example.com", "bob@example.com"), ("<bob@example.com>", "<bob@example.com>")])
+    func theNullReversePathIsPostmasterAtHeloAndAnyOtherIsKept(reversePath: String, sender: String) {
+        #expect(SPFEvaluator.sender(forReversePath: reversePath, helo: "mail.example.com") == sender)
+    }
+
+    /// The spf command's JSON: `trace` holds the tree without an evaluation, the trace with one.
+    @Test func aReportCarriesTheTreeOrTheEvaluationsTrace() async throws {
+        let zone = try TestZone.make(["example.com": ["TXT v=spf1 ip4:192.0.2.0/24 -all"]])
+        let analysis = await SPFChecker(resolver: zone).check(try DomainName("example.com"))
+        let evaluation = await SPFEvaluator(resolver: zone).evaluate(
+            ip: Self.v4, domain: "example.com", sender: "postmaster@example.com", helo: "example.com")
+        let encoder = JSONEncoder()
+        func object(_ report: SPFReport) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: try encoder.encode(report)) as? [String: Any] ?? [:]
+        }
+        let check = try object(SPFReport(analysis: analysis))
+        #expect((check["trace"] as? [String: Any])?["children"] != nil, "the tree")
+        #expect(check["result"] is NSNull && check["ipv4"] != nil)
+        let both = SPFReport(analysis: analysis, evaluation: evaluation, sender: "postmaster@example.com", helo: "example.com")
+        #expect((try object(both)["trace"] as? [String: Any])?["terms"] != nil, "the evaluation's trace")
+        #expect(both.result == .pass && !both.isIncomplete)
     }
 
     /// RFC 7208 §6.2: an included record's exp= is never used, so it is not even fetched.
@@ -132,7 +157,7 @@ import Testing
 
     @Test func heloIdentity() async throws {
         let zone = try TestZone.make(["mail.example.com": ["TXT v=spf1 a -all", "A 192.0.2.10"]])
-        #expect(await SPFEvaluator(resolver: zone).checkHelo(ip: Self.v4, helo: "mail.example.com").result == .pass)
+        #expect(await SPFEvaluator(resolver: zone).evaluateHelo(ip: Self.v4, helo: "mail.example.com").result == .pass)
     }
 
     @Test func mxWithMoreThanTenNamesIsPermerror() async throws {
@@ -172,7 +197,7 @@ import Testing
         let zone = try TestZone.make([
             "example.com": ["TXT v=spf1 -all exp=why.example.com"], "why.example.com": ["TXT %{L} %{l} %{d2} %{ir}"],
         ])
-        let outcome = await SPFEvaluator(resolver: zone).checkMailFrom(ip: Self.v4, mailFrom: "a b@example.com", helo: "h.example.com")
+        let outcome = await SPFEvaluator(resolver: zone).evaluateMailFrom(ip: Self.v4, mailFrom: "a b@example.com", helo: "h.example.com")
         #expect(outcome.explanation == "a%20b a b example.com 10.2.0.192")
     }
 }

@@ -4,9 +4,9 @@ import MailAuthCore
 import SPF
 import Testing
 
-@Suite struct SPFAnalyzerTests {
+@Suite struct SPFCheckerTests {
     func analyze(_ data: [String: [String]], domain: String = "example.com") async throws -> SPFAnalysis {
-        try await SPFAnalyzer(resolver: TestZone.make(data)).analyze(domain: DomainName(domain))
+        try await SPFChecker(resolver: TestZone.make(data)).check(DomainName(domain))
     }
 
     func ids(_ analysis: SPFAnalysis) -> Set<String> { Set(analysis.findings.map(\.id)) }
@@ -60,7 +60,7 @@ import Testing
         #expect(finding?.rfc?.hasPrefix("RFC 7208 §") == true)
         #expect(finding?.detail.isEmpty == false)
         if !["spf.no-record", "spf.rr-type-spf"].contains(lint.id) {
-            #expect(finding?.evidence?.isEmpty == false, "a finding about a record shows the record")
+            #expect(finding?.evidence.isEmpty == false, "a finding about a record shows the record")
         }
     }
 
@@ -76,7 +76,7 @@ import Testing
 
     @Test func characterStringsOver255BytesAreInvalid() throws {
         let txt = TXTData(strings: [Array(("v=spf1 " + String(repeating: "a", count: 300)).utf8)])
-        let findings = SPFLint.sizeFindings(domain: try DomainName("example.com"), txt: txt)
+        let findings = SPFLint.findings(forText: txt, domain: try DomainName("example.com"))
         #expect(findings.contains { $0.id == "spf.string-too-long" && $0.severity == .error })
     }
 
@@ -153,11 +153,11 @@ import Testing
     @Test(arguments: [ptrExistsMX, ptrExistsDualStackMX])
     func theEvaluatorMeetsTheWorstCase(zone: [String: [String]]) async throws {
         let resolver = try TestZone.make(zone)
-        let analysis = await SPFAnalyzer(resolver: resolver).analyze(domain: try DomainName("example.com"))
+        let analysis = await SPFChecker(resolver: resolver).check(try DomainName("example.com"))
         let evaluator = SPFEvaluator(resolver: resolver, clock: { 0 })
         for (ip, count) in [(IPAddress("192.0.2.10"), analysis.ipv4), (IPAddress("2001:db8::10"), analysis.ipv6)] {
             let client = try #require(ip)
-            let outcome = await evaluator.checkMailFrom(ip: client, mailFrom: "alice@example.com", helo: "mail.example.com")
+            let outcome = await evaluator.evaluateMailFrom(ip: client, mailFrom: "alice@example.com", helo: "mail.example.com")
             let over = count.voidLookups > SPFLimits.maximumVoidLookups
             #expect(outcome.result == (over ? .permerror : .fail), "\(client): \(outcome.trace.rendered())")
             #expect(outcome.voidLookups == count.voidLookups, "\(client)")
@@ -166,7 +166,7 @@ import Testing
 
     @Test func anIPv6ClientOfTheIssueRecordGetsPermerror() async throws {
         let outcome = await SPFEvaluator(resolver: try TestZone.make(Self.ptrExistsMX), clock: { 0 })
-            .checkMailFrom(ip: try #require(IPAddress("2001:db8::10")), mailFrom: "alice@example.com", helo: "mail.example.com")
+            .evaluateMailFrom(ip: try #require(IPAddress("2001:db8::10")), mailFrom: "alice@example.com", helo: "mail.example.com")
         #expect(outcome.result == .permerror, "\(outcome.trace.rendered())")
         #expect(outcome.voidLookups == 3)
         #expect(outcome.problem?.contains("void") == true)
@@ -188,14 +188,26 @@ import Testing
 
     @Test func dnsFailuresMakeTheAnalysisIncomplete() async throws {
         let zone = try TestZone.make(["example.com": ["TXT v=spf1 include:bad.example.net -all"]], failures: ["bad.example.net": .serverFailure])
-        let analysis = await SPFAnalyzer(resolver: zone).analyze(domain: try DomainName("example.com"))
+        let analysis = await SPFChecker(resolver: zone).check(try DomainName("example.com"))
         #expect(analysis.incomplete)
         #expect(analysis.findings.contains { $0.id == "spf.dns-failure" })
     }
 
     @Test func findingsAreCodable() throws {
-        let finding = Finding(id: "spf.ptr", severity: .warning, title: "t", detail: "d", rfc: "RFC 7208 §5.5")
+        let finding = Finding(id: "spf.ptr", severity: .warning, title: "t", detail: "d", evidence: ["v=spf1 ptr -all"],
+                              rfc: "RFC 7208 §5.5")
         let data = try JSONEncoder().encode(finding)
         #expect(try JSONDecoder().decode(Finding.self, from: data) == finding)
+    }
+
+    /// The audit report's documented form: evidence lines as one string, absent when there are none.
+    @Test func evidenceLinesAreOneStringInJSONAndAbsentWhenThereAreNone() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let lines = Finding(id: "x", severity: .info, title: "t", detail: "d", evidence: ["a", "b"])
+        #expect(String(decoding: try encoder.encode(lines), as: UTF8.self)
+            == #"{"detail":"d","evidence":"a\nb","id":"x","severity":"info","title":"t"}"#)
+        let none = Finding(id: "x", severity: .info, title: "t", detail: "d")
+        #expect(String(decoding: try encoder.encode(none), as: UTF8.self) == #"{"detail":"d","id":"x","severity":"info","title":"t"}"#)
     }
 }

@@ -13,8 +13,8 @@ public enum DMARCLint {
     ]
 
     /// The findings for an inspected domain, most severe first.
-    public static func findings(for report: DMARCDomainReport, publicSuffixList: PublicSuffixList) -> [DMARCFinding] {
-        var findings: [DMARCFinding] = []
+    public static func findings(for report: DMARCDomainReport, publicSuffixList: PublicSuffixList) -> [Finding] {
+        var findings: [Finding] = []
         let modern = report.rfc9989
         let legacy = report.rfc7489
         let domain = report.domain
@@ -25,7 +25,7 @@ public enum DMARCLint {
                     id: "dmarc.dns-failure", severity: .warning,
                     title: "DNS failure: \(discovery.generation == .rfc9989 ? "RFC 9989" : "RFC 7489") discovery is incomplete",
                     detail: "A DNS failure is a temporary error, not a missing record; receivers may defer or accept the mail.",
-                    evidence: [failure.detail], rfc: "RFC 9989 §4.10.1", fix: "Check the authoritative servers for _dmarc names."))
+                    evidence: [failure.description], rfc: "RFC 9989 §4.10.1", fix: "Check the authoritative servers for _dmarc names."))
             }
         }
 
@@ -151,7 +151,7 @@ public enum DMARCLint {
         let removed = record.issues.filter { $0.kind == .removedTag }
         if !removed.isEmpty {
             var detail = "RFC 9989 receivers ignore pct, rf and ri; RFC 7489 receivers still read them."
-            var severity = DMARCFinding.Severity.info
+            var severity = Severity.info
             if let pct = record.percentage, pct < 100 {
                 severity = .warning
                 detail += " pct=\(pct): RFC 7489 receivers apply the policy to \(pct)% of failing mail and one level less to the rest; RFC 9989 receivers apply it to all failing mail."
@@ -210,8 +210,8 @@ public enum DMARCLint {
         return String(decoding: part, as: UTF8.self)
     }
 
-    private static func psdMisuse(_ modern: PolicyDiscovery, _ legacy: PolicyDiscovery, list: PublicSuffixList) -> [DMARCFinding] {
-        var findings: [DMARCFinding] = []
+    private static func psdMisuse(_ modern: PolicyDiscovery, _ legacy: PolicyDiscovery, list: PublicSuffixList) -> [Finding] {
+        var findings: [Finding] = []
         for step in modern.steps {
             guard let record = step.record else { continue }
             let isPublicSuffix = list.registrableDomain(of: step.domain.description) == nil
@@ -235,7 +235,7 @@ public enum DMARCLint {
         return findings
     }
 
-    private static func syntax(_ record: DMARCRecord, at name: String) -> [DMARCFinding] {
+    private static func syntax(_ record: DMARCRecord, at name: String) -> [Finding] {
         record.issues.compactMap { issue in
             let evidence = ["\(name): \(record.text)", "offset \(issue.offset): \(issue.message)"]
             switch issue.kind {
@@ -260,7 +260,7 @@ public enum DMARCLint {
     }
 
     /// Where an RFC 9989 receiver and an RFC 7489 receiver would act differently.
-    static func differences(_ modern: PolicyDiscovery, _ legacy: PolicyDiscovery) -> [DMARCFinding] {
+    static func differences(_ modern: PolicyDiscovery, _ legacy: PolicyDiscovery) -> [Finding] {
         guard modern.isComplete, legacy.isComplete else { return [] }
         func summary(_ d: PolicyDiscovery) -> String {
             switch d.status {
@@ -285,7 +285,7 @@ public enum DMARCLint {
             rfc: "RFC 9989 §4.10; RFC 7489 §6.6.3")]
     }
 
-    private static func sorted(_ findings: [DMARCFinding]) -> [DMARCFinding] {
+    private static func sorted(_ findings: [Finding]) -> [Finding] {
         findings.enumerated().sorted { a, b in
             a.element.severity != b.element.severity ? a.element.severity > b.element.severity : a.offset < b.offset
         }.map(\.element)

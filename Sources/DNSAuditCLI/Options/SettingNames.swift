@@ -1,0 +1,18 @@
+import DNSAudit
+
+extension Setting.Names {
+    /// The option that sets each setting: what the audit's and the gate's advice name.
+    static let options = Setting.Names { setting in
+        switch setting {
+        case .nameserver: "--nameserver"
+        case .dnssec: "--dnssec"
+        case .selector, .signingSelector: "--selector"
+        case .signingDomain: "--domain"
+        case .signingKey: "--key"
+        case .noSigning: "--no-sign"
+        case .signedHeaders: "--headers"
+        case .helo: "--helo"
+        case .egressIP: "--ip"
+        }
+    }
+}
