@@ -8,7 +8,8 @@
 /// outside the zones is followed through `outside`, and the answer keeps the whole chain.
 ///
 /// With no `outside` resolver (an offline check), a question outside the zones fails with
-/// ``DNSError/Kind/outsideZoneData``: the part that needs it is reported as not checked
+/// ``DNSError/Kind/outsideZoneData``, naming the question that was not asked (a CNAME's target
+/// when the chain led out of the zones): the part that needs it is reported as not checked
 /// (incomplete), never as a missing record.
 public struct OverlayResolver: DNSResolver {
     /// The zone data.
@@ -60,9 +61,10 @@ public struct OverlayResolver: DNSResolver {
         _ question: DNSQuestion, original: DNSQuestion? = nil, deadline: DeadlineSignal?
     ) async throws(DNSError) -> DNSResponse {
         guard let outside else {
+            // The question is the one not asked (a CNAME's target, when one led out of the zones).
             throw DNSError(
-                .outsideZoneData, question: original ?? question, server: zones.resolverDescription,
-                detail: "\(question.name) is outside the zone data, and this check is offline")
+                .outsideZoneData, question: question, server: zones.resolverDescription,
+                detail: original.map { "reached by the CNAME chain from \($0.name)" } ?? "")
         }
         do throws(DNSError) {
             if let deadline { return try await outside.query(question, boundedBy: deadline) }

@@ -20,7 +20,14 @@ public enum DMARCLint {
         let domain = report.domain
 
         for discovery in [modern, legacy] {
-            if case .temporaryError(let failure) = discovery.status {
+            if case .temporaryError(let failure) = discovery.status, failure.kind == .outsideZoneData {
+                findings.append(.init(
+                    id: "dmarc.dns-failure", severity: .warning,
+                    title: "Not checked: \(discovery.generation == .rfc9989 ? "RFC 9989" : "RFC 7489") discovery needs a name outside the zone files",
+                    detail: "\(failure.question.name) was not asked: it lies outside the zone files, and this check is offline. Nothing is known to be missing.",
+                    evidence: [failure.description], rfc: "RFC 9989 §4.10.1",
+                    fix: "Add the zone file that holds \(failure.question.name) (for the tree walk, the parent zones up to the top-level domain), or let names outside the zone files be asked over the network."))
+            } else if case .temporaryError(let failure) = discovery.status {
                 findings.append(.init(
                     id: "dmarc.dns-failure", severity: .warning,
                     title: "DNS failure: \(discovery.generation == .rfc9989 ? "RFC 9989" : "RFC 7489") discovery is incomplete",

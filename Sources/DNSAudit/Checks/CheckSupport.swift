@@ -9,7 +9,16 @@ struct Incomplete: Error {
 extension Finding {
     /// The finding every area gives when DNS failures kept it from finishing.
     static func incomplete(_ area: AuditArea, _ error: DNSError, names: Setting.Names) -> Finding {
-        Finding(
+        if error.kind == .outsideZoneData {
+            // An offline check of zone files: the name was never asked, by choice.
+            return Finding(
+                id: area.incompleteFindingID, severity: .warning,
+                title: "\(area.title) not checked: a name lies outside the zone files",
+                detail: "\(error.question) was not asked\(error.detail.isEmpty ? "" : " (\(error.detail))"): it lies outside the zone files, and this check is offline. Nothing is known to be missing.",
+                rfc: nil,
+                fix: "Add the zone file that holds \(error.question.name), or check without \(names[.offline]) so names outside the files are asked over the network.")
+        }
+        return Finding(
             id: area.incompleteFindingID, severity: .warning,
             title: "\(area.title) could not be checked: DNS failure",
             detail: "\(error). This is not a missing record: the answer never arrived, so nothing is known.",

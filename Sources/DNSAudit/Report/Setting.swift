@@ -8,6 +8,9 @@
 public enum Setting: Sendable, Hashable, CaseIterable {
     /// The nameservers the resolver asks.
     case nameserver
+    /// Answering only from zone files, asking nothing over the network (an ``OverlayResolver``
+    /// with no outside resolver).
+    case offline
     /// Asking with the DNSSEC OK bit, to read a validating resolver's AD flag (RFC 4035 §3.2.3).
     case dnssec
     /// Extra DKIM selectors for the audit to try (``Auditor/Options/selectors``).
@@ -44,6 +47,7 @@ public enum Setting: Sendable, Hashable, CaseIterable {
         public static let api = Names { setting in
             switch setting {
             case .nameserver: "another resolver"
+            case .offline: "an `OverlayResolver` with no `outside` resolver"
             case .dnssec: "the DNSSEC OK bit"
             case .selector: "`Auditor.Options.selectors`"
             case .signingDomain: "`DKIMSigningConfiguration.domain`"

@@ -5,6 +5,7 @@ extension Setting.Names {
     static let options = Setting.Names { setting in
         switch setting {
         case .nameserver: "--nameserver"
+        case .offline: "--offline"
         case .dnssec: "--dnssec"
         case .selector, .signingSelector: "--selector"
         case .signingDomain: "--domain"

@@ -203,7 +203,13 @@ public enum SPFLint {
     }
 
     static func dnsFailure(domain: DomainName, error: DNSError) -> Finding {
-        Finding(
+        if error.kind == .outsideZoneData {
+            return Finding(
+                id: "spf.dns-failure", severity: .warning, title: "Not checked: a name lies outside the zone files",
+                detail: "\(error). Nothing is known to be missing.", rfc: rfc("2.6.6"),
+                fix: "Add the zone file that holds \(error.question.name), or let names outside the zone files be asked over the network.")
+        }
+        return Finding(
             id: "spf.dns-failure", severity: .warning, title: "DNS failure; analysis incomplete",
             detail: "\(error). Receivers hitting this get temperror.", rfc: rfc("2.6.6"),
             fix: "Check the authoritative servers of \(domain).")
