@@ -106,7 +106,7 @@ public final class LDNSResolver: DNSResolver {
         _ question: DNSQuestion, deadline: DeadlineSignal?, first: FirstTry? = nil
     ) async throws(DNSError) -> DNSResponse {
         guard !configuration.nameservers.isEmpty else {
-            throw DNSError(.noNameserver, question: question, detail: "no nameserver in /etc/resolv.conf; pass --nameserver")
+            throw DNSError(.noNameserver, question: question, detail: "no nameserver configured, and none in /etc/resolv.conf")
         }
         let started = ContinuousClock.now
         var walk = CNAMEWalk(question: question)
