@@ -1,4 +1,6 @@
 import ArgumentParser
+import DKIM
+import DNSLDNS
 import DNSAudit
 
 /// `dnsaudit`: the root command. `dnsaudit example.com` runs the full audit; subcommands cover
@@ -7,7 +9,7 @@ public struct DNSAuditCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "dnsaudit",
         abstract: "Check that a domain's mail will authenticate (SPF, DKIM, DMARC), and sign and gate messages.",
-        version: "0.1.0",
+        version: VersionText.full,
         subcommands: [AuditCommand.self, QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self, PresendCommand.self, SMTPCommand.self],
         defaultSubcommand: AuditCommand.self
     )
@@ -35,5 +37,14 @@ extension ExitStatus {
         case .fail: findings
         case .incomplete: incomplete
         }
+    }
+}
+
+/// What `--version` and `-V` print: dnsaudit's version and the libraries that do the work.
+enum VersionText {
+    static let dnsaudit = "0.1.0"
+
+    static var full: String {
+        "dnsaudit \(dnsaudit)\nldns \(LDNSResolver.libraryVersion)\n\(CryptoLibrary.version)"
     }
 }

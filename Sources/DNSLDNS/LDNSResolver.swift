@@ -1,3 +1,4 @@
+internal import CLDNS
 import DNSCore
 
 /// A ``DNSResolver`` that asks real nameservers, with packets built and parsed by ldns.
@@ -81,6 +82,12 @@ public final class LDNSResolver: DNSResolver {
     /// A resolver asking `nameservers` with otherwise default settings.
     public convenience init(nameservers: [Nameserver], timeout: Duration = .seconds(2), attempts: Int = 2) {
         self.init(Configuration(nameservers: nameservers, timeout: timeout, attempts: attempts))
+    }
+
+    /// The ldns library's version ("1.8.3").
+    public static var libraryVersion: String {
+        guard let text = ldns_version() else { return "unknown" }
+        return String(cString: text)
     }
 
     public var resolverDescription: String {

@@ -277,3 +277,11 @@ final class SHA256Stream {
         return stream.finalize()
     }
 }
+
+/// The OpenSSL libcrypto that signs and verifies, as it names itself ("OpenSSL 3.0.19 …").
+public enum CryptoLibrary {
+    public static var version: String {
+        guard let text = OpenSSL_version(Int32(OPENSSL_VERSION)) else { return "OpenSSL (unknown version)" }
+        return String(cString: text)
+    }
+}

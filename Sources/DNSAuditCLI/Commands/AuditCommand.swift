@@ -11,8 +11,11 @@ struct AuditCommand: AsyncParsableCommand {
         abstract: "Audit a domain's mail DNS: SPF, DKIM keys, DMARC, MX, MTA-STS, TLS-RPT, BIMI, DNSSEC.",
         discussion: """
             Exit status: 0 when no finding is at or above --fail-on; 1 when some are; 2 when DNS failures \
-            (SERVFAIL, timeouts) kept a check from finishing (this wins over 1: the result is not complete); \
-            64 on a usage error.
+            (SERVFAIL, timeouts) kept a check from finishing, or a line of --domains-file was skipped (this \
+            wins over 1: the result is not complete); 64 on a usage error.
+
+            --domains-file reads one domain a line: CRLF line ends, a UTF-8 BOM, # comments and a CSV's \
+            first column are fine; a domain listed twice is audited once; a bad line is reported and skipped.
             """
     )
 
@@ -42,8 +45,14 @@ struct AuditCommand: AsyncParsableCommand {
 
     @OptionGroup var resolver: ResolverOptions
 
+    @Flag(name: .customShort("V"), help: "Print the versions of dnsaudit, ldns and OpenSSL (as --version does).")
+    var printVersion = false
+
     func validate() throws {
+        if printVersion { throw CleanExit.message(VersionText.full) }
         if domains.isEmpty && domainsFile == nil {
+            // Bare `dnsaudit`: the help, not an error.
+            if CommandLine.arguments.count <= 1 { throw CleanExit.helpRequest(DNSAuditCommand.self) }
             throw ValidationError("give at least one domain, or --domains-file FILE")
         }
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024") }
@@ -57,11 +66,16 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     static func parseDomain(_ text: String) throws -> DomainName {
+        if let problem = DomainInput.singleLabelProblem(text) { throw ValidationError(problem) }
         do { return try DomainName(text) } catch { throw ValidationError("\(error)") }
     }
 
-    func readDomains() throws -> [DomainName] {
+    /// The domains to audit: the arguments (strict: a bad one is a usage error), then the lines of
+    /// `--domains-file` (lenient: see ``DomainInput/lines(of:)``), each domain once. A bad line is
+    /// reported on standard error and skipped; the run goes on.
+    func readDomains() throws -> (names: [DomainName], skipped: Int) {
         var names = try domains.map(Self.parseDomain)
+        var skipped = 0
         if let domainsFile {
             let data: Data
             if domainsFile == "-" {
@@ -75,20 +89,23 @@ struct AuditCommand: AsyncParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw ValidationError("--domains-file \(domainsFile): not UTF-8 text")
             }
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                do { names.append(try DomainName(trimmed)) } catch {
-                    throw ValidationError("--domains-file \(domainsFile) line \(number + 1): \(error)")
+            for (number, entry) in DomainInput.lines(of: text) {
+                do {
+                    names.append(try Self.parseDomain(entry))
+                } catch {
+                    skipped += 1
+                    printError("dnsaudit: --domains-file \(domainsFile) line \(number): \(error) (skipped)")
                 }
             }
         }
+        var seen: Set<DomainName> = []
+        names = names.filter { seen.insert($0).inserted }
         if names.isEmpty { throw ValidationError("no domains to audit") }
-        return names
+        return (names, skipped)
     }
 
     func run() async throws {
-        let names = try readDomains()
+        let (names, skipped) = try readDomains()
         let base = try resolver.makeBaseResolver()
         // A dead resolver is not the domains' fault: say so once, before auditing any of them.
         let network = base is OverlayResolver ? (base as? OverlayResolver)?.outside : base
@@ -135,6 +152,8 @@ struct AuditCommand: AsyncParsableCommand {
             let data = collected.count == 1 ? try encoder.encode(collected[0]) : try encoder.encode(collected)
             output.write(String(decoding: data, as: UTF8.self) + "\n")
         }
+        // A skipped input line leaves the run incomplete, as a DNS failure would.
+        if skipped > 0 { worstExit = max(worstExit, ExitStatus.incomplete) }
         if worstExit != ExitStatus.clean { throw ExitCode(worstExit) }
     }
 }
