@@ -1,3 +1,6 @@
+import Foundation
+import MailAuthCore
+
 /// How the CLI reads the domains people type and the lists they keep.
 enum DomainInput {
     /// The commands a mistyped one-label "domain" most likely meant, by the words users type.
@@ -21,29 +24,11 @@ enum DomainInput {
 
     /// The command whose word is nearest `text`, within two edits.
     static func closestCommand(to text: String) -> String? {
-        let typed = Array(text.lowercased())
-        let best = commands.map { (command: $0.command, distance: editDistance(typed, Array($0.word))) }
+        let typed = text.lowercased()
+        let best = commands.map { (command: $0.command, distance: EditDistance.between(typed, $0.word)) }
             .min { $0.distance < $1.distance }
         guard let best, best.distance <= min(2, max(1, typed.count / 2)) else { return nil }
         return best.command
-    }
-
-    /// Levenshtein distance, with a swap of two neighbours counting as one edit ("sfp" → "spf").
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var rows = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { rows[i][0] = i }
-        for j in 0...b.count { rows[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var best = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { best = min(best, rows[i - 2][j - 2] + 1) }
-                rows[i][j] = best
-            }
-        }
-        return rows[a.count][b.count]
     }
 
     /// The entries of a domain list with their 1-based line numbers: a UTF-8 BOM dropped, any line
@@ -56,20 +41,15 @@ enum DomainInput {
         for (index, line) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             var entry = line.prefix { $0 != "#" }
             entry = entry.prefix { $0 != "," }
-            let trimmed = entry.trimmingWhitespace().trimmingQuotes()
+            let trimmed = unquoted(entry.trimmingCharacters(in: .whitespaces))
             if !trimmed.isEmpty { entries.append((index + 1, trimmed)) }
         }
         return entries
     }
-}
 
-extension StringProtocol {
-    fileprivate func trimmingWhitespace() -> String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
-    }
-
-    fileprivate func trimmingQuotes() -> String {
-        guard count >= 2, let first, let last, first == last, first == "\"" || first == "'" else { return String(self) }
-        return String(dropFirst().dropLast())
+    /// `text` without one pair of enclosing quotes (a CSV cell).
+    private static func unquoted(_ text: String) -> String {
+        guard text.count >= 2, let first = text.first, first == text.last, first == "\"" || first == "'" else { return text }
+        return String(text.dropFirst().dropLast())
     }
 }

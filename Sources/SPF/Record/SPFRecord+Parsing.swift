@@ -329,25 +329,8 @@ extension SPFRecord {
         if let known = knownMisspellings[lowered] { return known }
         guard lowered.count >= 3 else { return nil }
         let candidates = knownNames.filter { $0.count >= 3 }
-        let scored = candidates.map { ($0, editDistance(lowered, $0)) }.filter { $0.1 > 0 && $0.1 <= ($0.0.count > 4 ? 2 : 1) }
+        let scored = candidates.map { ($0, EditDistance.between(lowered, $0)) }.filter { $0.1 > 0 && $0.1 <= ($0.0.count > 4 ? 2 : 1) }
         return scored.min { $0.1 < $1.1 }?.0
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8.prefix(64))
-        let b = Array(b.utf8.prefix(64))
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = Array(repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }
 
