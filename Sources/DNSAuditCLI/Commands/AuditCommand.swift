@@ -107,8 +107,14 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         let (names, skipped) = try readDomains()
         let base = try resolver.makeBaseResolver()
+        let options = Auditor.Options(
+            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)), settingNames: .options)
+        let auditor = Auditor(resolver: base, options: options)
         // A dead resolver is not the domains' fault: say so once, before auditing any of them.
-        let network = base is OverlayResolver ? (base as? OverlayResolver)?.outside : base
+        // Asked through the audit's cache, so the answer serves the first audit too; behind zone
+        // files, the network part is what must answer.
+        let overlay = base as? OverlayResolver
+        let network: (any DNSResolver)? = overlay == nil ? auditor.cache : overlay?.outside
         if let network, let first = names.first,
             let error = await network.firstNoReply(asking: DNSQuestion(first, .soa))
         {
@@ -117,9 +123,6 @@ struct AuditCommand: AsyncParsableCommand {
                     + "Nothing was audited; check --nameserver or /etc/resolv.conf" + (resolver.zone.isEmpty ? "." : ", or add --offline."))
             throw ExitCode(ExitStatus.incomplete)
         }
-        let options = Auditor.Options(
-            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)), settingNames: .options)
-        let auditor = Auditor(resolver: base, options: options)
         let terminal = Terminal.forStandardOutput()
         let renderer = AuditTextRenderer(terminal: terminal, verbose: verbose)
         let progress = Progress(total: names.count, enabled: names.count > 1 && Terminal.standardErrorIsTTY)
