@@ -40,17 +40,21 @@ import Testing
     }
 
     /// A BOM, CRLF, comments, a CSV's first column, a duplicate in another case with a trailing
-    /// dot, and two bad lines that are reported and skipped while the rest is audited.
+    /// dot, and two bad lines that are reported (stderr, and an error record in JSON Lines) and
+    /// skipped while the rest is audited.
     @Test func aDomainListIsReadAsPeopleKeepIt() async throws {
         let list = "\u{FEFF}shop.example\r\nSHOP.example.\r\n# a comment\nlegacy.example  # the old one\n"
             + "\"nothing.example\",owner,notes\n\nbad..name\nveryfy\n"
         let result = try await CLIRunner.run(
             ["--domains-file", "-", "--zone", KnotServer.fixtures("../../Examples/zones"), "--offline", "--format", "jsonl"],
             stdin: Array(list.utf8))
-        let domains = result.stdout.split(separator: "\n").compactMap { line in
-            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["domain"] as? String
+        let records = result.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
         }
+        let domains = records.filter { $0["status"] as? String != "error" }.compactMap { $0["domain"] as? String }
+        let rejected = records.filter { $0["status"] as? String == "error" }.compactMap { $0["domain"] as? String }
         #expect(domains == ["shop.example", "legacy.example", "nothing.example"], "\(result.stdout.prefix(200))")
+        #expect(rejected == ["bad..name", "veryfy"], "each bad line is an error record at its place")
         #expect(result.status == 2, "a skipped line leaves the run incomplete: \(result.stderr)")
         let errors = result.stderr.split(separator: "\n")
         #expect(errors.count == 2, "\(result.stderr)")

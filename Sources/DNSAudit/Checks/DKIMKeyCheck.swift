@@ -12,12 +12,6 @@ struct DKIMKeyCheck {
     /// The label below which selectors publish keys (RFC 6376 §3.6.2.1).
     static let keysLabel = "_domainkey"
 
-    /// Selectors tried on every domain (the most common ones in published keys).
-    static let commonSelectors = [
-        "default", "dkim", "mail", "selector1", "selector2", "google", "k1", "k2", "s1", "s2", "mx", "smtp", "email",
-        "key1", "dkim1", "sig1", "mandrill", "fm1", "protonmail", "zoho", "pm", "s1024", "s2048",
-    ]
-
     /// Selectors implied by a provider in the MX set or the SPF include tree.
     static let providers: [(name: String, mx: [String], spf: [String], selectors: [String])] = [
         ("Google Workspace", ["google.com", "googlemail.com"], ["_spf.google.com"], ["google"]),
@@ -36,6 +30,8 @@ struct DKIMKeyCheck {
     let resolver: any DNSResolver
     let names: Setting.Names
     let selectors: [String]
+    /// The selectors tried besides those named and those the providers imply.
+    var selectorSet: SelectorSet = .common
     let mxHosts: [DomainName]
     let spfDomains: [String]
     /// The domain says it sends no mail (`v=spf1 -all`): missing keys are then expected.
@@ -58,7 +54,7 @@ struct DKIMKeyCheck {
         case named
         /// A mail provider seen in the MX set or the SPF tree uses it (``providers``).
         case provider(String)
-        /// It is one of ``commonSelectors``.
+        /// It is one of the ``SelectorSet``'s selectors.
         case common
     }
 
@@ -67,7 +63,7 @@ struct DKIMKeyCheck {
         switch source {
         case .named: names[.selector]
         case .provider(let name): name
-        case .common: "common selector"
+        case .common: selectorSet.sourceLabel
         }
     }
 
@@ -89,7 +85,7 @@ struct DKIMKeyCheck {
             found.append(provider.name)
             list += provider.selectors.map { Candidate(selector: $0, source: .provider(provider.name)) }
         }
-        list += Self.commonSelectors.map { Candidate(selector: $0, source: .common) }
+        list += selectorSet.selectors.map { Candidate(selector: $0, source: .common) }
         var seen: Set<String> = []
         return (list.filter { seen.insert($0.selector.lowercased()).inserted }, found)
     }
@@ -175,7 +171,10 @@ struct DKIMKeyCheck {
                 findings.append(Finding(
                     id: "dkim.selector-unknown", severity: .warning, title: "No DKIM key found at the selectors tried",
                     detail: "No key at the \(candidates.count) selectors tried\(providerNote). Selectors cannot be listed from DNS, so a key may exist elsewhere: this is unknown, not missing.",
-                    evidence: ["tried: " + candidates.prefix(12).map(\.selector).joined(separator: ", ") + (candidates.count > 12 ? ", …" : "")],
+                    evidence: [
+                        "selector set: \(selectorSet)",
+                        "tried: " + candidates.prefix(12).map(\.selector).joined(separator: ", ") + (candidates.count > 12 ? ", …" : ""),
+                    ],
                     rfc: "RFC 6376 §3.6.2.1",
                     fix: "Re-run with \(names[.selector]) SELECTOR (the s= of a DKIM-Signature header in mail you sent)."))
             }
@@ -198,7 +197,7 @@ struct DKIMKeyCheck {
         } else if !records.isEmpty {
             summary = "keys found, none usable"
         } else {
-            summary = "no key at \(candidates.count) selectors tried (unknown)"
+            summary = "no key at \(candidates.count) selectors tried (\(selectorSet) set; unknown)"
         }
         let incomplete = !failures.isEmpty && usable.isEmpty && !provenAbsent
         let report = AreaReport(area: .dkim, status: incomplete ? .incomplete : nil, summary: summary, records: records + dangling, findings: findings)

@@ -17,6 +17,8 @@ public struct Auditor: Sendable {
     public struct Options: Sendable {
         /// DKIM selectors to check besides those discovered.
         public var selectors: [String]
+        /// The DKIM selectors tried besides those named and those the providers imply.
+        public var selectorSet: SelectorSet
         /// The deadline of one domain's whole audit.
         public var deadline: Duration
         /// The Public Suffix List for the RFC 7489 view.
@@ -27,10 +29,11 @@ public struct Auditor: Sendable {
         public var settingNames: Setting.Names
 
         public init(
-            selectors: [String] = [], deadline: Duration = .seconds(30), publicSuffixList: PublicSuffixList = .bundled,
+            selectors: [String] = [], selectorSet: SelectorSet = .common, deadline: Duration = .seconds(30), publicSuffixList: PublicSuffixList = .bundled,
             cacheSize: Int = 4_096, settingNames: Setting.Names = .api
         ) {
             self.selectors = selectors
+            self.selectorSet = selectorSet
             self.deadline = deadline
             self.publicSuffixList = publicSuffixList
             self.cacheSize = cacheSize
@@ -73,7 +76,8 @@ public struct Auditor: Sendable {
         let mxResult = await mx
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
-            domain: domain, resolver: resolver, names: names, selectors: options.selectors, mxHosts: mxResult.exchanges,
+            domain: domain, resolver: resolver, names: names, selectors: options.selectors, selectorSet: options.selectorSet,
+            mxHosts: mxResult.exchanges,
             spfDomains: SPFAreaCheck.domains(spfResult.analysis.tree),
             sendsNoMail: SPFAreaCheck.sendsNoMail(spfResult.analysis)
         ).run()
@@ -92,8 +96,8 @@ public struct Auditor: Sendable {
             dmarcKnown: dmarcResult.inspection.isComplete, names: names)
         return AuditReport(
             domain: domain.description, timestamp: Self.rfc3339(timestamp), resolver: cache.resolverDescription,
-            durationMilliseconds: Int((ContinuousClock.now - started).nanoseconds / 1_000_000), areas: areas,
-            readiness: readiness, dnsQueries: counter.queries, dnsCacheHits: counter.cacheHits)
+            durationMs: Int((ContinuousClock.now - started).nanoseconds / 1_000_000), areas: areas,
+            readiness: readiness, questions: counter.queries, cacheHits: counter.cacheHits)
     }
 
     /// The first question of every area: SPF's TXT, DMARC's policy record, MX, the DKIM probe

@@ -1,7 +1,7 @@
 import DNSCore
 import Foundation
 
-/// Audits many domains, a bounded number at a time, and streams their reports in input order.
+/// Audits many domains, a bounded number at a time, and streams their reports.
 ///
 /// ```swift
 /// let bulk = BulkAuditor(auditor: Auditor(resolver: LDNSResolver()), concurrency: 8)
@@ -13,85 +13,138 @@ import Foundation
 /// Every audit goes through the one ``Auditor``, so they share its cache (providers' records are
 /// asked once for the whole run).
 ///
-/// The sequence guarantees:
-/// - **Input order.** The n-th report is the n-th domain's. A report that finishes early waits
-///   for the ones before it, while the audits after it keep running.
+/// The input is any `Sequence`, read lazily: one element is taken each time an audit can start,
+/// so a list of millions of domains read from a file (a lazy sequence of its lines) is never held
+/// in memory. Reading it may block (a pipe on standard input); the sequence is only ever read by
+/// the task that iterates the reports.
+///
+/// The sequence of reports guarantees:
+/// - **Order.** With ``Order/input`` (the default) the n-th report is the n-th domain's: a report
+///   that finishes early waits for the ones before it, while the audits after it keep running,
+///   up to ``holdBackLimit`` finished reports; then no new audit starts until the slow one ends.
+///   With ``Order/completion`` each report comes as soon as its audit ends.
 /// - **Bounded concurrency.** At most ``concurrency`` audits run at once. A new audit starts when
-///   one finishes and the consumer asks for the next report, so a consumer that stops asking
-///   stops the run: at most ``concurrency`` finished reports wait, plus those waiting for a slower
-///   one before them.
+///   one finishes and the consumer asks for the next report, so a consumer that stops asking stops
+///   the run.
+/// - **Bounded memory.** At most ``concurrency`` audits run and at most ``holdBackLimit`` finished
+///   reports wait, whatever the length of the input.
 /// - **Cancellation.** When the task iterating is cancelled, or the iterator is dropped (a
 ///   `break` out of the loop), the audits in flight are cancelled, none is started, and `next()`
 ///   returns `nil`.
 public struct BulkAuditor: Sendable {
+    /// The order in which reports come out.
+    public enum Order: Sendable, Hashable {
+        /// The order of the input.
+        case input
+        /// The order in which the audits finish: nothing waits for a slow domain.
+        case completion
+    }
+
     /// The auditor that runs each domain's audit.
     public let auditor: Auditor
     /// Most audits running at once; at least 1.
     public let concurrency: Int
+    /// The order of the reports.
+    public let order: Order
 
     /// - Parameter concurrency: most audits at once; a value below 1 counts as 1.
-    public init(auditor: Auditor, concurrency: Int = 8) {
+    public init(auditor: Auditor, concurrency: Int = 8, order: Order = .input) {
         self.auditor = auditor
         self.concurrency = max(1, concurrency)
+        self.order = order
     }
 
-    /// The reports of `domains`, in the same order.
-    public func reports(for domains: [DomainName]) -> Reports<AuditReport> {
-        Reports(auditor: auditor, domains: domains, concurrency: concurrency) { $0 }
+    /// Most finished reports held back, in input order, behind an audit still running:
+    /// 16 per concurrent audit, at least 256.
+    public var holdBackLimit: Int { max(256, concurrency * 16) }
+
+    /// The reports of `domains`, in ``order``.
+    public func reports<Domains: Sequence>(for domains: Domains) -> some AsyncSequence<AuditReport, Never>
+    where Domains.Element == DomainName {
+        results(for: domains.lazy.map { Result<DomainName, Never>.success($0) }) { result in
+            switch result {
+            case .success(let report): report
+            }
+        }
     }
 
-    /// The reports of `domains`, in the same order, each passed through `transform` in the task
-    /// that audited it, so per-report work (encoding, rendering) runs in parallel as the audits do.
-    public func reports<Output: Sendable>(
-        for domains: [DomainName], transform: @escaping @Sendable (AuditReport) -> Output
-    ) -> Reports<Output> {
-        Reports(auditor: auditor, domains: domains, concurrency: concurrency, transform: transform)
+    /// The reports of `domains`, in ``order``, each passed through `transform` in the task that
+    /// audited it, so per-report work (encoding, rendering) runs in parallel as the audits do.
+    public func reports<Domains: Sequence, Output: Sendable>(
+        for domains: Domains, transform: @escaping @Sendable (AuditReport) -> Output
+    ) -> some AsyncSequence<Output, Never> where Domains.Element == DomainName {
+        results(for: domains.lazy.map { Result<DomainName, Never>.success($0) }) { result in
+            switch result {
+            case .success(let report): transform(report)
+            }
+        }
+    }
+
+    /// The results of `entries`, in ``order``: an entry that is a domain is audited and its report
+    /// passed through `transform`; an entry that is a failure (an input line that is not a domain)
+    /// is passed through `transform` as it is, at its place in the input, with no audit.
+    public func results<Entries: Sequence, Rejection: Error, Output: Sendable>(
+        for entries: Entries, transform: @escaping @Sendable (Result<AuditReport, Rejection>) -> Output
+    ) -> Results<Entries, Rejection, Output> where Entries.Element == Result<DomainName, Rejection> {
+        Results(bulk: self, entries: entries, transform: transform)
     }
 }
 
 extension BulkAuditor {
-    /// The reports of a bulk audit, in input order (see ``BulkAuditor`` for the guarantees).
-    public struct Reports<Element: Sendable>: AsyncSequence, Sendable {
+    /// The results of a bulk audit (see ``BulkAuditor`` for the guarantees).
+    public struct Results<Entries: Sequence, Rejection: Error, Element: Sendable>: AsyncSequence
+    where Entries.Element == Result<DomainName, Rejection> {
         public typealias Failure = Never
 
-        let auditor: Auditor
-        let domains: [DomainName]
-        let concurrency: Int
-        let transform: @Sendable (AuditReport) -> Element
+        let bulk: BulkAuditor
+        let entries: Entries
+        let transform: @Sendable (Result<AuditReport, Rejection>) -> Element
 
         public func makeAsyncIterator() -> Iterator {
-            Iterator(reports: self)
+            Iterator(results: self)
         }
 
-        /// Starts audits as reports are asked for; not to be shared between tasks.
+        /// Starts audits as results are asked for; not to be shared between tasks.
         public struct Iterator: AsyncIteratorProtocol {
-            let reports: Reports
+            let bulk: BulkAuditor
+            let transform: @Sendable (Result<AuditReport, Rejection>) -> Element
+            var input: Entries.Iterator
             let mailbox = Mailbox<Element>()
             /// Cancels the audits in flight when the last copy of the iterator goes away.
             let owner: Owner<Element>
-            var nextToStart = 0
+            /// The input position of the next entry read.
+            var nextToRead = 0
+            /// The input position of the next result to return (input order).
             var nextToYield = 0
             var running = 0
-            /// Reports that finished before one earlier in the input.
-            var waiting: [Int: Element] = [:]
+            var inputEnded = false
+            /// Finished results not yet returned, by input position.
+            var finished: [Int: Element] = [:]
+            /// Input positions of `finished`, in the order they finished (completion order).
+            var finishOrder: [Int] = []
+            var finishOrderStart = 0
             var stopped = false
 
-            init(reports: Reports) {
-                self.reports = reports
+            init(results: Results) {
+                bulk = results.bulk
+                transform = results.transform
+                input = results.entries.makeIterator()
                 owner = Owner(mailbox)
             }
 
-            /// The next report in input order; `nil` after the last, or once the task is cancelled.
+            /// The next result; `nil` after the last, or once the task is cancelled.
             public mutating func next() async -> Element? {
                 while !stopped {
                     if Task.isCancelled { break }
                     while let (index, element) = mailbox.take() { received(index, element) }
-                    while running < reports.concurrency, nextToStart < reports.domains.count { start() }
-                    if let element = waiting.removeValue(forKey: nextToYield) {
-                        nextToYield += 1
-                        return element
+                    startAudits()
+                    if let element = takeFinished() { return element }
+                    if inputEnded && running == 0 {
+                        // Every entry read was started and every one started has finished, so
+                        // nothing is left (a gap in input order would be an entry lost).
+                        assert(finished.isEmpty, "a finished result was never returned")
+                        return nil
                     }
-                    guard nextToYield < reports.domains.count else { return nil }
                     guard let (index, element) = await mailbox.wait() else { break }
                     received(index, element)
                 }
@@ -100,23 +153,64 @@ extension BulkAuditor {
                 return nil
             }
 
-            private mutating func start() {
-                let index = nextToStart
-                let domain = reports.domains[index]
-                let (auditor, transform, mailbox) = (reports.auditor, reports.transform, mailbox)
+            /// Reads entries and starts their audits while there is room.
+            private mutating func startAudits() {
+                while !inputEnded, running < bulk.concurrency,
+                    bulk.order == .completion || finished.count < bulk.holdBackLimit
+                {
+                    guard let entry = input.next() else {
+                        inputEnded = true
+                        return
+                    }
+                    let index = nextToRead
+                    nextToRead += 1
+                    switch entry {
+                    case .success(let domain):
+                        start(domain, at: index)
+                    case .failure(let rejection):
+                        store(transform(.failure(rejection)), at: index)
+                    }
+                }
+            }
+
+            private mutating func start(_ domain: DomainName, at index: Int) {
+                let (auditor, transform, mailbox) = (bulk.auditor, transform, mailbox)
                 let task = Task {
                     let report = await auditor.audit(domain)
-                    mailbox.deliver(index, transform(report))
+                    mailbox.deliver(index, transform(.success(report)))
                 }
                 mailbox.register(task, for: index)
-                nextToStart += 1
                 running += 1
             }
 
             private mutating func received(_ index: Int, _ element: Element) {
                 mailbox.forget(index)
                 running -= 1
-                waiting[index] = element
+                store(element, at: index)
+            }
+
+            private mutating func store(_ element: Element, at index: Int) {
+                finished[index] = element
+                if bulk.order == .completion { finishOrder.append(index) }
+            }
+
+            /// The next finished result that may be returned now, in ``BulkAuditor/order``.
+            private mutating func takeFinished() -> Element? {
+                switch bulk.order {
+                case .input:
+                    guard let element = finished.removeValue(forKey: nextToYield) else { return nil }
+                    nextToYield += 1
+                    return element
+                case .completion:
+                    guard finishOrderStart < finishOrder.count else { return nil }
+                    let index = finishOrder[finishOrderStart]
+                    finishOrderStart += 1
+                    if finishOrderStart == finishOrder.count {
+                        finishOrder.removeAll(keepingCapacity: true)
+                        finishOrderStart = 0
+                    }
+                    return finished.removeValue(forKey: index)
+                }
             }
         }
     }

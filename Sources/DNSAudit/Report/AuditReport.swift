@@ -88,6 +88,12 @@ public struct AreaReport: Codable, Sendable, Hashable {
 
 /// The whole audit of one domain: what `dnsaudit example.com` prints, and its JSON.
 public struct AuditReport: Codable, Sendable {
+    /// The version of this JSON's layout (docs/report-format.md): it changes when a key is
+    /// renamed or removed or its meaning changes, never when a key is added.
+    public static let currentSchemaVersion = 1
+
+    /// The layout version of this report's JSON: ``currentSchemaVersion``.
+    public var schemaVersion: Int = Self.currentSchemaVersion
     /// The domain audited.
     public var domain: String
     /// When the audit ran, RFC 3339 UTC.
@@ -95,30 +101,31 @@ public struct AuditReport: Codable, Sendable {
     /// The resolver used (`ldns 127.0.0.1:53`, `zone example.zone`).
     public var resolver: String
     /// Wall time of the audit, in milliseconds.
-    public var durationMilliseconds: Int
+    public var durationMs: Int
     /// The worst area status.
     public var status: AreaStatus
     /// Each area's result, in a fixed order.
     public var areas: [AreaReport]
     /// The bulk-sender requirements of Gmail/Yahoo and Microsoft, sorted by what can be known.
     public var readiness: BulkSenderReadiness
-    /// How many DNS questions the audit asked, and how many the cache answered.
-    public var dnsQueries: Int
-    public var dnsCacheHits: Int
+    /// How many DNS questions the audit asked.
+    public var questions: Int
+    /// How many of ``questions`` the shared cache answered.
+    public var cacheHits: Int
 
     public init(
-        domain: String, timestamp: String, resolver: String, durationMilliseconds: Int, areas: [AreaReport],
-        readiness: BulkSenderReadiness, dnsQueries: Int, dnsCacheHits: Int
+        domain: String, timestamp: String, resolver: String, durationMs: Int, areas: [AreaReport],
+        readiness: BulkSenderReadiness, questions: Int, cacheHits: Int
     ) {
         self.domain = domain
         self.timestamp = timestamp
         self.resolver = resolver
-        self.durationMilliseconds = durationMilliseconds
+        self.durationMs = durationMs
         self.areas = areas
         self.status = areas.map(\.status).max() ?? .pass
         self.readiness = readiness
-        self.dnsQueries = dnsQueries
-        self.dnsCacheHits = dnsCacheHits
+        self.questions = questions
+        self.cacheHits = cacheHits
     }
 
     /// Every finding of every area, most severe first.

@@ -10,12 +10,20 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit",
         abstract: "Audit a domain's mail DNS: SPF, DKIM keys, DMARC, MX, MTA-STS, TLS-RPT, BIMI, DNSSEC.",
         discussion: """
-            Exit status: 0 when no finding is at or above --fail-on; 1 when some are; 2 when DNS failures \
-            (SERVFAIL, timeouts) kept a check from finishing, or a line of --domains-file was skipped (this \
-            wins over 1: the result is not complete); 64 on a usage error.
+            Exit status (--exit-status findings, the default): 0 when no finding is at or above --fail-on; \
+            1 when some are; 2 when DNS failures (SERVFAIL, timeouts) kept a check from finishing, or a line \
+            of --domains-file was skipped (this wins over 1: the result is not complete); 64 on a usage error. \
+            With --exit-status operational: 0 whatever was found, 2 only when no nameserver answers, 64 on \
+            a usage error (for batch engines, which retry a task that exits non-zero).
 
-            --domains-file reads one domain a line: CRLF line ends, a UTF-8 BOM, # comments and a CSV's \
-            first column are fine; a domain listed twice is audited once; a bad line is reported and skipped.
+            --domains-file reads one domain a line, as it goes (a list of millions is never held in \
+            memory): CRLF line ends, a UTF-8 BOM, # comments and a CSV's first column are fine; a domain \
+            listed twice is audited once; a bad line is reported (an error record in JSON) and skipped.
+
+            Bulk runs: --shard I/N audits only the domains whose documented hash falls in shard I of N; \
+            --resume FILE skips the domains an earlier --format jsonl run recorded in FILE; domains left \
+            incomplete by DNS failures are retried once at the end, at a quarter of --concurrency \
+            (--no-retry to skip), and their reports come last.
             """
     )
 
@@ -28,17 +36,39 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .customLong("selector"), help: "A DKIM selector to check, besides those discovered (repeatable).")
     var selectors: [String] = []
 
+    @Option(
+        name: .customLong("selectors"),
+        help: ArgumentHelp(
+            "The DKIM selectors to try: minimal (6, for mass scans), common (23) or a file of selectors, one a line.",
+            valueName: "minimal|common|file"))
+    var selectorSet: String = "common"
+
     @Option(help: "Output format: text, json (one report, or an array for several domains) or jsonl (one report a line).")
     var format: OutputFormat = .text
 
     @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity: error, warning or info.")
     var failOn: SeverityOption = .error
 
+    @Option(name: .customLong("exit-status"), help: "findings (exit 1 or 2 on findings) or operational (only usage errors and a dead resolver fail).")
+    var exitStatus: ExitStatusMode = .findings
+
     @Option(help: "How many domains to audit at once.")
     var concurrency: Int = 8
 
     @Option(help: "Seconds allowed for each domain's whole audit.")
     var deadline: Double = 30
+
+    @Flag(help: "Write each report as soon as its audit ends, instead of in input order.")
+    var unordered = false
+
+    @Option(help: ArgumentHelp("Audit only shard I of N (I from 0), chosen by a stable hash of each domain.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("Skip the domains already recorded in FILE, the JSON Lines output of an earlier run.", valueName: "file"))
+    var resume: String?
+
+    @Flag(name: .customLong("no-retry"), help: "Do not audit again the domains that DNS failures left incomplete.")
+    var noRetry = false
 
     @Flag(name: .shortAndLong, help: "Show the DNS records read and every finding's evidence.")
     var verbose: Bool = false
@@ -63,6 +93,10 @@ struct AuditCommand: AsyncParsableCommand {
                 throw ValidationError("--selector \(selector.debugDescription) is not a valid DNS label sequence")
             }
         }
+        if let shard { _ = try Self.parseShard(shard) }
+        if resume != nil, format != .jsonl {
+            throw ValidationError("--resume reads and continues JSON Lines output: use it with --format jsonl")
+        }
     }
 
     static func parseDomain(_ text: String) throws -> DomainName {
@@ -70,95 +104,123 @@ struct AuditCommand: AsyncParsableCommand {
         do { return try DomainName(text) } catch { throw ValidationError("\(error)") }
     }
 
-    /// The domains to audit: the arguments (strict: a bad one is a usage error), then the lines of
-    /// `--domains-file` (lenient: see ``DomainInput/lines(of:)``), each domain once. A bad line is
-    /// reported on standard error and skipped; the run goes on.
-    func readDomains() throws -> (names: [DomainName], skipped: Int) {
-        var names = try domains.map(Self.parseDomain)
-        var skipped = 0
-        if let domainsFile {
-            let data: Data
-            if domainsFile == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: domainsFile) else {
-                    throw ValidationError("--domains-file \(domainsFile): cannot read the file")
-                }
-                data = contents
+    static func parseShard(_ text: String) throws -> Shard {
+        do { return try Shard(parsing: text) } catch { throw ValidationError("--shard: \(error)") }
+    }
+
+    /// `--selectors`: a set's name, or a file of selectors (one a line, `#` comments).
+    func readSelectorSet() throws -> SelectorSet {
+        switch selectorSet {
+        case "minimal": return .minimal
+        case "common": return .common
+        default:
+            guard let data = FileManager.default.contents(atPath: selectorSet) else {
+                throw ValidationError("--selectors \(selectorSet): not minimal or common, and not a readable file")
             }
             guard let text = String(data: data, encoding: .utf8) else {
-                throw ValidationError("--domains-file \(domainsFile): not UTF-8 text")
+                throw ValidationError("--selectors \(selectorSet): not UTF-8 text")
             }
+            var selectors: [String] = []
             for (number, entry) in DomainInput.lines(of: text) {
-                do {
-                    names.append(try Self.parseDomain(entry))
-                } catch {
-                    skipped += 1
-                    printError("dnsaudit: --domains-file \(domainsFile) line \(number): \(error) (skipped)")
+                guard (try? DomainName(entry)) != nil else {
+                    throw ValidationError("--selectors \(selectorSet) line \(number): \(entry.debugDescription) is not a valid selector")
                 }
+                selectors.append(entry)
             }
+            guard !selectors.isEmpty else { throw ValidationError("--selectors \(selectorSet): the file lists no selector") }
+            return .list(name: selectorSet, selectors: selectors)
         }
-        var seen: Set<DomainName> = []
-        names = names.filter { seen.insert($0).inserted }
-        if names.isEmpty { throw ValidationError("no domains to audit") }
-        return (names, skipped)
+    }
+
+    /// The domains to audit, as a lazy sequence: the arguments (strict, checked by `validate`),
+    /// then the lines of `--domains-file` read as they are needed, each domain once, only those of
+    /// `--shard`, none recorded in `--resume`'s file.
+    func makeInput() throws -> AuditInput {
+        var list: DomainList?
+        if let domainsFile {
+            let descriptor = domainsFile == "-" ? STDIN_FILENO : open(domainsFile, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw ValidationError("--domains-file \(domainsFile): cannot read the file (\(String(cString: strerror(errno))))")
+            }
+            list = DomainList(source: "--domains-file \(domainsFile)", descriptor: descriptor)
+        }
+        var recorded = ResumeRecord()
+        if let resume { recorded = try ResumeRecord(reading: resume) }
+        return AuditInput(
+            arguments: try domains.map(Self.parseDomain), list: list, shard: try shard.map(Self.parseShard), recorded: recorded)
     }
 
     func run() async throws {
-        let (names, skipped) = try readDomains()
-        let base = try resolver.makeBaseResolver()
+        let input = try makeInput()
         let options = Auditor.Options(
-            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)), settingNames: .options)
+            selectors: selectors, selectorSet: try readSelectorSet(), deadline: .milliseconds(Int(deadline * 1000)),
+            settingNames: .options)
+        let base = try resolver.makeBaseResolver()
         let auditor = Auditor(resolver: base, options: options)
+        // Lines read before the first domain (bad ones) come out before its report.
+        let (firstDomain, entries) = input.prefetchFirstDomain()
         // A dead resolver is not the domains' fault: say so once, before auditing any of them.
         // Asked through the audit's cache, so the answer serves the first audit too; behind zone
         // files, the network part is what must answer.
         let overlay = base as? OverlayResolver
         let network: (any DNSResolver)? = overlay == nil ? auditor.cache : overlay?.outside
-        if let network, let first = names.first,
-            let error = await network.firstNoReply(asking: DNSQuestion(first, .soa))
-        {
+        if let network, let firstDomain, let error = await network.firstNoReply(asking: DNSQuestion(firstDomain, .soa)) {
             printError(
                 "dnsaudit: no nameserver answered (\(network.resolverDescription)): \(error.kind == .noNameserver ? error.detail : error.description). "
                     + "Nothing was audited; check --nameserver or /etc/resolv.conf" + (resolver.zone.isEmpty ? "." : ", or add --offline."))
             throw ExitCode(ExitStatus.incomplete)
         }
-        let terminal = Terminal.forStandardOutput()
-        let renderer = AuditTextRenderer(terminal: terminal, verbose: verbose)
-        let progress = Progress(total: names.count, enabled: names.count > 1 && Terminal.standardErrorIsTTY)
-        var worstExit: Int32 = ExitStatus.clean
-        var collected: [AuditReport] = []
-        var output = StandardOutput()
+        if let resume, let truncated = input.recorded.truncatePartialLineIfStandardOutput(resume) {
+            printError("dnsaudit: --resume \(resume): removed an unfinished last line (\(truncated) bytes) left by the interrupted run")
+        }
+        var writer = AuditOutput(
+            format: format, terminal: Terminal.forStandardOutput(), verbose: verbose,
+            singleObject: domainsFile == nil && domains.count == 1,
+            progress: Progress(total: domainsFile == nil ? domains.count : nil, enabled: Terminal.standardErrorIsTTY && (domainsFile != nil || domains.count > 1)))
+        // Offline, every answer comes from the zone files: asking again would give the same.
+        let retrying = !noRetry && !resolver.offline && (domainsFile != nil || domains.count > 1)
+        var incomplete: [DomainName] = []
+        var worst: Int32 = ExitStatus.clean
         let format = self.format
+        let threshold = failOn.severity
+        let bulk = BulkAuditor(auditor: auditor, concurrency: concurrency, order: unordered ? .completion : .input)
         // JSON Lines are encoded in each audit's task, beside the audit, so encoding runs in parallel.
-        let reports = BulkAuditor(auditor: auditor, concurrency: concurrency).reports(for: names) { report in
-            (report: report, line: format == .jsonl ? report.jsonLine() : nil)
-        }
-        var printed = 0
-        for await (report, line) in reports {
-            printed += 1
-            progress.advance()
-            worstExit = max(worstExit, ExitStatus.of(report.verdict(failingAt: failOn.severity)))
-            switch format {
-            case .text:
-                progress.clear()
-                output.write(renderer.render(report) + (printed < names.count ? "\n\n" : "\n"))
-            case .jsonl:
-                if let line { output.write(line + "\n") }
-            case .json:
-                collected.append(report)
+        for await result in bulk.results(for: entries, transform: { AuditOutput.Item($0, format: format) }) {
+            if retrying, case .report(let report, _) = result, report.isIncomplete, let name = try? DomainName(report.domain) {
+                incomplete.append(name)
+                continue
             }
+            worst = max(worst, writer.write(result, failingAt: threshold))
         }
-        progress.clear()
-        if format == .json {
-            let encoder = JSONEncoder.dnsaudit()
-            let data = collected.count == 1 ? try encoder.encode(collected[0]) : try encoder.encode(collected)
-            output.write(String(decoding: data, as: UTF8.self) + "\n")
+        if !incomplete.isEmpty {
+            let second = BulkAuditor(auditor: auditor, concurrency: max(1, concurrency / 4), order: bulk.order)
+            var recovered = 0
+            for await result in second.results(for: incomplete.lazy.map { Result<DomainName, RejectedLine>.success($0) }, transform: { AuditOutput.Item($0, format: format) }) {
+                if case .report(let report, _) = result, !report.isIncomplete { recovered += 1 }
+                worst = max(worst, writer.write(result, failingAt: threshold))
+            }
+            printError(
+                "dnsaudit: second pass: \(incomplete.count) domain\(incomplete.count == 1 ? "" : "s") left incomplete by DNS failures, "
+                    + "audited again at concurrency \(second.concurrency): \(recovered) recovered")
+        }
+        writer.finish()
+        let tally = input.tally
+        if firstDomain == nil && tally.rejected == 0 && tally.alreadyRecorded == 0 && tally.outsideShard == 0 {
+            throw ValidationError("no domains to audit")
         }
         // A skipped input line leaves the run incomplete, as a DNS failure would.
-        if skipped > 0 { worstExit = max(worstExit, ExitStatus.incomplete) }
-        if worstExit != ExitStatus.clean { throw ExitCode(worstExit) }
+        if tally.rejected > 0 { worst = max(worst, ExitStatus.incomplete) }
+        if exitStatus == .operational { worst = ExitStatus.clean }
+        if worst != ExitStatus.clean { throw ExitCode(worst) }
     }
+}
+
+/// `--exit-status`.
+enum ExitStatusMode: String, ExpressibleByArgument, CaseIterable {
+    /// Exit 1 on findings at or above `--fail-on`, 2 when incomplete.
+    case findings
+    /// Exit non-zero only for usage errors and an unreachable resolver.
+    case operational
 }
 
 /// `--fail-on`.
@@ -182,11 +244,12 @@ struct StandardOutput {
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
 final class Progress: @unchecked Sendable {
-    let total: Int
+    /// `nil` when the input is read as it goes (its length is not known).
+    let total: Int?
     let enabled: Bool
     private var done = 0
 
-    init(total: Int, enabled: Bool) {
+    init(total: Int?, enabled: Bool) {
         self.total = total
         self.enabled = enabled
     }
@@ -194,8 +257,12 @@ final class Progress: @unchecked Sendable {
     func advance() {
         done += 1
         guard enabled else { return }
+        guard let total else {
+            FileHandle.standardError.write(Data("\r\(done) domains".utf8))
+            return
+        }
         let width = 30
-        let filled = total == 0 ? width : done * width / total
+        let filled = total == 0 ? width : min(width, done * width / total)
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         FileHandle.standardError.write(Data("\r\(bar) \(done)/\(total) domains".utf8))
     }

@@ -39,12 +39,18 @@ enum DomainInput {
         if body.first == "\u{FEFF}" { body = body.dropFirst() }
         var entries: [(Int, String)] = []
         for (index, line) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            var entry = line.prefix { $0 != "#" }
-            entry = entry.prefix { $0 != "," }
-            let trimmed = unquoted(entry.trimmingCharacters(in: .whitespaces))
-            if !trimmed.isEmpty { entries.append((index + 1, trimmed)) }
+            if let entry = entry(in: line) { entries.append((index + 1, entry)) }
         }
         return entries
+    }
+
+    /// The domain a list's line holds: a `#` comment cut off, a CSV line's first column taken
+    /// (quotes removed), spaces trimmed; `nil` for a line with nothing on it.
+    static func entry(in line: Substring) -> String? {
+        var entry = line.prefix { $0 != "#" }
+        entry = entry.prefix { $0 != "," }
+        let trimmed = unquoted(entry.trimmingCharacters(in: .whitespaces))
+        return trimmed.isEmpty ? nil : trimmed
     }
 
     /// `text` without one pair of enclosing quotes (a CSV cell).

@@ -10,7 +10,7 @@ struct AuditTextRenderer {
 
     func render(_ report: AuditReport) -> String {
         var lines: [String] = []
-        lines.append(terminal.bold("dnsaudit \(report.domain)") + terminal.dim("  \(report.timestamp) · \(report.resolver) · \(report.durationMilliseconds) ms"))
+        lines.append(terminal.bold("dnsaudit \(report.domain)") + terminal.dim("  \(report.timestamp) · \(report.resolver) · \(report.durationMs) ms"))
         lines.append("")
         for area in report.areas {
             let title = area.area.title.padding(toLength: 8, withPad: " ", startingAt: 0)
