@@ -132,7 +132,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DNSAuditCLITests",
-            dependencies: ["DNSAuditCLI", "DNSAudit", "DNSCore", "DNSLDNS", "TestSupport"],
+            dependencies: [
+                "DNSAuditCLI", "DNSAudit", "DNSCore", "DNSLDNS", "TestSupport", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
