@@ -28,7 +28,8 @@ let package = Package(
         .executableTarget(
             name: "SPFBenchmarks",
             dependencies: benchmarkDependencies + [
-                .product(name: "DNSCore", package: "dnsaudit"), .product(name: "SPF", package: "dnsaudit"),
+                .product(name: "DNSCore", package: "dnsaudit"), .product(name: "DNSLDNS", package: "dnsaudit"),
+                .product(name: "SPF", package: "dnsaudit"),
             ],
             path: "Benchmarks/SPFBenchmarks",
             plugins: benchmarkPlugins

@@ -1,5 +1,7 @@
 import Benchmark
 import DNSCore
+import DNSLDNS
+import Foundation
 import SPF
 
 // Parsing and check_host() on an in-memory zone with a 4-level include tree:
@@ -46,6 +48,40 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("SPF check_host, 4-level include tree, fail") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(await evaluator.evaluateMailFrom(ip: nowhere, mailFrom: "a@example.com", helo: "mx.example.com"))
+        }
+    }
+
+    // check_host() over the generated domains against Knot on loopback (scripts/compare-pyspf
+    // starts the server and sets the variables; scripts/bench does too): the client IP matches
+    // nothing, so every domain's whole tree is evaluated, as pyspf does beside it in that script.
+    // A cold cache each pass; one domain at a time (as pyspf runs), and 8 at a time.
+    let environment = ProcessInfo.processInfo.environment
+    guard let server = environment["DNSAUDIT_BENCH_BULK_NAMESERVER"].flatMap(Nameserver.init),
+        let list = environment["DNSAUDIT_BENCH_BULK_DOMAINS"].flatMap({ try? String(contentsOfFile: $0, encoding: .utf8) })
+    else { return }
+    let domains = list.split(separator: "\n").map(String.init)
+    let client = IPAddress("192.0.2.99")!
+    let scale = BenchmarkScalingFactor.one
+    for concurrency in [1, 8] {
+        Benchmark(
+            "SPF check_host generated domains against Knot, \(concurrency) at a time",
+            configuration: .init(scalingFactor: scale, maxDuration: .seconds(20), maxIterations: 5)
+        ) { benchmark in
+            for _ in benchmark.scaledIterations {
+                let evaluator = SPFEvaluator(resolver: CachingResolver(LDNSResolver(nameservers: [server])))
+                await withTaskGroup(of: Void.self) { group in
+                    var next = 0
+                    func start() {
+                        let domain = domains[next]
+                        next += 1
+                        group.addTask {
+                            blackHole(await evaluator.evaluateMailFrom(ip: client, mailFrom: "postmaster@\(domain)", helo: domain))
+                        }
+                    }
+                    while next < min(concurrency, domains.count) { start() }
+                    while await group.next() != nil, next < domains.count { start() }
+                }
+            }
         }
     }
 }
