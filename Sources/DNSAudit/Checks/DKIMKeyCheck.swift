@@ -247,7 +247,9 @@ struct DKIMKeyCheck {
             // A retired selector is normal; it only matters if mail is still signed with it.
             return (.info, "Remove the record once no mail signed with this selector is in flight.")
         case "dkim.key.testing":
-            return (.warning, "Remove t=y once signing works: receivers may treat signed mail as unsigned.")
+            // RFC 6376 §3.6.1: verifiers treat mail signed with a testing key as unsigned, so the
+            // key gives no DKIM pass that DMARC or a bulk-sender rule can count.
+            return (.error, "Remove t=y once signing works: receivers treat mail signed with a testing key as unsigned.")
         case "dkim.key.rsa-under-1024":
             return (.error, "Generate an RSA-2048 key (`dnsaudit dkim keygen`) and publish it at a new selector.")
         case "dkim.key.rsa-under-2048":

@@ -43,6 +43,15 @@ struct AuditCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Show the DNS records read and every finding's evidence.")
     var verbose: Bool = false
 
+    @Flag(name: .shortAndLong, help: "Print only each domain's summary line (text output); the exit status says the rest.")
+    var quiet: Bool = false
+
+    @Option(name: .customLong("color"), help: "Colour the text report: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always or never.")
+    var colour: ColourMode = .auto
+
+    @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar on standard error.")
+    var noProgress: Bool = false
+
     @OptionGroup var resolver: ResolverOptions
 
     @Flag(name: .customShort("V"), help: "Print the versions of dnsaudit, ldns and OpenSSL (as --version does).")
@@ -123,9 +132,9 @@ struct AuditCommand: AsyncParsableCommand {
                     + "Nothing was audited; check --nameserver or /etc/resolv.conf" + (resolver.zone.isEmpty ? "." : ", or add --offline."))
             throw ExitCode(ExitStatus.incomplete)
         }
-        let terminal = Terminal.forStandardOutput()
-        let renderer = AuditTextRenderer(terminal: terminal, verbose: verbose)
-        let progress = Progress(total: names.count, enabled: names.count > 1 && Terminal.standardErrorIsTTY)
+        let terminal = Terminal.forStandardOutput(colour)
+        let renderer = AuditTextRenderer(terminal: terminal, verbose: verbose, shortHeader: terminal.isTTY, quiet: quiet)
+        let progress = Progress(total: names.count, enabled: names.count > 1 && Terminal.standardErrorIsTTY && !noProgress && !quiet)
         var worstExit: Int32 = ExitStatus.clean
         var collected: [AuditReport] = []
         var output = StandardOutput()
@@ -142,7 +151,7 @@ struct AuditCommand: AsyncParsableCommand {
             switch format {
             case .text:
                 progress.clear()
-                output.write(renderer.render(report) + (printed < names.count ? "\n\n" : "\n"))
+                output.write(renderer.render(report) + (printed < names.count && !quiet ? "\n\n" : "\n"))
             case .jsonl:
                 if let line { output.write(line + "\n") }
             case .json:
