@@ -267,3 +267,16 @@ struct DKIMKeyCheck {
         }
     }
 }
+
+/// The audit's weighing of findings that other commands report too, so that `--fail-on` means the
+/// same everywhere.
+public enum AuditSeverity {
+    /// A DKIM key lint (``DKIMKeyLint``) with the severity the audit gives it: a key in testing
+    /// (`t=y`) is an error, since receivers treat its mail as unsigned (RFC 6376 §3.6.1); a
+    /// revoked key is information; RSA under 2048 bits a warning (RFC 8301 §3.2).
+    public static func dkimKeyLint(_ lint: Finding) -> Finding {
+        var weighed = lint
+        weighed.severity = DKIMKeyCheck.auditView(of: lint).0
+        return weighed
+    }
+}

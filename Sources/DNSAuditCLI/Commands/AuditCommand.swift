@@ -31,8 +31,8 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Output format: text, json (one report, or an array for several domains) or jsonl (one report a line).")
     var format: OutputFormat = .text
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity: error, warning or info.")
-    var failOn: SeverityOption = .error
+    @OptionGroup var failOnOptions: FailOnOptions
+    var failOn: SeverityOption { failOnOptions.failOn }
 
     @Option(help: "How many domains to audit at once.")
     var concurrency: Int = 8

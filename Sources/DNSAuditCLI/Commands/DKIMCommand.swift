@@ -1,5 +1,6 @@
 import ArgumentParser
 import DKIM
+import DNSAudit
 import DNSCore
 import Foundation
 
@@ -271,8 +272,10 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
         commandName: "testkey",
         abstract: "Fetch SELECTOR._domainkey.DOMAIN and check it, and that it matches a private key.",
         discussion: """
-            Exit status: 0 the key is published, valid and (with --key) matches; 1 missing, invalid \
-            or a different key; 2 the lookup failed (try again); 64 usage error.
+            Exit status, as for the audit: 0 the key is published, valid, (with --key) matches, and no \
+            finding is at or above --fail-on; 1 missing, invalid, a different key, or a finding at or \
+            above --fail-on (a key in testing, t=y, is an error: receivers treat its mail as unsigned; \
+            RSA under 2048 bits a warning); 2 the lookup failed (try again); 64 usage error.
             """
     )
 
@@ -290,11 +293,15 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
 
     @OptionGroup var resolver: ResolverOptions
 
+    @OptionGroup var failOn: FailOnOptions
+
     func run() async throws {
         let privateKey = try key.map(SigningKeyOptions.loadKey(path:))
         let checker = DKIMKeyChecker(
             resolver: try resolver.makeResolver(), timeout: DKIMKeyRecord.lookupTimeout(perQuestion: resolver.questionTimeout))
-        let result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
+        var result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
+        // The audit's severities, so that --fail-on means the same here as there.
+        result.lints = result.lints.map(AuditSeverity.dkimKeyLint)
         if !format.isJSON {
             print("\(result.recordName): \(result.status.rawValue): \(result.message)")
             for lint in result.lints { print("  \(lint.severity.rawValue): \(lint.title)") }
@@ -313,7 +320,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
             print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
         }
         switch result.status {
-        case .ok: return
+        case .ok: try failOn.exit(findings: result.lints, incomplete: false)
         case .dnsFailure: throw ExitCode(ExitStatus.incomplete)
         default: throw ExitCode(ExitStatus.findings)
         }

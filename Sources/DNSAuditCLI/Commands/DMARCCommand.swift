@@ -12,8 +12,8 @@ struct DMARCCommand: AsyncParsableCommand {
         commandName: "dmarc",
         abstract: "Find and check a domain's DMARC policy as RFC 9989 and RFC 7489 receivers see it.",
         discussion: """
-            Exit status: 0 when the check completed (whatever it found); 2 when DNS failures left it \
-            incomplete; 64 on a usage error.
+            Exit status, as for the audit: 0 when no finding is at or above --fail-on; 1 when some are; \
+            2 when DNS failures left the check incomplete; 64 on a usage error.
             """
     )
 
@@ -24,6 +24,8 @@ struct DMARCCommand: AsyncParsableCommand {
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat.OneResult = .text
+
+    @OptionGroup var failOn: FailOnOptions
 
     @Option(
         name: .customLong("public-suffix-list"),
@@ -50,6 +52,6 @@ struct DMARCCommand: AsyncParsableCommand {
         } else {
             print(DMARCRendering.text(report))
         }
-        if !report.isComplete { throw ExitCode(ExitStatus.incomplete) }
+        try failOn.exit(findings: report.findings, incomplete: !report.isComplete)
     }
 }
