@@ -194,14 +194,20 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
 
 // MARK: - keygen
 
-/// `dnsaudit dkim keygen`: a new key, and the record to publish.
+/// `dnsaudit dkim keygen`: a new key, and the record to publish, as opendkim-genkey writes them.
 struct DKIMKeygenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
-        abstract: "Generate a DKIM key pair: the private key as PEM (mode 0600) and the TXT record to publish.",
+        abstract: "Generate a DKIM key pair: SELECTOR.private (mode 0600) and SELECTOR.txt (the record to publish).",
         discussion: """
-            Prints the record name and a zone-file line with the record split into strings of at \
-            most 255 bytes. Exit status: 0 done; 1 the key file exists or cannot be written; 64 usage error.
+            Like opendkim-genkey: writes the private key as PEM to SELECTOR.private (mode 0600) and \
+            the zone-file line to SELECTOR.txt, both in --directory, with the record split into \
+            strings of at most 255 bytes. An existing file is never replaced without --force (then \
+            both files are replaced whole, or neither). --out FILE puts the key elsewhere (the .txt \
+            goes beside it); --out - writes the key to standard output and nothing else there. The \
+            private key is never printed otherwise.
+
+            Exit status: 0 done; 1 a file exists (without --force) or cannot be written; 64 usage error.
             """
     )
 
@@ -214,50 +220,86 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
     @Option(help: "rsa (default) or ed25519.")
     var algorithm: String = "rsa"
 
-    @Option(help: "RSA key size, 1024 to 4096.")
-    var bits: Int = 2048
+    @Option(help: "RSA key size, 1024 to 4096 (default 2048; not for ed25519).")
+    var bits: Int?
 
-    @Option(help: ArgumentHelp("Where to write the private key (default: SELECTOR.private); never overwritten.",
-                               valueName: "file"))
+    @Option(help: ArgumentHelp("Where SELECTOR.private and SELECTOR.txt go (default: the current directory).", valueName: "dir"),
+            completion: .directory)
+    var directory: String = "."
+
+    @Option(help: ArgumentHelp("Where to write the private key instead of DIR/SELECTOR.private; - for stdout.",
+                               valueName: "file"), completion: .file())
     var out: String?
 
-    @Flag(help: "Publish t=y (testing).")
+    @Flag(help: "Replace existing files.")
+    var force = false
+
+    @Flag(help: "Publish t=y (testing: receivers treat the mail as unsigned).")
     var testing = false
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat.OneResult = .text
 
+    var keyAlgorithm: DKIMKeyAlgorithm? { DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) }
+
     func validate() throws {
-        guard let algorithm = DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) else {
-            throw ValidationError("--algorithm must be rsa or ed25519")
-        }
-        if algorithm == .rsa, !(1024...4096).contains(bits) { throw ValidationError("--bits must be 1024 to 4096") }
+        guard let algorithm = keyAlgorithm else { throw ValidationError("--algorithm must be rsa or ed25519") }
+        if algorithm == .ed25519, bits != nil { throw ValidationError("--bits is for RSA keys; an Ed25519 key is always 256 bits") }
+        if algorithm == .rsa, let bits, !(1024...4096).contains(bits) { throw ValidationError("--bits must be 1024 to 4096") }
         do { _ = try DomainName("\(selector)._domainkey.\(domain)") } catch {
             throw ValidationError("\(selector)._domainkey.\(domain) is not a valid name: \(error)")
         }
+        guard !selector.contains("/") else { throw ValidationError("--selector \(selector.debugDescription) cannot name a file") }
+        if out == "-", format.isJSON {
+            throw ValidationError("--out - writes the private key to standard output; it cannot share it with --format json")
+        }
+    }
+
+    /// Where the key and the record go.
+    var paths: (key: String?, record: String) {
+        if let out, out != "-" {
+            return (out, (out as NSString).deletingPathExtension + ".txt")
+        }
+        let folder = directory == "." ? "" : directory.hasSuffix("/") ? directory : directory + "/"
+        return (out == "-" ? nil : folder + selector + ".private", folder + selector + ".txt")
     }
 
     func run() async throws {
+        guard let algorithm = keyAlgorithm else { throw ValidationError("--algorithm must be rsa or ed25519") }
+        let bits = bits ?? 2048
+        if algorithm == .rsa, bits < 2048 {
+            printError("dnsaudit: warning: an RSA key of \(bits) bits is weak (RFC 8301 §3.2 asks for at least 2048); some receivers will not trust it")
+        }
         let generated = try DKIMGeneratedKey.generate(
-            domain: domain, selector: selector, algorithm: DKIMKeyAlgorithm(rawValue: algorithm.lowercased())!,
-            bits: bits, testing: testing)
-        let path = out ?? "\(selector).private"
-        do { try generated.writePrivateKey(to: path) } catch {
+            domain: domain, selector: selector, algorithm: algorithm, bits: bits, testing: testing)
+        let (keyPath, recordPath) = paths
+        var files: [(path: String, bytes: [UInt8], mode: mode_t)] = [
+            (recordPath, Array((generated.zoneFileLine + "\n").utf8), 0o644)
+        ]
+        if let keyPath { files.insert((keyPath, Array(generated.privateKeyPEM.utf8), 0o600), at: 0) }
+        do { try SafeFileWriter.write(files, replacing: force) } catch {
             printError("dnsaudit: \(error)")
             throw ExitCode(ExitStatus.findings)
         }
+        if keyPath == nil {
+            // --out -: the key alone on standard output; what was done goes to standard error.
+            FileHandle.standardOutput.write(Data(generated.privateKeyPEM.utf8))
+            printError("dnsaudit: the record to publish at \(generated.recordName) is in \(recordPath)")
+            return
+        }
         if !format.isJSON {
-            print("; private key written to \(path) (mode 0600)")
+            print("; private key written to \(keyPath ?? "-") (mode 0600); the record to publish is in \(recordPath)")
             print("; publish this TXT record at \(generated.recordName)")
             print(generated.zoneFileLine)
         } else {
             struct Output: Encodable {
-                var privateKeyFile, name, record: String
+                var schemaVersion = JSONSchema.version
+                var privateKeyFile, recordFile, name, record: String
                 var strings: [String]
                 var zoneFileLine: String
             }
             let output = Output(
-                privateKeyFile: path, name: generated.recordName, record: generated.record.text,
+                privateKeyFile: keyPath ?? "-", recordFile: recordPath, name: generated.recordName, record: generated.record.text,
                 strings: generated.txtStrings, zoneFileLine: generated.zoneFileLine)
             print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
         }
