@@ -34,10 +34,11 @@ struct AuditCommand: AsyncParsableCommand {
     @OptionGroup var failOnOptions: FailOnOptions
     var failOn: SeverityOption { failOnOptions.failOn }
 
-    @Option(help: "How many domains to audit at once.")
+    // .unconditional: `--concurrency -1` is a value to reject with the rule, not a missing value.
+    @Option(parsing: .unconditional, help: "How many domains to audit at once, 1 to 1024.")
     var concurrency: Int = 8
 
-    @Option(help: "Seconds allowed for each domain's whole audit.")
+    @Option(parsing: .unconditional, help: "Seconds allowed for each domain's whole audit: more than 0, at most 600.")
     var deadline: Double = 30
 
     @Flag(name: .shortAndLong, help: "Show the DNS records read and every finding's evidence.")
@@ -59,13 +60,17 @@ struct AuditCommand: AsyncParsableCommand {
 
     func validate() throws {
         if printVersion { throw CleanExit.message(VersionText.full) }
-        if domains.isEmpty && domainsFile == nil {
-            // Bare `dnsaudit`: the help, not an error.
-            if CommandLine.arguments.count <= 1 { throw CleanExit.helpRequest(DNSAuditCommand.self) }
-            throw ValidationError("give at least one domain, or --domains-file FILE")
+        // Bare `dnsaudit`: the help, not an error. With other arguments and no domain, run() says
+        // so: an error here would hide the parser's own (`dnsaudit --bogus`: an unknown option).
+        if domains.isEmpty && domainsFile == nil && CommandLine.arguments.count <= 1 {
+            throw CleanExit.helpRequest(DNSAuditCommand.self)
         }
-        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024") }
-        guard deadline > 0, deadline <= 600 else { throw ValidationError("--deadline must be between 0 and 600 seconds") }
+        guard (1...1024).contains(concurrency) else {
+            throw ValidationError("--concurrency \(concurrency) is out of range: give 1 to 1024 domains at once")
+        }
+        guard deadline > 0, deadline <= 600 else {
+            throw ValidationError("--deadline \(deadline.formatted()) is out of range: give more than 0 and at most 600 seconds")
+        }
         for domain in domains { _ = try Self.parseDomain(domain) }
         for selector in selectors {
             guard (try? DomainName(selector)) != nil else {
@@ -83,6 +88,7 @@ struct AuditCommand: AsyncParsableCommand {
     /// `--domains-file` (lenient: see ``DomainInput/lines(of:)``), each domain once. A bad line is
     /// reported on standard error and skipped; the run goes on.
     func readDomains() throws -> (names: [DomainName], skipped: Int) {
+        if domains.isEmpty && domainsFile == nil { throw ValidationError("give at least one domain, or --domains-file FILE") }
         var names = try domains.map(Self.parseDomain)
         var skipped = 0
         if let domainsFile {

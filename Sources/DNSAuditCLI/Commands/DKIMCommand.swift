@@ -64,6 +64,20 @@ struct DKIMSignCommand: AsyncParsableCommand {
             throw ValidationError("--algorithm \(value.debugDescription): use rsa-sha256 or ed25519-sha256")
         }
         if let expire, expire <= 0 { throw ValidationError("--expire must be positive") }
+        if let identity { try Self.validate(identity: identity, domains: signing.domain) }
+    }
+
+    /// i= must be an address in d= or a subdomain of it (RFC 6376 §3.5): a usage error otherwise.
+    static func validate(identity: String, domains: [String]) throws {
+        guard let at = identity.lastIndex(of: "@"), let identityDomain = try? DomainName(identity[identity.index(after: at)...]) else {
+            throw ValidationError("--identity \(identity.debugDescription) is not an address such as user@example.com (RFC 6376 §3.5)")
+        }
+        for text in domains {
+            guard let domain = try? DomainName(text) else { throw ValidationError("--domain \(text.debugDescription) is not a domain name") }
+            if identityDomain != domain && !identityDomain.isSubdomain(of: domain) {
+                throw ValidationError("--identity \(identity) is outside --domain \(text): i= must be in d= or a subdomain of it (RFC 6376 §3.5)")
+            }
+        }
     }
 
     func configurations() throws -> [DKIMSigningConfiguration] {
