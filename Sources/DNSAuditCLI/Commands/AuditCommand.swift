@@ -81,7 +81,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     static func parseDomain(_ text: String) throws -> DomainName {
         if let problem = DomainInput.singleLabelProblem(text) { throw ValidationError(problem) }
-        do { return try DomainName(text) } catch { throw ValidationError("\(error)") }
+        return try DomainInput.domainName(text)
     }
 
     /// The domains to audit: the arguments (strict: a bad one is a usage error), then the lines of

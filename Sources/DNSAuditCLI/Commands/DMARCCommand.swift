@@ -35,7 +35,7 @@ struct DMARCCommand: AsyncParsableCommand {
     var publicSuffixListPath: String?
 
     func validate() throws {
-        do { _ = try DomainName(domain) } catch { throw ValidationError("\(error)") }
+        _ = try DomainInput.domainName(domain)
         if let path = publicSuffixListPath, !FileManager.default.isReadableFile(atPath: path) {
             throw ValidationError("--public-suffix-list \(path): cannot read the file")
         }
@@ -46,7 +46,7 @@ struct DMARCCommand: AsyncParsableCommand {
         let checker = DMARCChecker(
             resolver: try resolver.makeResolver(), publicSuffixList: list,
             timeout: DMARCChecker.timeout(perQuestion: resolver.questionTimeout))
-        let report = await checker.check(try DomainName(domain))
+        let report = await checker.check(try DomainInput.domainName(domain))
         if format.isJSON {
             print(String(decoding: try JSONEncoder.dnsaudit().encode(report), as: UTF8.self))
         } else {

@@ -44,7 +44,7 @@ struct SPFCommand: AsyncParsableCommand {
     @OptionGroup var failOn: FailOnOptions
 
     func validate() throws {
-        do { _ = try DomainName(domain) } catch { throw ValidationError("\(error)") }
+        _ = try DomainInput.domainName(domain)
         if let ip, IPAddress(ip) == nil { throw ValidationError("--ip \(ip.debugDescription) is not an IPv4 or IPv6 address") }
         if let helo, !helo.isEmpty {
             do { _ = try DomainName(dnsName: helo) } catch { throw ValidationError("--helo: \(error)") }
@@ -53,7 +53,7 @@ struct SPFCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let name = try DomainName(domain)
+        let name = try DomainInput.domainName(domain)
         let dns = try resolver.makeResolver()
         let analysis = await SPFChecker(resolver: dns).check(name)
         let report: SPFReport

@@ -1,5 +1,6 @@
 import Foundation
 import DNSAudit
+import IDNA
 import MailAuthCore
 
 /// The text report, in the order of the questions a reader asks: will my mail authenticate
@@ -50,7 +51,9 @@ struct AuditTextRenderer {
         } else {
             resolver = report.resolver
         }
-        return terminal.bold("dnsaudit \(report.domain)")
+        // An internationalized domain in both forms: as people write it, and as DNS carries it.
+        let name = IDNA.unicode(report.domain).map { "\($0) (\(report.domain))" } ?? report.domain
+        return terminal.bold("dnsaudit \(name)")
             + terminal.dim("  \(report.timestamp) · \(resolver) · \(report.durationMilliseconds) ms")
     }
 
@@ -96,15 +99,16 @@ struct AuditTextRenderer {
 
     /// `DOMAIN: sending FAIL · receiving WARN · brand not in use — 4 errors, 9 warnings, 5 info`.
     func summaryLine(_ report: AuditReport) -> String {
+        let domain = IDNA.unicode(report.domain).map { "\($0) (\(report.domain))" } ?? report.domain
         if report.domainDoesNotExist {
-            return "\(report.domain): \(terminal.red("FAIL")) — the domain does not exist"
+            return "\(domain): \(terminal.red("FAIL")) — the domain does not exist"
         }
         let findings = report.findings
         let errors = findings.filter { $0.severity == .error }.count
         let warnings = findings.filter { $0.severity == .warning }.count
         let infos = findings.filter { $0.severity == .info }.count
         let verdicts = AuditQuestion.allCases.map { "\($0.rawValue) \(word(report.status(of: $0)))" }.joined(separator: " · ")
-        var line = "\(report.domain): \(verdicts) — \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"), \(infos) info"
+        var line = "\(domain): \(verdicts) — \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"), \(infos) info"
         if report.isIncomplete { line += terminal.yellow(" (INCOMPLETE: DNS failures; nothing is known to be missing)") }
         return line
     }
