@@ -125,6 +125,7 @@ struct DKIMKeyCheck {
         var dangling: [String] = []
         var failures: [DNSError] = []
         var usable: [(selector: String, algorithm: DKIMKeyAlgorithm)] = []
+        var keys: [DKIMKeyData] = []
         for probe in probes {
             switch probe.outcome {
             case .failure(let error):
@@ -153,6 +154,7 @@ struct DKIMKeyCheck {
                     let name = "\(probe.candidate)._domainkey.\(domain)"
                     records.append("\(name) TXT \"\(text)\" (\(label(probe.source)))")
                     findings += lint(text, selector: probe.candidate, name: name, usable: &usable)
+                    if let record = try? DKIMKeyRecord.parse(text) { keys.append(DKIMKeyData(selector: probe.candidate, record: record)) }
                 }
             }
         }
@@ -201,7 +203,9 @@ struct DKIMKeyCheck {
             summary = "no key at \(candidates.count) selectors tried (unknown)"
         }
         let incomplete = !failures.isEmpty && usable.isEmpty && !provenAbsent
-        let report = AreaReport(area: .dkim, status: incomplete ? .incomplete : nil, summary: summary, records: records + dangling, findings: findings)
+        let report = AreaReport(
+            area: .dkim, status: incomplete ? .incomplete : nil, summary: summary, records: records + dangling, findings: findings,
+            data: keys.isEmpty ? nil : AreaData(dkim: keys))
         let keyFound: Bool? = !usable.isEmpty ? true : (provenAbsent || !records.isEmpty ? false : nil)
         return Result(report: report, keyFound: keyFound)
     }

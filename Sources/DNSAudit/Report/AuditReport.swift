@@ -104,8 +104,19 @@ public struct AreaReport: Codable, Sendable, Hashable {
     public var records: [String]
     /// What the checks found, most severe first.
     public var findings: [Finding]
+    /// The records read, parsed (SPF terms, DMARC tags, MX hosts, DKIM key parameters), for
+    /// programs. Not in the JSON report yet: issue 19 reworks the audit's JSON encoding.
+    public var data: AreaData?
 
-    public init(area: AuditArea, status: AreaStatus? = nil, summary: String, records: [String] = [], findings: [Finding]) {
+    enum CodingKeys: String, CodingKey {
+        case area, status, summary, records, findings
+    }
+
+    public init(
+        area: AuditArea, status: AreaStatus? = nil, summary: String, records: [String] = [], findings: [Finding],
+        data: AreaData? = nil
+    ) {
+        self.data = data
         let sorted = findings.sorted { ($0.severity, $1.id) > ($1.severity, $0.id) }
         self.area = area
         self.summary = summary

@@ -188,6 +188,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     }
 
     struct Report: Encodable {
+        var schemaVersion = JSONSchema.version
         var signatures: [SignatureReport]
         var pass: Bool
     }
@@ -364,6 +365,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
         } else {
             struct Lint: Encodable { var id, level, message: String }
             struct Output: Encodable {
+                var schemaVersion = JSONSchema.version
                 var name, status, message: String
                 var lints: [Lint]
                 var record: String?

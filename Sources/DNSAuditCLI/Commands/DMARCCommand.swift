@@ -48,7 +48,7 @@ struct DMARCCommand: AsyncParsableCommand {
             timeout: DMARCChecker.timeout(perQuestion: resolver.questionTimeout))
         let report = await checker.check(try DomainInput.domainName(domain))
         if format.isJSON {
-            print(String(decoding: try JSONEncoder.dnsaudit().encode(report), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(Versioned(report)), as: UTF8.self))
         } else {
             print(DMARCRendering.text(report))
         }

@@ -67,7 +67,7 @@ struct SPFCommand: AsyncParsableCommand {
             report = SPFReport(analysis: analysis)
         }
         if format.isJSON {
-            print(String(decoding: try JSONEncoder.dnsaudit().encode(report), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(Versioned(report)), as: UTF8.self))
         } else {
             print(report.text(showTrace: trace))
         }
