@@ -19,7 +19,7 @@ struct DKIMCommand: AsyncParsableCommand {
 struct DKIMSignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Sign a message read from stdin; write the signed message to stdout.",
+        abstract: "Sign a message (a file, or stdin); write the signed message to stdout.",
         discussion: """
             Repeat --key (with --selector, and --domain, --algorithm, --headers, --canonicalization \
             when they differ) to add several signatures in one pass, e.g. RSA and Ed25519 together: \
@@ -33,6 +33,9 @@ struct DKIMSignCommand: AsyncParsableCommand {
             malformed header); 64 usage error (bad option, unreadable key).
             """
     )
+
+    @Argument(help: ArgumentHelp("The message to sign (default: standard input).", valueName: "file"), completion: .file())
+    var file: String?
 
     @OptionGroup var signing: SigningKeyOptions
 
@@ -96,7 +99,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configurations = try configurations()
-        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let input = try MessageInput.read(file, command: "dnsaudit dkim sign")
         let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
         do {
             let message = try MailMessage(parsing: input)
@@ -119,7 +122,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
 struct DKIMVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify every DKIM signature of a message read from stdin.",
+        abstract: "Verify every DKIM signature of a message (a file, or stdin).",
         discussion: """
             Each signature gets its own result: pass, fail, neutral, temperror or permerror \
             (RFC 8601), with the reason.
@@ -132,6 +135,9 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
             """
     )
 
+    @Argument(help: ArgumentHelp("The message to verify (default: standard input).", valueName: "file"), completion: .file())
+    var file: String?
+
     @Option(help: ArgumentHelp("Check x= against this time, seconds since 1970 (default: now).", valueName: "unix"))
     var time: Int64?
 
@@ -141,7 +147,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     func run() async throws {
-        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let input = try MessageInput.read(file, command: "dnsaudit dkim verify")
         let message: MailMessage
         do { message = try MailMessage(parsing: input) } catch {
             printError("dnsaudit: not a message: \(error)")
