@@ -9,6 +9,7 @@
 //   dnsaudit ──▶ DNSAuditCLI ──▶ DNSAudit ──▶ SPF, DMARC, DKIM ──▶ MailAuthCore ──▶ DNSCore
 //                    │                        DKIM ──▶ CLibCrypto (OpenSSL libcrypto)
 //                    ├──────────▶ SMTP (the reply table; no dependencies)
+//                    ├──────────▶ IDNA ──▶ CIDN2 (libidn2: U-labels to A-labels)
 //                    └──────────▶ DNSLDNS ──▶ DNSCore, CLDNS (libldns), CLinuxIO (epoll, eventfd, sendmmsg)
 //
 // Linux only: the UDP path (DNSLDNS's UDPChannel, through CLinuxIO) is built on epoll, eventfd and
@@ -32,6 +33,7 @@ let package = Package(
         .library(name: "DKIM", targets: ["DKIM"]),
         .library(name: "DNSAudit", targets: ["DNSAudit"]),
         .library(name: "SMTP", targets: ["SMTP"]),
+        .library(name: "IDNA", targets: ["IDNA"]),
         .executable(name: "dnsaudit", targets: ["dnsaudit"]),
     ],
     dependencies: [
@@ -47,6 +49,11 @@ let package = Package(
         ),
         // The Linux I/O calls of DNSLDNS's UDP channel (epoll, eventfd, sendmmsg).
         .target(name: "CLinuxIO"),
+        .systemLibrary(
+            name: "CIDN2",
+            pkgConfig: "libidn2",
+            providers: [.apt(["libidn2-dev"])]
+        ),
         .systemLibrary(
             name: "CLibCrypto",
             pkgConfig: "libcrypto",
@@ -74,6 +81,8 @@ let package = Package(
 
         // SMTP: the reply table and its classifier (no I/O).
         .target(name: "SMTP", swiftSettings: swiftSettings),
+        // Internationalized domain names (IDNA2008 / UTS #46) through libidn2.
+        .target(name: "IDNA", dependencies: ["CIDN2"], swiftSettings: swiftSettings),
 
         // The audit engine, the CLI's commands (a target, not a product: only the executable and
         // the tests use it) and the one-line executable.
@@ -85,7 +94,7 @@ let package = Package(
         .target(
             name: "DNSAuditCLI",
             dependencies: [
-                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP",
+                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP", "IDNA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -133,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "DNSAuditCLITests",
             dependencies: [
-                "DNSAuditCLI", "DNSAudit", "DNSCore", "DNSLDNS", "TestSupport", .product(name: "Yams", package: "Yams"),
+                "DNSAuditCLI", "DNSAudit", "DNSCore", "DNSLDNS", "IDNA", "TestSupport", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

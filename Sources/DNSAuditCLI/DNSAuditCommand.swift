@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import DKIM
 import DNSLDNS
 import DNSAudit
@@ -15,6 +16,29 @@ public struct DNSAuditCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Parses the command line and runs the command, as `main()` does, except that a usage error
+    /// raised after parsing (a broken zone file, an unreadable key: a `ValidationError` thrown by
+    /// `run()`) prints the usage of the subcommand that raised it, not the root's, and exits 64.
+    public static func runAsMain() async {
+        let command: any ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+        } catch let error as ValidationError {
+            let subcommand = type(of: command)
+            let path = usageString(for: subcommand).split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-") }
+            printError("Error: \(error.message)\nUsage: \(usageString(for: subcommand))\n  See '\(path.joined(separator: " ")) --help' for more information.")
+            Foundation.exit(ExitStatus.usage)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit statuses shared by every command (README, "Exit statuses").

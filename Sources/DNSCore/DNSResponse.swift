@@ -88,6 +88,9 @@ public struct DNSResponse: Sendable, Hashable {
     public var authenticatedData: Bool
     /// Whether the UDP answer was truncated (TC=1), which made us ask again over TCP.
     public var truncatedOverUDP: Bool
+    /// The AA flag: the server is an authority for the name (RFC 1035 §4.1.1). Answers from zone
+    /// data count as authoritative.
+    public var authoritativeAnswer: Bool
     /// How the final answer arrived.
     public var transport: DNSTransport
     /// The server that answered (`127.0.0.1:53`), or a description of the zone data.
@@ -103,8 +106,9 @@ public struct DNSResponse: Sendable, Hashable {
         question: DNSQuestion, outcome: Outcome, records: [ResourceRecord] = [], cnameChain: [DomainName] = [],
         rcode: ResponseCode? = nil, authenticatedData: Bool = false, truncatedOverUDP: Bool = false,
         transport: DNSTransport, server: String, elapsed: Duration = .zero, negativeTTL: UInt32? = nil,
-        fromCache: Bool = false
+        fromCache: Bool = false, authoritativeAnswer: Bool? = nil
     ) {
+        self.authoritativeAnswer = authoritativeAnswer ?? (transport == .zone)
         self.question = question
         self.outcome = outcome
         self.records = records

@@ -186,7 +186,7 @@ public final class LDNSResolver: DNSResolver {
                 authenticatedData: reply.authenticatedData, truncatedOverUDP: walk.sawTruncation,
                 transport: exchange.transport, server: serverNames[exchange.server] ?? exchange.server.description,
                 elapsed: .now - started,
-                negativeTTL: negativeTTL)
+                negativeTTL: negativeTTL, authoritativeAnswer: reply.authoritative)
         }
         if !records.isEmpty { return .done(response(.answer, records)) }
         if reply.rcode == .nameError { return .done(response(.nxdomain)) }

@@ -13,6 +13,8 @@ struct WireReply: Sendable {
     var rcode: ResponseCode
     var truncated: Bool
     var authenticatedData: Bool
+    /// The AA flag (RFC 1035 §4.1.1).
+    var authoritative: Bool = false
     var question: DNSQuestion?
     var answers: [ResourceRecord]
     /// TTL and MINIMUM of the authority section's SOA, all a resolver needs of that section
@@ -106,6 +108,7 @@ enum LDNSWire {
             rcode: ResponseCode(rawValue: UInt16(ldns_pkt_get_rcode(packet).rawValue)),
             truncated: ldns_pkt_tc(packet),
             authenticatedData: ldns_pkt_ad(packet),
+            authoritative: ldns_pkt_aa(packet),
             question: questions.first.map { DNSQuestion($0.name, $0.type) },
             answers: records(ldns_pkt_answer(packet), question: false),
             authoritySOA: soa,

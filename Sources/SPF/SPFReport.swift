@@ -84,13 +84,13 @@ public struct SPFReport: Encodable, Sendable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(domain, forKey: .domain)
-        try container.encode(record, forKey: .record)
+        try container.encodeIfPresent(record, forKey: .record)
         try container.encodeIfPresent(ip, forKey: .ip)
         try container.encodeIfPresent(sender, forKey: .sender)
         try container.encodeIfPresent(helo, forKey: .helo)
-        try container.encode(result, forKey: .result)
-        try container.encode(explanation, forKey: .explanation)
-        try container.encode(matchedTerm, forKey: .matchedTerm)
+        try container.encodeIfPresent(result, forKey: .result)
+        try container.encodeIfPresent(explanation, forKey: .explanation)
+        try container.encodeIfPresent(matchedTerm, forKey: .matchedTerm)
         try container.encodeIfPresent(matchedIn, forKey: .matchedIn)
         try container.encode(dnsLookups, forKey: .dnsLookups)
         try container.encode(voidLookups, forKey: .voidLookups)
@@ -98,7 +98,7 @@ public struct SPFReport: Encodable, Sendable {
         try container.encodeIfPresent(ipv6, forKey: .ipv6)
         try container.encodeIfPresent(problem, forKey: .problem)
         try container.encode(incomplete, forKey: .incomplete)
-        if let trace { try container.encode(trace, forKey: .trace) } else { try container.encode(tree, forKey: .trace) }
+        if let trace { try container.encode(trace, forKey: .trace) } else { try container.encodeIfPresent(tree, forKey: .trace) }
         try container.encode(findings, forKey: .findings)
     }
 }

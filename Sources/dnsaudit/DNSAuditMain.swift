@@ -4,6 +4,6 @@ import DNSAuditCLI
 @main
 struct DNSAuditMain {
     static func main() async {
-        await DNSAuditCommand.main(nil)
+        await DNSAuditCommand.runAsMain()
     }
 }

@@ -59,7 +59,9 @@ import TestSupport
     }
 
     @Test func theDMARCAreaShowsEachNameTheWalkAskedAndWhatItGave() async throws {
-        let report = await Auditor(resolver: zone()).audit(Self.name("mail.example.com"))
+        // mail.example.com exists (an A record) but has no _dmarc record of its own.
+        let host = ResourceRecord(name: Self.name("mail.example.com"), data: .a(try #require(IPv4Address("192.0.2.1"))))
+        let report = await Auditor(resolver: zone([host])).audit(Self.name("mail.example.com"))
         let records = try #require(report[.dmarc]).records
         #expect(records == [
             "RFC 9989 walk: _dmarc.mail.example.com: NXDOMAIN",

@@ -19,7 +19,7 @@ import Testing
     }
 
     static let lintCases: [LintCase] = [
-        LintCase(id: "spf.no-record", severity: .warning, zone: ["example.com": ["TXT hello"]]),
+        LintCase(id: "spf.no-record", severity: .error, zone: ["example.com": ["TXT hello"]]),
         LintCase(id: "spf.multiple-records", severity: .error, zone: ["example.com": ["TXT v=spf1 -all", "TXT v=spf1 ~all"]]),
         LintCase(id: "spf.rr-type-spf", severity: .warning, zone: ["example.com": ["TXT v=spf1 -all", "SPF v=spf1 -all"]]),
         LintCase(id: "spf.record-too-long", severity: .warning, zone: ["example.com": [
@@ -27,7 +27,7 @@ import Testing
         LintCase(id: "spf.syntax", severity: .error, zone: ["example.com": ["TXT v=spf1 ip4:192.0.2.0/33 -all"]]),
         LintCase(id: "spf.misspelt-mechanism", severity: .error, zone: ["example.com": ["TXT v=spf1 inclde:example.net -all"]]),
         LintCase(id: "spf.all-pass", severity: .error, zone: ["example.com": ["TXT v=spf1 +all"]]),
-        LintCase(id: "spf.all-neutral", severity: .warning, zone: ["example.com": ["TXT v=spf1 ip4:192.0.2.1 ?all"]]),
+        LintCase(id: "spf.all-neutral", severity: .error, zone: ["example.com": ["TXT v=spf1 ip4:192.0.2.1 ?all"]]),
         LintCase(id: "spf.no-all", severity: .warning, zone: ["example.com": ["TXT v=spf1 ip4:192.0.2.1"]]),
         LintCase(id: "spf.ptr", severity: .warning, zone: ["example.com": ["TXT v=spf1 ptr -all"]]),
         LintCase(id: "spf.redirect-ignored", severity: .warning, zone: [

@@ -121,6 +121,7 @@ struct DKIMKeyCheck {
         var dangling: [String] = []
         var failures: [DNSError] = []
         var usable: [(selector: String, algorithm: DKIMKeyAlgorithm)] = []
+        var keys: [DKIMKeyData] = []
         for probe in probes {
             switch probe.outcome {
             case .failure(let error):
@@ -149,6 +150,7 @@ struct DKIMKeyCheck {
                     let name = "\(probe.candidate)._domainkey.\(domain)"
                     records.append("\(name) TXT \"\(text)\" (\(label(probe.source)))")
                     findings += lint(text, selector: probe.candidate, name: name, usable: &usable)
+                    if let record = try? DKIMKeyRecord.parse(text) { keys.append(DKIMKeyData(selector: probe.candidate, record: record)) }
                 }
             }
         }
@@ -200,7 +202,9 @@ struct DKIMKeyCheck {
             summary = "no key at \(candidates.count) selectors tried (\(selectorSet) set; unknown)"
         }
         let incomplete = !failures.isEmpty && usable.isEmpty && !provenAbsent
-        let report = AreaReport(area: .dkim, status: incomplete ? .incomplete : nil, summary: summary, records: records + dangling, findings: findings)
+        let report = AreaReport(
+            area: .dkim, status: incomplete ? .incomplete : nil, summary: summary, records: records + dangling, findings: findings,
+            data: keys.isEmpty ? nil : AreaData(dkim: keys))
         let keyFound: Bool? = !usable.isEmpty ? true : (provenAbsent || !records.isEmpty ? false : nil)
         return Result(report: report, keyFound: keyFound)
     }
@@ -246,7 +250,9 @@ struct DKIMKeyCheck {
             // A retired selector is normal; it only matters if mail is still signed with it.
             return (.info, "Remove the record once no mail signed with this selector is in flight.")
         case "dkim.key.testing":
-            return (.warning, "Remove t=y once signing works: receivers may treat signed mail as unsigned.")
+            // RFC 6376 §3.6.1: verifiers treat mail signed with a testing key as unsigned, so the
+            // key gives no DKIM pass that DMARC or a bulk-sender rule can count.
+            return (.error, "Remove t=y once signing works: receivers treat mail signed with a testing key as unsigned.")
         case "dkim.key.rsa-under-1024":
             return (.error, "Generate an RSA-2048 key (`dnsaudit dkim keygen`) and publish it at a new selector.")
         case "dkim.key.rsa-under-2048":
@@ -262,5 +268,18 @@ struct DKIMKeyCheck {
         default:
             return (lint.severity, nil)
         }
+    }
+}
+
+/// The audit's weighing of findings that other commands report too, so that `--fail-on` means the
+/// same everywhere.
+public enum AuditSeverity {
+    /// A DKIM key lint (``DKIMKeyLint``) with the severity the audit gives it: a key in testing
+    /// (`t=y`) is an error, since receivers treat its mail as unsigned (RFC 6376 §3.6.1); a
+    /// revoked key is information; RSA under 2048 bits a warning (RFC 8301 §3.2).
+    public static func dkimKeyLint(_ lint: Finding) -> Finding {
+        var weighed = lint
+        weighed.severity = DKIMKeyCheck.auditView(of: lint).0
+        return weighed
     }
 }

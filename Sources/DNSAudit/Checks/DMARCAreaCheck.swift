@@ -31,7 +31,10 @@ struct DMARCAreaCheck {
         }
         let report = AreaReport(
             area: .dmarc, status: inspection.isComplete ? nil : .incomplete, summary: summary, records: records,
-            findings: inspection.findings)
+            findings: inspection.findings,
+            data: modern.record.map { record in
+                AreaData(dmarc: DMARCData(record: record, domain: (modern.policyDomain ?? domain).description))
+            })
         return Result(report: report, inspection: inspection)
     }
 }

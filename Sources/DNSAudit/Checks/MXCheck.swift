@@ -100,6 +100,11 @@ struct MXCheck {
         }
         var addresses: [(DomainName, IPAddress)] = []
         var incomplete: DNSError? = nil
+        let parsed = hosts.indices.map { index in
+            MXHost(
+                preference: Int(hosts[index].preference), exchange: hosts[index].exchange.description,
+                addresses: resolutions[index]?.addresses.map(\.description) ?? [])
+        }
         for (index, host) in hosts.enumerated() {
             let name = host.exchange
             if IPAddress(name.description) != nil {
@@ -165,7 +170,8 @@ struct MXCheck {
         }
         let summary = "\(mx.count) MX host\(mx.count == 1 ? "" : "s"): " + sorted.prefix(3).map { "\($0.preference) \($0.exchange)" }.joined(separator: ", ") + (sorted.count > 3 ? ", …" : "")
         let report = AreaReport(
-            area: .mx, status: incomplete != nil ? .incomplete : nil, summary: summary, records: records, findings: findings)
+            area: .mx, status: incomplete != nil ? .incomplete : nil, summary: summary, records: records, findings: findings,
+            data: AreaData(mx: parsed))
         return Result(report: report, exchanges: sorted.map(\.exchange), domainExists: true)
     }
 

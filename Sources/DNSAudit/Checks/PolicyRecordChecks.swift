@@ -30,14 +30,14 @@ struct MTASTSCheck {
                 detail: "Without MTA-STS, senders deliver to \(domain) over TLS only opportunistically; an attacker on the path can strip it.",
                 evidence: all, rfc: "RFC 8461 §3",
                 fix: "Publish `_mta-sts.\(domain) TXT \"v=STSv1; id=20260101\"` and a policy file at https://mta-sts.\(domain)/.well-known/mta-sts.txt."))
-            return AreaReport(area: .mtaSts, summary: "not published", records: all, findings: findings)
+            return AreaReport(area: .mtaSts, status: .absent, summary: "not published", records: all, findings: findings)
         }
         if records.count > 1 {
             findings.append(Finding(
-                id: "mta-sts.multiple", severity: .error, title: "Several MTA-STS records",
+                id: "mta-sts.multiple", severity: .warning, title: "Several MTA-STS records",
                 detail: "\(records.count) TXT records start with v=STSv1; senders treat that as no MTA-STS (RFC 8461 §3.1).",
                 evidence: records, rfc: "RFC 8461 §3.1", fix: "Keep exactly one v=STSv1 record."))
-            return AreaReport(area: .mtaSts, summary: "several records", records: records, findings: findings + [notFetched])
+            return AreaReport(area: .mtaSts, summary: "several records: senders ignore them all", records: records, findings: findings + [notFetched])
         }
         let record = records[0]
         // sts-text-record = sts-version 1*(sts-sep sts-field) [sts-sep]; sts-id = 1*32(ALPHA / DIGIT)
@@ -45,18 +45,18 @@ struct MTASTSCheck {
             let ids = fields.filter { $0.name == "id" }
             if ids.count != 1 {
                 findings.append(Finding(
-                    id: "mta-sts.syntax", severity: .error, title: "MTA-STS record needs exactly one id",
+                    id: "mta-sts.syntax", severity: .warning, title: "MTA-STS record needs exactly one id",
                     detail: "The record has \(ids.count) id fields; senders ignore it.", evidence: [record], rfc: "RFC 8461 §3.1",
                     fix: "Write `v=STSv1; id=<1 to 32 letters or digits>`, changing id whenever the policy changes."))
             } else if !(1...32).contains(ids[0].value.count) || !ids[0].value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
                 findings.append(Finding(
-                    id: "mta-sts.syntax", severity: .error, title: "MTA-STS id is not 1–32 letters or digits",
+                    id: "mta-sts.syntax", severity: .warning, title: "MTA-STS id is not 1–32 letters or digits",
                     detail: "id=\(ids[0].value) is invalid; senders ignore the record.", evidence: [record], rfc: "RFC 8461 §3.1",
                     fix: "Use an id of 1 to 32 letters and digits, such as a date: id=20260101."))
             }
         } else {
             findings.append(Finding(
-                id: "mta-sts.syntax", severity: .error, title: "MTA-STS record is malformed",
+                id: "mta-sts.syntax", severity: .warning, title: "MTA-STS record is malformed",
                 detail: "The record must start with `v=STSv1;` followed by `id=…` fields.", evidence: [record], rfc: "RFC 8461 §3.1",
                 fix: "Write `v=STSv1; id=20260101`."))
         }
@@ -65,13 +65,16 @@ struct MTASTSCheck {
             let answers = await resolver.queryAll([DNSQuestion(host, .a), DNSQuestion(host, .aaaa)])
             if case .success(let a) = answers[0], case .success(let aaaa) = answers[1], a.addresses.isEmpty, aaaa.addresses.isEmpty {
                 findings.append(Finding(
-                    id: "mta-sts.policy-host-missing", severity: .error, title: "mta-sts.\(domain) has no address",
+                    id: "mta-sts.policy-host-missing", severity: .warning, title: "mta-sts.\(domain) has no address",
                     detail: "The record announces a policy, but the host that serves it, mta-sts.\(domain), has no A or AAAA record; senders cannot fetch it.",
                     evidence: [record], rfc: "RFC 8461 §3.3", fix: "Publish mta-sts.\(domain) pointing at an HTTPS server with the policy file."))
             }
         }
+        let usable = findings.isEmpty
         findings.append(notFetched)
-        return AreaReport(area: .mtaSts, summary: "published", records: records, findings: findings)
+        return AreaReport(
+            area: .mtaSts, summary: usable ? "published" : "published, but senders cannot use it", records: records,
+            findings: findings)
     }
 }
 
@@ -92,14 +95,14 @@ struct TLSRPTCheck {
         }
         let records = txtRecords(response, prefix: "v=TLSRPTv1")
         if records.isEmpty {
-            return AreaReport(area: .tlsRpt, summary: "not published", findings: [Finding(
+            return AreaReport(area: .tlsRpt, status: .absent, summary: "not published", findings: [Finding(
                 id: "tls-rpt.none", severity: .info, title: "No TLS-RPT",
                 detail: "Senders have nowhere to report TLS failures delivering to \(domain).", rfc: "RFC 8460 §3",
                 fix: "Publish `_smtp._tls.\(domain) TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@\(domain)\"`.")])
         }
         if records.count > 1 {
-            return AreaReport(area: .tlsRpt, summary: "several records", records: records, findings: [Finding(
-                id: "tls-rpt.multiple", severity: .error, title: "Several TLS-RPT records",
+            return AreaReport(area: .tlsRpt, summary: "several records: senders ignore them all", records: records, findings: [Finding(
+                id: "tls-rpt.multiple", severity: .warning, title: "Several TLS-RPT records",
                 detail: "\(records.count) records start with v=TLSRPTv1; senders ignore them all (RFC 8460 §3).",
                 evidence: records, rfc: "RFC 8460 §3", fix: "Keep exactly one.")])
         }
@@ -109,7 +112,7 @@ struct TLSRPTCheck {
         let rua = fields?.filter { $0.name == "rua" } ?? []
         if fields == nil || fields?.first?.name != "v" || rua.count != 1 {
             findings.append(Finding(
-                id: "tls-rpt.syntax", severity: .error, title: "TLS-RPT record is malformed",
+                id: "tls-rpt.syntax", severity: .warning, title: "TLS-RPT record is malformed",
                 detail: "It must be `v=TLSRPTv1;` followed by exactly one rua= field.", evidence: [record], rfc: "RFC 8460 §3",
                 fix: "Write `v=TLSRPTv1; rua=mailto:tlsrpt@\(domain)`."))
         } else {
@@ -117,12 +120,14 @@ struct TLSRPTCheck {
             let bad = uris.filter { !($0.lowercased().hasPrefix("mailto:") || $0.lowercased().hasPrefix("https://")) }
             if uris.isEmpty || !bad.isEmpty {
                 findings.append(Finding(
-                    id: "tls-rpt.bad-uri", severity: .error, title: "TLS-RPT rua must be mailto: or https: URIs",
+                    id: "tls-rpt.bad-uri", severity: .warning, title: "TLS-RPT rua must be mailto: or https: URIs",
                     detail: "Not usable: \(bad.joined(separator: ", ")).", evidence: [record], rfc: "RFC 8460 §3",
                     fix: "Use rua=mailto:address or rua=https://endpoint."))
             }
         }
-        return AreaReport(area: .tlsRpt, summary: "published", records: records, findings: findings)
+        return AreaReport(
+            area: .tlsRpt, summary: findings.isEmpty ? "published" : "published, but reports cannot be sent", records: records,
+            findings: findings)
     }
 }
 
@@ -144,7 +149,7 @@ struct BIMICheck {
         }
         let records = txtRecords(response, prefix: "v=BIMI1")
         if records.isEmpty {
-            return AreaReport(area: .bimi, summary: "not published", findings: [Finding(
+            return AreaReport(area: .bimi, status: .absent, summary: "not published", findings: [Finding(
                 id: "bimi.none", severity: .info, title: "No BIMI record",
                 detail: "No brand logo is shown beside \(domain)'s mail in supporting inboxes. Optional.",
                 rfc: "draft-brand-indicators-for-message-identification §4", fix: nil)])
@@ -152,7 +157,7 @@ struct BIMICheck {
         var findings: [Finding] = []
         if records.count > 1 {
             findings.append(Finding(
-                id: "bimi.multiple", severity: .error, title: "Several BIMI records",
+                id: "bimi.multiple", severity: .warning, title: "Several BIMI records",
                 detail: "Receivers ignore BIMI when there is more than one record.", evidence: records,
                 rfc: "draft-brand-indicators-for-message-identification §4.2", fix: "Keep exactly one."))
         }
@@ -162,13 +167,13 @@ struct BIMICheck {
             let authority = fields.first { $0.name == "a" }?.value ?? ""
             if !location.isEmpty && !(location.lowercased().hasPrefix("https://") && location.lowercased().hasSuffix(".svg")) {
                 findings.append(Finding(
-                    id: "bimi.bad-logo-uri", severity: .error, title: "BIMI l= must be an https: URL of an SVG file",
+                    id: "bimi.bad-logo-uri", severity: .warning, title: "BIMI l= must be an https: URL of an SVG file",
                     detail: "l=\(location)", evidence: [record], rfc: "draft-brand-indicators-for-message-identification §4.2",
                     fix: "Point l= at an https:// URL of an SVG Tiny PS file."))
             }
             if !authority.isEmpty && !authority.lowercased().hasPrefix("https://") {
                 findings.append(Finding(
-                    id: "bimi.bad-authority-uri", severity: .error, title: "BIMI a= must be an https: URL",
+                    id: "bimi.bad-authority-uri", severity: .warning, title: "BIMI a= must be an https: URL",
                     detail: "a=\(authority)", evidence: [record], rfc: "draft-brand-indicators-for-message-identification §4.2",
                     fix: "Point a= at the https:// URL of the mark certificate (VMC/CMC) PEM file."))
             }
@@ -181,7 +186,7 @@ struct BIMICheck {
             }
         } else {
             findings.append(Finding(
-                id: "bimi.syntax", severity: .error, title: "BIMI record is malformed", detail: "Expected `v=BIMI1; l=…; a=…`.",
+                id: "bimi.syntax", severity: .warning, title: "BIMI record is malformed", detail: "Expected `v=BIMI1; l=…; a=…`.",
                 evidence: [record], rfc: "draft-brand-indicators-for-message-identification §4.2", fix: "Rewrite it as `v=BIMI1; l=https://…/logo.svg; a=https://…/vmc.pem`."))
         }
         if dmarcEnforced == false {
@@ -191,10 +196,12 @@ struct BIMICheck {
                 evidence: [record], rfc: "draft-brand-indicators-for-message-identification §3",
                 fix: "Move DMARC to p=quarantine or p=reject."))
         }
+        let shown = !findings.contains { $0.severity >= .warning }
         findings.append(Finding(
             id: "bimi.logo-not-fetched", severity: .info, title: "BIMI logo and certificate not checked",
             detail: "They are fetched over HTTPS, which this DNS audit does not do.", rfc: nil, fix: nil))
-        return AreaReport(area: .bimi, summary: "published", records: records, findings: findings)
+        return AreaReport(
+            area: .bimi, summary: shown ? "published" : "published, but no logo will be shown", records: records, findings: findings)
     }
 }
 
@@ -217,7 +224,7 @@ struct DNSSECCheck {
         let why = response.transport == .zone
             ? "answers come from a zone file, which nothing validates"
             : "the resolver \(response.server) did not set the AD flag: the zone is unsigned, or the resolver does not validate"
-        return AreaReport(area: .dnssec, summary: "not validated", findings: [Finding(
+        return AreaReport(area: .dnssec, status: .absent, summary: "not validated", findings: [Finding(
             id: "dnssec.not-validated", severity: .info, title: "DNSSEC not validated",
             detail: "Not validated: \(why). DNSSEC protects MX, MTA-STS and DANE answers from forgery.",
             rfc: "RFC 4035 §3.2.3",

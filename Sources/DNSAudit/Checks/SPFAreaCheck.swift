@@ -26,7 +26,7 @@ struct SPFAreaCheck {
         let records = analysis.tree.rendered().split(separator: "\n").map(String.init)
         let report = AreaReport(
             area: .spf, status: analysis.incomplete ? .incomplete : nil, summary: summary, records: records,
-            findings: analysis.findings)
+            findings: analysis.findings, data: analysis.record.flatMap(SPFData.init(record:)).map { AreaData(spf: $0) })
         return Result(report: report, analysis: analysis)
     }
 

@@ -86,14 +86,29 @@ public struct Auditor: Sendable {
         let enforced: Bool? = modern.record == nil ? false : modern.policy.map { $0 == .quarantine || $0 == .reject }
         let bimi = await BIMICheck(domain: domain, resolver: resolver, names: names).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
-        let areas = [
+        var areas = [
             spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, dnssec,
         ]
-        let readiness = BulkSenderReadiness.assess(
-            spf: spfResult.analysis.incomplete && spfResult.analysis.record == nil ? nil : spfResult.analysis.record != nil,
+        // An SPF record with an error (`?all`, a broken include, too many lookups) gives no pass a
+        // receiver can count: the requirement is not met, whatever is published.
+        let spfErrors = spfResult.report.findings.filter { $0.severity == .error }.map(\.title)
+        let spfPublished: Bool? =
+            spfResult.analysis.incomplete && spfResult.analysis.record == nil ? nil : spfResult.analysis.record != nil
+        var readiness = BulkSenderReadiness.assess(
+            spf: spfPublished.map { $0 && spfErrors.isEmpty }, spfProblems: spfPublished == true ? spfErrors : [],
             dkim: dkimResult.keyFound,
             dmarcPolicy: modern.record == nil ? nil : (modern.policy?.rawValue ?? "none"),
             dmarcKnown: dmarcResult.inspection.isComplete, names: names)
+        if !mxResult.domainExists {
+            // A domain that does not exist has one finding, that it does not exist; advice to
+            // publish records under it would only mislead.
+            areas = areas.map { area in
+                area.area == .mx
+                    ? area
+                    : AreaReport(area: area.area, status: .absent, summary: "not checked: the domain does not exist", findings: [])
+            }
+            readiness = .domainDoesNotExist(readiness)
+        }
         return AuditReport(
             domain: domain.description, timestamp: Self.rfc3339(timestamp), resolver: cache.resolverDescription,
             durationMs: Int((ContinuousClock.now - started).nanoseconds / 1_000_000), areas: areas,

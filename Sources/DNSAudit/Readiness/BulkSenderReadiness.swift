@@ -38,8 +38,9 @@ public struct BulkSenderReadiness: Codable, Sendable, Hashable {
     ///   - dmarcPolicy: the policy that applies (`none`, `quarantine`, `reject`), `nil` when no record.
     ///   - dmarcKnown: whether DMARC discovery completed.
     ///   - names: how the details name the settings they point to.
+    ///   - spfProblems: the titles of the errors that keep a published SPF record from counting.
     static func assess(
-        spf: Bool?, dkim: Bool?, dmarcPolicy: String?, dmarcKnown: Bool, names: Setting.Names
+        spf: Bool?, spfProblems: [String] = [], dkim: Bool?, dmarcPolicy: String?, dmarcKnown: Bool, names: Setting.Names
     ) -> BulkSenderReadiness {
         func state(_ value: Bool?) -> State { value.map { $0 ? .met : .notMet } ?? .unknown }
         let dmarcState: State = !dmarcKnown ? .unknown : (dmarcPolicy == nil ? .notMet : .met)
@@ -50,14 +51,16 @@ public struct BulkSenderReadiness: Codable, Sendable, Hashable {
         let fromDNS = [
             Requirement(
                 id: "bulk.spf", title: "SPF record published", requiredBy: everyone, state: state(spf),
-                detail: "The domain needs a valid SPF record; the sending IPs must pass it (checked by presend)."),
+                detail: spfProblems.isEmpty
+                    ? "The domain needs a valid SPF record; the sending IPs must pass it (checked by presend)."
+                    : "The record is published, but receivers cannot count it: \(spfProblems.joined(separator: "; "))."),
             Requirement(
                 id: "bulk.dkim", title: "DKIM key published", requiredBy: everyone, state: state(dkim),
                 detail: dkim == nil
                     ? "No key was found at the selectors tried; pass \(names[.selector]) with the one your mail uses."
                     : dkim == true
                         ? "Mail must carry a DKIM signature that verifies with this key."
-                        : "No usable DKIM key is published; generate one with `dnsaudit dkim keygen`."),
+                        : "No usable DKIM key is published (a key in testing, t=y, counts as none); generate one with `dnsaudit dkim keygen`."),
             Requirement(
                 id: "bulk.dmarc", title: "DMARC at p=none or stricter", requiredBy: everyone, state: dmarcState,
                 detail: dmarcPolicy.map { "Policy in force: p=\($0)." } ?? "No DMARC record applies to the domain."),
@@ -90,5 +93,15 @@ public struct BulkSenderReadiness: Codable, Sendable, Hashable {
                 state: nil, detail: "A property of how the list is run."),
         ]
         return BulkSenderReadiness(fromDNS: fromDNS, needsPresend: presend, cannotCheck: cannot)
+    }
+
+    /// The readiness of a domain that does not exist: nothing can be met, and no advice applies.
+    static func domainDoesNotExist(_ readiness: BulkSenderReadiness) -> BulkSenderReadiness {
+        var copy = readiness
+        for index in copy.fromDNS.indices {
+            copy.fromDNS[index].state = .notMet
+            copy.fromDNS[index].detail = "The domain does not exist."
+        }
+        return copy
     }
 }

@@ -16,6 +16,15 @@ public enum AuditArea: String, Codable, Sendable, CaseIterable {
     /// (`mx.incomplete`).
     public var incompleteFindingID: String { "\(rawValue).incomplete" }
 
+    /// The question of the report this area answers.
+    public var question: AuditQuestion {
+        switch self {
+        case .spf, .dkim, .dmarc: .sending
+        case .mx, .mtaSts, .tlsRpt, .dnssec: .receiving
+        case .bimi: .brand
+        }
+    }
+
     /// The heading used in text reports.
     public var title: String {
         switch self {
@@ -31,8 +40,37 @@ public enum AuditArea: String, Codable, Sendable, CaseIterable {
     }
 }
 
+/// The three questions an audit answers, in the order a report gives them: what makes mail fail
+/// or land in spam first.
+public enum AuditQuestion: String, Codable, Sendable, CaseIterable {
+    /// "Will mail from DOMAIN authenticate?": SPF, DKIM, DMARC, alignment and the bulk-sender
+    /// requirements (RFC 7208, RFC 6376, RFC 9989).
+    case sending
+    /// "Can others deliver to DOMAIN securely?": MX, MTA-STS, TLS-RPT and DNSSEC (RFC 5321 §5.1,
+    /// RFC 8461, RFC 8460, RFC 4035).
+    case receiving
+    /// "Will receivers show the brand's logo?": BIMI.
+    case brand
+
+    /// The question, for a heading.
+    public func title(domain: String) -> String {
+        switch self {
+        case .sending: "Will mail from \(domain) authenticate?"
+        case .receiving: "Can others deliver to \(domain) securely?"
+        case .brand: "Will receivers show \(domain)'s logo?"
+        }
+    }
+
+    /// The areas that answer it, in report order.
+    public var areas: [AuditArea] { AuditArea.allCases.filter { $0.question == self } }
+}
+
 /// How an area came out.
 public enum AreaStatus: String, Codable, Sendable, Comparable {
+    /// Nothing is published and nothing needs to be: an optional protection not in use (no
+    /// MTA-STS, no BIMI, DNSSEC not validated), or an area not checked because the domain does
+    /// not exist. Never a failure by itself.
+    case absent
     /// Nothing to fix.
     case pass
     /// Works, with warnings.
@@ -45,10 +83,11 @@ public enum AreaStatus: String, Codable, Sendable, Comparable {
 
     private var rank: Int {
         switch self {
-        case .pass: 0
-        case .warn: 1
-        case .fail: 2
-        case .incomplete: 3
+        case .absent: 0
+        case .pass: 1
+        case .warn: 2
+        case .fail: 3
+        case .incomplete: 4
         }
     }
 
@@ -65,8 +104,19 @@ public struct AreaReport: Codable, Sendable, Hashable {
     public var records: [String]
     /// What the checks found, most severe first.
     public var findings: [Finding]
+    /// The records read, parsed (SPF terms, DMARC tags, MX hosts, DKIM key parameters), for
+    /// programs. Not in the JSON report yet: issue 19 reworks the audit's JSON encoding.
+    public var data: AreaData?
 
-    public init(area: AuditArea, status: AreaStatus? = nil, summary: String, records: [String] = [], findings: [Finding]) {
+    enum CodingKeys: String, CodingKey {
+        case area, status, summary, records, findings
+    }
+
+    public init(
+        area: AuditArea, status: AreaStatus? = nil, summary: String, records: [String] = [], findings: [Finding],
+        data: AreaData? = nil
+    ) {
+        self.data = data
         let sorted = findings.sorted { ($0.severity, $1.id) > ($1.severity, $0.id) }
         self.area = area
         self.summary = summary
@@ -152,4 +202,18 @@ public struct AuditReport: Codable, Sendable {
 
     /// The area report for `area`.
     public subscript(area: AuditArea) -> AreaReport? { areas.first { $0.area == area } }
+
+    /// How the report answers `question`: the worst status of its areas (``AreaStatus/absent``
+    /// when none of them is in use).
+    public func status(of question: AuditQuestion) -> AreaStatus {
+        areas.filter { $0.area.question == question }.map(\.status).max() ?? .absent
+    }
+
+    /// Whether the domain answered NXDOMAIN: the report then holds the one finding that says so.
+    public var domainDoesNotExist: Bool {
+        self[.mx]?.findings.contains { $0.id == AuditReport.nxdomainFindingID } ?? false
+    }
+
+    /// The id of the finding of a domain that does not exist.
+    public static let nxdomainFindingID = "domain.nxdomain"
 }

@@ -46,16 +46,17 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Output format: text, json (one report, or an array for several domains) or jsonl (one report a line).")
     var format: OutputFormat = .text
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity: error, warning or info.")
-    var failOn: SeverityOption = .error
+    @OptionGroup var failOnOptions: FailOnOptions
+    var failOn: SeverityOption { failOnOptions.failOn }
 
     @Option(name: .customLong("exit-status"), help: "findings (exit 1 or 2 on findings) or operational (only usage errors and a dead resolver fail).")
     var exitStatus: ExitStatusMode = .findings
 
-    @Option(help: "How many domains to audit at once.")
+    // .unconditional: `--concurrency -1` is a value to reject with the rule, not a missing value.
+    @Option(parsing: .unconditional, help: "How many domains to audit at once, 1 to 1024.")
     var concurrency: Int = 8
 
-    @Option(help: "Seconds allowed for each domain's whole audit.")
+    @Option(parsing: .unconditional, help: "Seconds allowed for each domain's whole audit: more than 0, at most 600.")
     var deadline: Double = 30
 
     @Flag(help: "Write each report as soon as its audit ends, instead of in input order.")
@@ -73,6 +74,15 @@ struct AuditCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Show the DNS records read and every finding's evidence.")
     var verbose: Bool = false
 
+    @Flag(name: .shortAndLong, help: "Print only each domain's summary line (text output); the exit status says the rest.")
+    var quiet: Bool = false
+
+    @Option(name: .customLong("color"), help: "Colour the text report: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always or never.")
+    var colour: ColourMode = .auto
+
+    @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar on standard error.")
+    var noProgress: Bool = false
+
     @OptionGroup var resolver: ResolverOptions
 
     @Flag(name: .customShort("V"), help: "Print the versions of dnsaudit, ldns and OpenSSL (as --version does).")
@@ -80,13 +90,17 @@ struct AuditCommand: AsyncParsableCommand {
 
     func validate() throws {
         if printVersion { throw CleanExit.message(VersionText.full) }
-        if domains.isEmpty && domainsFile == nil {
-            // Bare `dnsaudit`: the help, not an error.
-            if CommandLine.arguments.count <= 1 { throw CleanExit.helpRequest(DNSAuditCommand.self) }
-            throw ValidationError("give at least one domain, or --domains-file FILE")
+        // Bare `dnsaudit`: the help, not an error. With other arguments and no domain, run() says
+        // so: an error here would hide the parser's own (`dnsaudit --bogus`: an unknown option).
+        if domains.isEmpty && domainsFile == nil && CommandLine.arguments.count <= 1 {
+            throw CleanExit.helpRequest(DNSAuditCommand.self)
         }
-        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024") }
-        guard deadline > 0, deadline <= 600 else { throw ValidationError("--deadline must be between 0 and 600 seconds") }
+        guard (1...1024).contains(concurrency) else {
+            throw ValidationError("--concurrency \(concurrency) is out of range: give 1 to 1024 domains at once")
+        }
+        guard deadline > 0, deadline <= 600 else {
+            throw ValidationError("--deadline \(deadline.formatted()) is out of range: give more than 0 and at most 600 seconds")
+        }
         for domain in domains { _ = try Self.parseDomain(domain) }
         for selector in selectors {
             guard (try? DomainName(selector)) != nil else {
@@ -101,7 +115,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     static func parseDomain(_ text: String) throws -> DomainName {
         if let problem = DomainInput.singleLabelProblem(text) { throw ValidationError(problem) }
-        do { return try DomainName(text) } catch { throw ValidationError("\(error)") }
+        return try DomainInput.domainName(text)
     }
 
     static func parseShard(_ text: String) throws -> Shard {
@@ -136,6 +150,7 @@ struct AuditCommand: AsyncParsableCommand {
     /// then the lines of `--domains-file` read as they are needed, each domain once, only those of
     /// `--shard`, none recorded in `--resume`'s file.
     func makeInput() throws -> AuditInput {
+        if domains.isEmpty && domainsFile == nil { throw ValidationError("give at least one domain, or --domains-file FILE") }
         var list: DomainList?
         if let domainsFile {
             let descriptor = domainsFile == "-" ? STDIN_FILENO : open(domainsFile, O_RDONLY | O_CLOEXEC)
@@ -173,10 +188,13 @@ struct AuditCommand: AsyncParsableCommand {
         if let resume, let truncated = input.recorded.truncatePartialLineIfStandardOutput(resume) {
             printError("dnsaudit: --resume \(resume): removed an unfinished last line (\(truncated) bytes) left by the interrupted run")
         }
+        let terminal = Terminal.forStandardOutput(colour)
         var writer = AuditOutput(
-            format: format, terminal: Terminal.forStandardOutput(), verbose: verbose,
+            format: format, renderer: AuditTextRenderer(terminal: terminal, verbose: verbose, shortHeader: terminal.isTTY, quiet: quiet),
             singleObject: domainsFile == nil && domains.count == 1,
-            progress: Progress(total: domainsFile == nil ? domains.count : nil, enabled: Terminal.standardErrorIsTTY && (domainsFile != nil || domains.count > 1)))
+            progress: Progress(
+                total: domainsFile == nil ? domains.count : nil,
+                enabled: Terminal.standardErrorIsTTY && !noProgress && !quiet && (domainsFile != nil || domains.count > 1)))
         // Offline, every answer comes from the zone files: asking again would give the same.
         let retrying = !noRetry && !resolver.offline && (domainsFile != nil || domains.count > 1)
         var incomplete: [DomainName] = []

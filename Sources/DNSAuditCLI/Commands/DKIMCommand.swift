@@ -1,5 +1,6 @@
 import ArgumentParser
 import DKIM
+import DNSAudit
 import DNSCore
 import Foundation
 
@@ -18,7 +19,7 @@ struct DKIMCommand: AsyncParsableCommand {
 struct DKIMSignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Sign a message read from stdin; write the signed message to stdout.",
+        abstract: "Sign a message (a file, or stdin); write the signed message to stdout.",
         discussion: """
             Repeat --key (with --selector, and --domain, --algorithm, --headers, --canonicalization \
             when they differ) to add several signatures in one pass, e.g. RSA and Ed25519 together: \
@@ -32,6 +33,9 @@ struct DKIMSignCommand: AsyncParsableCommand {
             malformed header); 64 usage error (bad option, unreadable key).
             """
     )
+
+    @Argument(help: ArgumentHelp("The message to sign (default: standard input).", valueName: "file"), completion: .file())
+    var file: String?
 
     @OptionGroup var signing: SigningKeyOptions
 
@@ -63,6 +67,20 @@ struct DKIMSignCommand: AsyncParsableCommand {
             throw ValidationError("--algorithm \(value.debugDescription): use rsa-sha256 or ed25519-sha256")
         }
         if let expire, expire <= 0 { throw ValidationError("--expire must be positive") }
+        if let identity { try Self.validate(identity: identity, domains: signing.domain) }
+    }
+
+    /// i= must be an address in d= or a subdomain of it (RFC 6376 §3.5): a usage error otherwise.
+    static func validate(identity: String, domains: [String]) throws {
+        guard let at = identity.lastIndex(of: "@"), let identityDomain = try? DomainName(identity[identity.index(after: at)...]) else {
+            throw ValidationError("--identity \(identity.debugDescription) is not an address such as user@example.com (RFC 6376 §3.5)")
+        }
+        for text in domains {
+            guard let domain = try? DomainName(text) else { throw ValidationError("--domain \(text.debugDescription) is not a domain name") }
+            if identityDomain != domain && !identityDomain.isSubdomain(of: domain) {
+                throw ValidationError("--identity \(identity) is outside --domain \(text): i= must be in d= or a subdomain of it (RFC 6376 §3.5)")
+            }
+        }
     }
 
     func configurations() throws -> [DKIMSigningConfiguration] {
@@ -81,7 +99,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configurations = try configurations()
-        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let input = try MessageInput.read(file, command: "dnsaudit dkim sign")
         let now = time.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
         do {
             let message = try MailMessage(parsing: input)
@@ -104,7 +122,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
 struct DKIMVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify every DKIM signature of a message read from stdin.",
+        abstract: "Verify every DKIM signature of a message (a file, or stdin).",
         discussion: """
             Each signature gets its own result: pass, fail, neutral, temperror or permerror \
             (RFC 8601), with the reason.
@@ -117,6 +135,9 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
             """
     )
 
+    @Argument(help: ArgumentHelp("The message to verify (default: standard input).", valueName: "file"), completion: .file())
+    var file: String?
+
     @Option(help: ArgumentHelp("Check x= against this time, seconds since 1970 (default: now).", valueName: "unix"))
     var time: Int64?
 
@@ -126,7 +147,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     @OptionGroup var resolver: ResolverOptions
 
     func run() async throws {
-        let input = FileHandle.standardInput.readDataToEndOfFile()
+        let input = try MessageInput.read(file, command: "dnsaudit dkim verify")
         let message: MailMessage
         do { message = try MailMessage(parsing: input) } catch {
             printError("dnsaudit: not a message: \(error)")
@@ -173,6 +194,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     }
 
     struct Report: Encodable {
+        var schemaVersion = JSONSchema.version
         var signatures: [SignatureReport]
         var pass: Bool
     }
@@ -193,14 +215,20 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
 
 // MARK: - keygen
 
-/// `dnsaudit dkim keygen`: a new key, and the record to publish.
+/// `dnsaudit dkim keygen`: a new key, and the record to publish, as opendkim-genkey writes them.
 struct DKIMKeygenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
-        abstract: "Generate a DKIM key pair: the private key as PEM (mode 0600) and the TXT record to publish.",
+        abstract: "Generate a DKIM key pair: SELECTOR.private (mode 0600) and SELECTOR.txt (the record to publish).",
         discussion: """
-            Prints the record name and a zone-file line with the record split into strings of at \
-            most 255 bytes. Exit status: 0 done; 1 the key file exists or cannot be written; 64 usage error.
+            Like opendkim-genkey: writes the private key as PEM to SELECTOR.private (mode 0600) and \
+            the zone-file line to SELECTOR.txt, both in --directory, with the record split into \
+            strings of at most 255 bytes. An existing file is never replaced without --force (then \
+            both files are replaced whole, or neither). --out FILE puts the key elsewhere (the .txt \
+            goes beside it); --out - writes the key to standard output and nothing else there. The \
+            private key is never printed otherwise.
+
+            Exit status: 0 done; 1 a file exists (without --force) or cannot be written; 64 usage error.
             """
     )
 
@@ -213,50 +241,86 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
     @Option(help: "rsa (default) or ed25519.")
     var algorithm: String = "rsa"
 
-    @Option(help: "RSA key size, 1024 to 4096.")
-    var bits: Int = 2048
+    @Option(help: "RSA key size, 1024 to 4096 (default 2048; not for ed25519).")
+    var bits: Int?
 
-    @Option(help: ArgumentHelp("Where to write the private key (default: SELECTOR.private); never overwritten.",
-                               valueName: "file"))
+    @Option(help: ArgumentHelp("Where SELECTOR.private and SELECTOR.txt go (default: the current directory).", valueName: "dir"),
+            completion: .directory)
+    var directory: String = "."
+
+    @Option(help: ArgumentHelp("Where to write the private key instead of DIR/SELECTOR.private; - for stdout.",
+                               valueName: "file"), completion: .file())
     var out: String?
 
-    @Flag(help: "Publish t=y (testing).")
+    @Flag(help: "Replace existing files.")
+    var force = false
+
+    @Flag(help: "Publish t=y (testing: receivers treat the mail as unsigned).")
     var testing = false
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat.OneResult = .text
 
+    var keyAlgorithm: DKIMKeyAlgorithm? { DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) }
+
     func validate() throws {
-        guard let algorithm = DKIMKeyAlgorithm(rawValue: algorithm.lowercased()) else {
-            throw ValidationError("--algorithm must be rsa or ed25519")
-        }
-        if algorithm == .rsa, !(1024...4096).contains(bits) { throw ValidationError("--bits must be 1024 to 4096") }
+        guard let algorithm = keyAlgorithm else { throw ValidationError("--algorithm must be rsa or ed25519") }
+        if algorithm == .ed25519, bits != nil { throw ValidationError("--bits is for RSA keys; an Ed25519 key is always 256 bits") }
+        if algorithm == .rsa, let bits, !(1024...4096).contains(bits) { throw ValidationError("--bits must be 1024 to 4096") }
         do { _ = try DomainName("\(selector)._domainkey.\(domain)") } catch {
             throw ValidationError("\(selector)._domainkey.\(domain) is not a valid name: \(error)")
         }
+        guard !selector.contains("/") else { throw ValidationError("--selector \(selector.debugDescription) cannot name a file") }
+        if out == "-", format.isJSON {
+            throw ValidationError("--out - writes the private key to standard output; it cannot share it with --format json")
+        }
+    }
+
+    /// Where the key and the record go.
+    var paths: (key: String?, record: String) {
+        if let out, out != "-" {
+            return (out, (out as NSString).deletingPathExtension + ".txt")
+        }
+        let folder = directory == "." ? "" : directory.hasSuffix("/") ? directory : directory + "/"
+        return (out == "-" ? nil : folder + selector + ".private", folder + selector + ".txt")
     }
 
     func run() async throws {
+        guard let algorithm = keyAlgorithm else { throw ValidationError("--algorithm must be rsa or ed25519") }
+        let bits = bits ?? 2048
+        if algorithm == .rsa, bits < 2048 {
+            printError("dnsaudit: warning: an RSA key of \(bits) bits is weak (RFC 8301 §3.2 asks for at least 2048); some receivers will not trust it")
+        }
         let generated = try DKIMGeneratedKey.generate(
-            domain: domain, selector: selector, algorithm: DKIMKeyAlgorithm(rawValue: algorithm.lowercased())!,
-            bits: bits, testing: testing)
-        let path = out ?? "\(selector).private"
-        do { try generated.writePrivateKey(to: path) } catch {
+            domain: domain, selector: selector, algorithm: algorithm, bits: bits, testing: testing)
+        let (keyPath, recordPath) = paths
+        var files: [(path: String, bytes: [UInt8], mode: mode_t)] = [
+            (recordPath, Array((generated.zoneFileLine + "\n").utf8), 0o644)
+        ]
+        if let keyPath { files.insert((keyPath, Array(generated.privateKeyPEM.utf8), 0o600), at: 0) }
+        do { try SafeFileWriter.write(files, replacing: force) } catch {
             printError("dnsaudit: \(error)")
             throw ExitCode(ExitStatus.findings)
         }
+        if keyPath == nil {
+            // --out -: the key alone on standard output; what was done goes to standard error.
+            FileHandle.standardOutput.write(Data(generated.privateKeyPEM.utf8))
+            printError("dnsaudit: the record to publish at \(generated.recordName) is in \(recordPath)")
+            return
+        }
         if !format.isJSON {
-            print("; private key written to \(path) (mode 0600)")
+            print("; private key written to \(keyPath ?? "-") (mode 0600); the record to publish is in \(recordPath)")
             print("; publish this TXT record at \(generated.recordName)")
             print(generated.zoneFileLine)
         } else {
             struct Output: Encodable {
-                var privateKeyFile, name, record: String
+                var schemaVersion = JSONSchema.version
+                var privateKeyFile, recordFile, name, record: String
                 var strings: [String]
                 var zoneFileLine: String
             }
             let output = Output(
-                privateKeyFile: path, name: generated.recordName, record: generated.record.text,
+                privateKeyFile: keyPath ?? "-", recordFile: recordPath, name: generated.recordName, record: generated.record.text,
                 strings: generated.txtStrings, zoneFileLine: generated.zoneFileLine)
             print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
         }
@@ -271,8 +335,10 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
         commandName: "testkey",
         abstract: "Fetch SELECTOR._domainkey.DOMAIN and check it, and that it matches a private key.",
         discussion: """
-            Exit status: 0 the key is published, valid and (with --key) matches; 1 missing, invalid \
-            or a different key; 2 the lookup failed (try again); 64 usage error.
+            Exit status, as for the audit: 0 the key is published, valid, (with --key) matches, and no \
+            finding is at or above --fail-on; 1 missing, invalid, a different key, or a finding at or \
+            above --fail-on (a key in testing, t=y, is an error: receivers treat its mail as unsigned; \
+            RSA under 2048 bits a warning); 2 the lookup failed (try again); 64 usage error.
             """
     )
 
@@ -290,17 +356,22 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
 
     @OptionGroup var resolver: ResolverOptions
 
+    @OptionGroup var failOn: FailOnOptions
+
     func run() async throws {
         let privateKey = try key.map(SigningKeyOptions.loadKey(path:))
         let checker = DKIMKeyChecker(
             resolver: try resolver.makeResolver(), timeout: DKIMKeyRecord.lookupTimeout(perQuestion: resolver.questionTimeout))
-        let result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
+        var result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
+        // The audit's severities, so that --fail-on means the same here as there.
+        result.lints = result.lints.map(AuditSeverity.dkimKeyLint)
         if !format.isJSON {
             print("\(result.recordName): \(result.status.rawValue): \(result.message)")
             for lint in result.lints { print("  \(lint.severity.rawValue): \(lint.title)") }
         } else {
             struct Lint: Encodable { var id, level, message: String }
             struct Output: Encodable {
+                var schemaVersion = JSONSchema.version
                 var name, status, message: String
                 var lints: [Lint]
                 var record: String?
@@ -313,7 +384,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
             print(String(decoding: try JSONEncoder.dnsaudit().encode(output), as: UTF8.self))
         }
         switch result.status {
-        case .ok: return
+        case .ok: try failOn.exit(findings: result.lints, incomplete: false)
         case .dnsFailure: throw ExitCode(ExitStatus.incomplete)
         default: throw ExitCode(ExitStatus.findings)
         }

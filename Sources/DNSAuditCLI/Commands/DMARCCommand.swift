@@ -12,8 +12,8 @@ struct DMARCCommand: AsyncParsableCommand {
         commandName: "dmarc",
         abstract: "Find and check a domain's DMARC policy as RFC 9989 and RFC 7489 receivers see it.",
         discussion: """
-            Exit status: 0 when the check completed (whatever it found); 2 when DNS failures left it \
-            incomplete; 64 on a usage error.
+            Exit status, as for the audit: 0 when no finding is at or above --fail-on; 1 when some are; \
+            2 when DNS failures left the check incomplete; 64 on a usage error.
             """
     )
 
@@ -25,6 +25,8 @@ struct DMARCCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat.OneResult = .text
 
+    @OptionGroup var failOn: FailOnOptions
+
     @Option(
         name: .customLong("public-suffix-list"),
         help: ArgumentHelp(
@@ -33,7 +35,7 @@ struct DMARCCommand: AsyncParsableCommand {
     var publicSuffixListPath: String?
 
     func validate() throws {
-        do { _ = try DomainName(domain) } catch { throw ValidationError("\(error)") }
+        _ = try DomainInput.domainName(domain)
         if let path = publicSuffixListPath, !FileManager.default.isReadableFile(atPath: path) {
             throw ValidationError("--public-suffix-list \(path): cannot read the file")
         }
@@ -44,12 +46,12 @@ struct DMARCCommand: AsyncParsableCommand {
         let checker = DMARCChecker(
             resolver: try resolver.makeResolver(), publicSuffixList: list,
             timeout: DMARCChecker.timeout(perQuestion: resolver.questionTimeout))
-        let report = await checker.check(try DomainName(domain))
+        let report = await checker.check(try DomainInput.domainName(domain))
         if format.isJSON {
-            print(String(decoding: try JSONEncoder.dnsaudit().encode(report), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(Versioned(report)), as: UTF8.self))
         } else {
             print(DMARCRendering.text(report))
         }
-        if !report.isComplete { throw ExitCode(ExitStatus.incomplete) }
+        try failOn.exit(findings: report.findings, incomplete: !report.isComplete)
     }
 }

@@ -100,7 +100,7 @@ struct PresendCommand: AsyncParsableCommand {
         do { result = try await validator.validate(request) } catch { throw ValidationError(error.message) }
 
         if report.isJSON {
-            FileHandle.standardError.write(try JSONEncoder.dnsaudit().encode(result) + Data("\n".utf8))
+            FileHandle.standardError.write(try JSONEncoder.dnsaudit().encode(Versioned(result)) + Data("\n".utf8))
         } else if result.verdict != .pass || verbose || !result.checks(.warning).isEmpty {
             printError(PreSendTextRenderer(terminal: .forStandardError(), verbose: verbose).render(result))
         }

@@ -47,7 +47,7 @@ struct SMTPExplainCommand: AsyncParsableCommand {
         }
         let explanation = ReplyClassifier().explain(input)
         if format.isJSON {
-            print(String(decoding: try JSONEncoder.dnsaudit().encode(explanation), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(Versioned(explanation)), as: UTF8.self))
         } else {
             print(SMTPExplainRendering.text(explanation))
         }

@@ -14,7 +14,8 @@ struct SPFCommand: AsyncParsableCommand {
             Without --ip: walks the include/redirect tree and reports worst-case DNS and void lookup counts \
             for IPv4 and IPv6 senders, and the findings. With --ip: runs check_host() and shows the result, \
             the matched term, the explanation and the counts (--trace for the lookup tree).
-            Exit status: 0 when the evaluation completed, whatever the result; 2 on temperror or when DNS \
+            Exit status, as for the audit: 0 when no finding is at or above --fail-on (the result of --ip \
+            is not a finding: a fail for that IP is still 0); 1 when some are; 2 on temperror or when DNS \
             failures left the analysis incomplete; 64 on a usage error.
             """
     )
@@ -40,8 +41,10 @@ struct SPFCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat.OneResult = .text
 
+    @OptionGroup var failOn: FailOnOptions
+
     func validate() throws {
-        do { _ = try DomainName(domain) } catch { throw ValidationError("\(error)") }
+        _ = try DomainInput.domainName(domain)
         if let ip, IPAddress(ip) == nil { throw ValidationError("--ip \(ip.debugDescription) is not an IPv4 or IPv6 address") }
         if let helo, !helo.isEmpty {
             do { _ = try DomainName(dnsName: helo) } catch { throw ValidationError("--helo: \(error)") }
@@ -50,7 +53,7 @@ struct SPFCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let name = try DomainName(domain)
+        let name = try DomainInput.domainName(domain)
         let dns = try resolver.makeResolver()
         let analysis = await SPFChecker(resolver: dns).check(name)
         let report: SPFReport
@@ -64,11 +67,11 @@ struct SPFCommand: AsyncParsableCommand {
             report = SPFReport(analysis: analysis)
         }
         if format.isJSON {
-            print(String(decoding: try JSONEncoder.dnsaudit().encode(report), as: UTF8.self))
+            print(String(decoding: try JSONEncoder.dnsaudit().encode(Versioned(report)), as: UTF8.self))
         } else {
             print(report.text(showTrace: trace))
         }
-        if report.isIncomplete { throw ExitCode(ExitStatus.incomplete) }
+        try failOn.exit(findings: report.findings, incomplete: report.isIncomplete)
     }
 }
 

@@ -117,7 +117,7 @@ final class AuditInput {
                 return .failure(RejectedLine(source: source, line: line.number, text: entry, message: problem))
             }
             do {
-                return .success(try DomainName(entry))
+                return .success(try DomainInput.domainName(entry))
             } catch {
                 return .failure(RejectedLine(source: source, line: line.number, text: entry, message: "\(error)"))
             }

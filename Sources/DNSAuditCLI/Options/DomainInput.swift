@@ -1,4 +1,7 @@
+import ArgumentParser
+import DNSCore
 import Foundation
+import IDNA
 import MailAuthCore
 
 /// How the CLI reads the domains people type and the lists they keep.
@@ -20,6 +23,15 @@ enum DomainInput {
         var message = "\"\(text)\" is one label, not a domain to audit (write \"\(text).\" if you mean it)"
         if let guess = closestCommand(to: text) { message += "; did you mean `\(guess)`?" }
         return message
+    }
+
+    /// The domain `text` names: an internationalized name (`bücher.example`) converted to its
+    /// A-labels (`xn--bcher-kva.example`, IDNA2008 with the UTS #46 mapping), then parsed. The
+    /// error names the label that cannot be converted, or says what is wrong with the name.
+    static func domainName(_ text: String) throws -> DomainName {
+        let ascii: String
+        do { ascii = try IDNA.ascii(text) } catch { throw ValidationError("\(error)") }
+        do { return try DomainName(ascii) } catch { throw ValidationError("\(error)") }
     }
 
     /// The command whose word is nearest `text`, within two edits.

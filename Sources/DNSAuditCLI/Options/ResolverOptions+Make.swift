@@ -4,13 +4,22 @@ import DNSLDNS
 import Foundation
 
 extension ResolverOptions {
-    /// The parsed `--nameserver` values (a usage error names the bad one).
+    /// The parsed `--nameserver` values (a usage error names the bad one). A host name
+    /// (`ns1.example.net`, `localhost:5353`) is looked up once, as dig and drill do, through the
+    /// system's resolver (getaddrinfo: /etc/hosts, then DNS), and each address it has is asked.
     func parsedNameservers() throws -> [Nameserver] {
-        try nameservers.map { text in
-            guard let server = Nameserver(text) else {
-                throw ValidationError("--nameserver \(text.debugDescription) is not an IP address or IP:PORT ([IPv6]:PORT)")
+        try nameservers.flatMap { text -> [Nameserver] in
+            if let server = Nameserver(text) { return [server] }
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            let port = parts.count == 2 ? UInt16(parts[1]) : 53
+            // Digits and dots only (300.1.1.1) is a mistyped address, not a host name.
+            let looksNumeric = parts[0].allSatisfy { $0.isNumber || $0 == "." }
+            guard parts.count <= 2, !looksNumeric, let port, port > 0, let host = try? DomainName(String(parts[0])) else {
+                throw ValidationError(
+                    "--nameserver \(text.debugDescription) is not an IP address, IP:PORT ([IPv6]:PORT) or a host name[:PORT]")
             }
-            return server
+            let addresses = try HostLookup.addresses(of: host.description)
+            return addresses.map { Nameserver($0, port: port) }
         }
     }
 
@@ -57,5 +66,44 @@ extension ResolverOptions {
         return LDNSResolver(
             LDNSResolver.Configuration(
                 nameservers: servers, timeout: questionTimeout, attempts: attempts, dnssecOK: dnssec))
+    }
+}
+
+/// A host name's addresses from the system resolver (`getaddrinfo`), for `--nameserver HOST`.
+enum HostLookup {
+    static func addresses(of host: String) throws -> [IPAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>? = nil
+        let status = getaddrinfo(host, nil, &hints, &list)
+        defer { if let list { freeaddrinfo(list) } }
+        guard status == 0 else {
+            throw ValidationError("--nameserver \(host): the host name does not resolve (\(String(cString: gai_strerror(status))))")
+        }
+        var addresses: [IPAddress] = []
+        var cursor = list
+        while let entry = cursor?.pointee {
+            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            if let address = entry.ai_addr {
+                let text: String?
+                switch entry.ai_family {
+                case AF_INET:
+                    text = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in
+                        var raw = pointer.pointee.sin_addr
+                        return inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count)).map { String(cString: $0) }
+                    }
+                case AF_INET6:
+                    text = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                        var raw = pointer.pointee.sin6_addr
+                        return inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count)).map { String(cString: $0) }
+                    }
+                default: text = nil
+                }
+                if let text, let parsed = IPAddress(text), !addresses.contains(parsed) { addresses.append(parsed) }
+            }
+            cursor = entry.ai_next
+        }
+        guard !addresses.isEmpty else { throw ValidationError("--nameserver \(host): the host name has no address") }
+        return addresses
     }
 }

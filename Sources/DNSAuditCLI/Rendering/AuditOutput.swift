@@ -36,9 +36,9 @@ struct AuditOutput {
     private var written = 0
     private var output = StandardOutput()
 
-    init(format: OutputFormat, terminal: Terminal, verbose: Bool, singleObject: Bool, progress: Progress) {
+    init(format: OutputFormat, renderer: AuditTextRenderer, singleObject: Bool, progress: Progress) {
         self.format = format
-        renderer = AuditTextRenderer(terminal: terminal, verbose: verbose)
+        self.renderer = renderer
         self.singleObject = singleObject
         self.progress = progress
     }
@@ -53,7 +53,8 @@ struct AuditOutput {
         case .report(let report, let line):
             status = ExitStatus.of(report.verdict(failingAt: threshold))
             switch format {
-            case .text: output.write((written > 0 ? "\n" : "") + renderer.render(report) + "\n")
+            // A blank line between reports; `--quiet` prints one summary line each.
+            case .text: output.write((written > 0 && !renderer.quiet ? "\n" : "") + renderer.render(report) + "\n")
             case .jsonl: output.write((line ?? report.jsonLine()) + "\n")
             case .json: writeJSON(report)
             }

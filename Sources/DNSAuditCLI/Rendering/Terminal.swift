@@ -1,21 +1,29 @@
+import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Colour and terminal detection: colour only when the stream is a TTY and NO_COLOR is unset
-/// (https://no-color.org).
+/// Colour and terminal detection. `--color auto` (the default) colours only a TTY, and only when
+/// NO_COLOR is unset or empty (https://no-color.org) and TERM is not `dumb`.
 struct Terminal: Sendable {
     let colour: Bool
+    /// The stream is a terminal (a person reads it as it comes).
+    var isTTY = false
 
-    static func forStandardOutput() -> Terminal { Terminal(colour: wantsColour(STDOUT_FILENO)) }
+    static func forStandardOutput(_ mode: ColourMode = .auto) -> Terminal {
+        Terminal(colour: mode.wantsColour(STDOUT_FILENO), isTTY: isatty(STDOUT_FILENO) == 1)
+    }
 
-    static func forStandardError() -> Terminal { Terminal(colour: wantsColour(STDERR_FILENO)) }
+    static func forStandardError(_ mode: ColourMode = .auto) -> Terminal {
+        Terminal(colour: mode.wantsColour(STDERR_FILENO), isTTY: isatty(STDERR_FILENO) == 1)
+    }
 
-    /// A TTY, and NO_COLOR unset or empty.
+    /// A TTY, NO_COLOR unset or empty, and TERM not `dumb`.
     static func wantsColour(_ descriptor: Int32) -> Bool {
-        isatty(descriptor) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
+        let environment = ProcessInfo.processInfo.environment
+        return isatty(descriptor) == 1 && (environment["NO_COLOR"].map(\.isEmpty) ?? true) && environment["TERM"] != "dumb"
     }
 
     static var standardErrorIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
@@ -27,6 +35,24 @@ struct Terminal: Sendable {
     func blue(_ text: String) -> String { paint(text, "34") }
     func dim(_ text: String) -> String { paint(text, "2") }
     func bold(_ text: String) -> String { paint(text, "1") }
+}
+
+/// `--color`: when to colour the output.
+enum ColourMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// Colour a terminal, unless NO_COLOR is set or TERM is `dumb`.
+    case auto
+    /// Always colour, even a pipe.
+    case always
+    /// Never colour.
+    case never
+
+    func wantsColour(_ descriptor: Int32) -> Bool {
+        switch self {
+        case .auto: Terminal.wantsColour(descriptor)
+        case .always: true
+        case .never: false
+        }
+    }
 }
 
 /// Writes to standard error.

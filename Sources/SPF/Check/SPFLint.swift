@@ -6,7 +6,7 @@ import MailAuthCore
 ///
 /// | id | severity | RFC 7208 |
 /// |---|---|---|
-/// | `spf.no-record` | warning | §4.5 |
+/// | `spf.no-record` | error | §4.5 |
 /// | `spf.multiple-records` | error | §4.5 |
 /// | `spf.rr-type-spf` | warning | §3.1, §14.1 |
 /// | `spf.record-too-long` | warning | §3.4 |
@@ -14,7 +14,7 @@ import MailAuthCore
 /// | `spf.syntax` | error | §4.6, §12 |
 /// | `spf.misspelt-mechanism` | error / warning | §4.6.1, §6 |
 /// | `spf.all-pass` | error | §5.1 |
-/// | `spf.all-neutral` | warning | §5.1 |
+/// | `spf.all-neutral` | error | §5.1 |
 /// | `spf.no-all` | warning | §4.7 |
 /// | `spf.ptr` | warning | §5.5 |
 /// | `spf.redirect-ignored` | warning | §6.1 |
@@ -43,8 +43,8 @@ public enum SPFLint {
 
     static func noRecord(domain: DomainName) -> Finding {
         Finding(
-            id: "spf.no-record", severity: .warning, title: "No SPF record",
-            detail: "\(domain) publishes no v=spf1 TXT record, so receivers get SPF result none for mail from it.",
+            id: "spf.no-record", severity: .error, title: "No SPF record",
+            detail: "\(domain) publishes no v=spf1 TXT record, so receivers get SPF result none for mail from it; Gmail, Yahoo and Microsoft send unauthenticated bulk mail to spam or refuse it.",
             rfc: rfc("4.5"), fix: "Publish one TXT record such as \"v=spf1 mx -all\" listing every host that sends its mail.")
     }
 
@@ -119,8 +119,8 @@ public enum SPFLint {
                     evidence: [text], rfc: rfc("5.1"), fix: "End the record with -all or ~all."))
             case .neutral where isTopChain:
                 findings.append(Finding(
-                    id: "spf.all-neutral", severity: .warning, title: "?all asserts nothing",
-                    detail: "\"\(all.text)\" gives neutral for unlisted hosts, which receivers treat like no SPF at all.",
+                    id: "spf.all-neutral", severity: .error, title: "?all asserts nothing",
+                    detail: "\"\(all.text)\" gives neutral for unlisted hosts, which receivers treat like no SPF at all: mail that depends on SPF lands in spam.",
                     evidence: [text], rfc: rfc("5.1"), fix: "Use ~all while testing, then -all."))
             default: break
             }
