@@ -177,7 +177,7 @@ public enum DNSSECLimits {
     /// Questions asked for one validation, CNAME targets and every zone's DS and DNSKEY included.
     public static let maximumQueries = 64
     /// Signature verifications for one validation (a key tried against a signature counts one).
-    public static let maximumSignatureChecks = 128
+    public static let maximumSignatureChecks = 256
     /// Keys with one signature's key tag and algorithm that are tried (RFC 4034 Appendix B: tags
     /// collide rarely by chance; many collisions are an attack).
     public static let maximumKeysPerSignature = 4

@@ -110,6 +110,27 @@ enum DNSSECCrypto {
         }
     }
 
+    /// The NSEC3 records whose hashed owner is, or covers, the hash of one of `names` (hashed
+    /// with each record's own parameters, `ldns_nsec3_hash_name_frm_nsec3`).
+    static func relevantNSEC3(_ nsec3s: [ResourceRecord], names: [DomainName]) -> [ResourceRecord] {
+        guard !nsec3s.isEmpty else { return [] }
+        return nsec3s.filter { record in
+            guard let rr = makeRR(record), let owner = ldns_rr_owner(rr), let zone = ldns_dname_left_chop(owner) else { return false }
+            defer {
+                ldns_rdf_deep_free(zone)
+                ldns_rr_free(rr)
+            }
+            return names.contains { name in
+                guard let plain = makeQuestionRR(DNSQuestion(name, .a)) else { return false }
+                defer { ldns_rr_free(plain) }
+                guard let hashed = ldns_nsec3_hash_name_frm_nsec3(rr, ldns_rr_owner(plain)) else { return false }
+                defer { ldns_rdf_deep_free(hashed) }
+                guard ldns_dname_cat(hashed, zone) == LDNS_STATUS_OK else { return false }
+                return ldns_dname_compare(hashed, owner) == 0 || ldns_nsec_covers_name(rr, hashed)
+            }
+        }
+    }
+
     // MARK: Swift values to ldns records
 
     /// An ldns RR list that owns its records.

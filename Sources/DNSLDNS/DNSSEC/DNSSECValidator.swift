@@ -56,6 +56,9 @@ private final class ValidationRun {
     let deadline: DeadlineSignal
     private var messages: [DNSQuestion: DNSSECMessage] = [:]
     private var zoneKeys: [DomainName: ZoneKeys] = [:]
+    /// NSEC/NSEC3 RRsets already verified, and the key tag that did it: a walk meets the same
+    /// covering record at many labels.
+    private var verifiedDenials: [DNSQuestion: (records: [ResourceRecord], tag: UInt16)] = [:]
     private var queries = 0
     private var signatureChecks = 0
 
@@ -232,7 +235,7 @@ private final class ValidationRun {
         case .insecure(let reason): return (reason, DNSSECTrustNode(title + " — insecure: \(reason.description)"))
         case .secure(let found): trust = found
         }
-        let (verified, tag) = try verifiedDenial(proof, signatures: signatures, signer: signer, trust: trust)
+        let (verified, tag) = try verifiedDenial(proof, signatures: signatures, signer: signer, trust: trust, for: question)
         let nxdomain = message.rcode == .nameError
         var lines: [DNSSECTrustNode] = []
         if verified.contains(where: { $0.type == .nsec }) {
@@ -386,7 +389,7 @@ private final class ValidationRun {
         case .insecure(let reason): return reason
         case .secure(let found): trust = found
         }
-        let (verified, _) = try verifiedDenial(proof, signatures: signatures, signer: signer, trust: trust)
+        let (verified, _) = try verifiedDenial(proof, signatures: signatures, signer: signer, trust: trust, for: question)
         let nxdomain = message.rcode == .nameError
         let nsecs = verified.filter { $0.type == .nsec }
         if !nsecs.isEmpty {
@@ -419,7 +422,7 @@ private final class ValidationRun {
         let proof = message.authority.filter { $0.type == .nsec || $0.type == .nsec3 }
         let signatures = message.authority.filter { $0.typeCovered == .nsec || $0.typeCovered == .nsec3 }
         guard !proof.isEmpty else { throw Stop(.denialNotProven(question: question)) }
-        let (verified, _) = try verifiedDenial(proof, signatures: signatures, signer: trust.zone, trust: trust)
+        let (verified, _) = try verifiedDenial(proof, signatures: signatures, signer: trust.zone, trust: trust, for: question)
         let nsecs = verified.filter { $0.type == .nsec }
         if !nsecs.isEmpty {
             // The covering NSEC: owner before the name, next name after it.
@@ -466,23 +469,50 @@ private final class ValidationRun {
     /// Checks the NSEC/NSEC3 RRsets of a proof, each against its own signatures; the ones that
     /// verify, and the key tag that signed them.
     func verifiedDenial(
-        _ proof: [ResourceRecord], signatures: [ResourceRecord], signer: DomainName, trust: ZoneTrust
+        _ proof: [ResourceRecord], signatures: [ResourceRecord], signer: DomainName, trust: ZoneTrust, for question: DNSQuestion
     ) throws(Stop) -> ([ResourceRecord], UInt16) {
         var verified: [ResourceRecord] = []
         var tag: UInt16 = 0
         var owners: [DNSQuestion] = []
-        for record in proof where !owners.contains(DNSQuestion(record.name, record.type)) {
+        for record in Self.relevant(proof, to: question.name, zone: signer) where !owners.contains(DNSQuestion(record.name, record.type)) {
             owners.append(DNSQuestion(record.name, record.type))
         }
         for owner in owners {
             guard owner.name.isSubdomain(of: signer) else { continue }
             let rrset = proof.filter { $0.name == owner.name && $0.type == owner.type }
-            let own = signatures.filter { $0.name == owner.name && $0.typeCovered == owner.type && RRSIGFields($0)?.signer == signer }
-            tag = try verify(rrset, own, with: trust, question: owner)
+            if let known = verifiedDenials[owner], known.records == rrset {
+                tag = known.tag
+            } else {
+                let own = signatures.filter { $0.name == owner.name && $0.typeCovered == owner.type && RRSIGFields($0)?.signer == signer }
+                tag = try verify(rrset, own, with: trust, question: owner)
+                verifiedDenials[owner] = (rrset, tag)
+            }
             verified += rrset
         }
-        guard !verified.isEmpty else { throw Stop(.denialNotProven(question: owners.first ?? DNSQuestion(signer, .nsec))) }
+        guard !verified.isEmpty else { throw Stop(.denialNotProven(question: question)) }
         return (verified, tag)
+    }
+
+    /// The NSEC/NSEC3 records that can take part in a proof about `name` in `zone`: those at,
+    /// or covering, the name, one of its ancestors in the zone, or the wildcard below one of
+    /// them (RFC 4035 §5.4; RFC 5155 §8.3). Zone data hands over a zone's whole chain; only
+    /// these are checked.
+    static func relevant(_ proof: [ResourceRecord], to name: DomainName, zone: DomainName) -> [ResourceRecord] {
+        var candidates: [DomainName] = []
+        var current: DomainName? = name
+        while let ancestor = current, ancestor.isSubdomain(of: zone) {
+            candidates.append(ancestor)
+            if let wildcard = try? ancestor.prepending("*") { candidates.append(wildcard) }
+            current = ancestor.parent
+        }
+        let nsecs = proof.filter { $0.type == .nsec }.filter { nsec in
+            guard let next = DenialFields(nsec)?.nextName else { return false }
+            return candidates.contains { candidate in
+                candidate == nsec.name || (canonicalLess(nsec.name, candidate) && (canonicalLess(candidate, next) || next == zone))
+            }
+        }
+        let nsec3s = DNSSECCrypto.relevantNSEC3(proof.filter { $0.type == .nsec3 }, names: candidates)
+        return nsecs + nsec3s
     }
 
     /// Verifies `rrset` with `signatures` and the trusted keys; the tag of the key that verified.
