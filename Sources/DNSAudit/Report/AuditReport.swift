@@ -65,13 +65,19 @@ public struct AreaReport: Codable, Sendable, Hashable {
     public var records: [String]
     /// What the checks found, most severe first.
     public var findings: [Finding]
+    /// The DNSSEC area only, when dnsaudit validated: each answer it validated and the result.
+    public var dnssec: [DNSSECAnswerReport]?
 
-    public init(area: AuditArea, status: AreaStatus? = nil, summary: String, records: [String] = [], findings: [Finding]) {
+    public init(
+        area: AuditArea, status: AreaStatus? = nil, summary: String, records: [String] = [], findings: [Finding],
+        dnssec: [DNSSECAnswerReport]? = nil
+    ) {
         let sorted = findings.sorted { ($0.severity, $1.id) > ($1.severity, $0.id) }
         self.area = area
         self.summary = summary
         self.records = records
         self.findings = sorted
+        self.dnssec = dnssec
         self.status = status ?? AreaReport.status(of: sorted)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DNSAudit
+import DNSLDNS
 import DNSCore
 import Foundation
 import MailAuthCore
@@ -42,6 +43,13 @@ struct AuditCommand: AsyncParsableCommand {
 
     @Flag(name: .shortAndLong, help: "Show the DNS records read and every finding's evidence.")
     var verbose: Bool = false
+
+    @Option(
+        name: .customLong("trust-anchor"),
+        help: ArgumentHelp(
+            "Validate DNSSEC (MX, MTA-STS TXT, TLSA) from the DS or DNSKEY records in this file. --dnssec alone uses \(DNSSECTrustAnchors.systemPath) (apt dns-root-data).",
+            valueName: "file"))
+    var trustAnchor: String?
 
     @OptionGroup var resolver: ResolverOptions
 
@@ -108,7 +116,8 @@ struct AuditCommand: AsyncParsableCommand {
         let (names, skipped) = try readDomains()
         let base = try resolver.makeBaseResolver()
         let options = Auditor.Options(
-            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)), settingNames: .options)
+            selectors: selectors, deadline: .milliseconds(Int(deadline * 1000)), settingNames: .options,
+            dnssecValidator: try resolver.makeDNSSECValidator(base: base, trustAnchor: trustAnchor))
         let auditor = Auditor(resolver: base, options: options)
         // A dead resolver is not the domains' fault: say so once, before auditing any of them.
         // Asked through the audit's cache, so the answer serves the first audit too; behind zone

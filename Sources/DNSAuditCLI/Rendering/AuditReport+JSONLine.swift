@@ -39,6 +39,22 @@ extension AreaReport {
     fileprivate func writeJSON(to json: inout JSONLineWriter) {
         json.raw("{\"area\":")
         json.string(area.rawValue)
+        if let dnssec {
+            json.raw(",\"dnssec\":")
+            json.array(dnssec) { json, answer in
+                json.raw("{\"detail\":")
+                json.string(answer.detail)
+                json.raw(",\"name\":")
+                json.string(answer.name)
+                json.raw(",\"reason\":")
+                json.string(answer.reason)
+                json.raw(",\"security\":")
+                json.string(answer.security.rawValue)
+                json.raw(",\"type\":")
+                json.string(answer.type)
+                json.raw("}")
+            }
+        }
         json.raw(",\"findings\":")
         json.array(findings) { json, finding in finding.writeJSON(to: &json) }
         json.raw(",\"records\":")
