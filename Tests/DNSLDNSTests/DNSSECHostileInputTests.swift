@@ -105,3 +105,36 @@ struct RewritingSource: DNSSECMessageSource {
         rewrite(try await base.dnssecMessage(question))
     }
 }
+
+/// A source that counts the questions that reach it.
+final class CountingSource: DNSSECMessageSource, @unchecked Sendable {
+    let base: any DNSSECMessageSource
+    private let count = LockedState(0)
+    init(_ base: any DNSSECMessageSource) { self.base = base }
+    var questions: Int { count.withLock { $0 } }
+
+    func dnssecMessage(_ question: DNSQuestion) async throws(DNSError) -> DNSSECMessage {
+        count.withLock { $0 += 1 }
+        return try await base.dnssecMessage(question)
+    }
+}
+
+@Suite struct DNSSECMessageCacheTests {
+    /// The chain above a domain (the root's and the TLD's keys, the domain's DS) is asked once
+    /// per validator: a second domain under the same TLD asks only its own questions.
+    @Test func aSecondValidationAsksOnlyWhatTheFirstDidNotLearn() async throws {
+        let base = try await DNSSECHostileInputTests.validator { _ in }
+        let counting = CountingSource(base.source)
+        let validator = DNSSECValidator(source: counting, trustAnchors: base.trustAnchors)
+        let first = await validator.validate(DNSQuestion(try DomainName("example.test"), .mx), timeout: .seconds(5))
+        #expect(first.security == .secure)
+        let afterFirst = counting.questions
+        #expect(afterFirst >= 6)  // MX, and DNSKEY and DS of example.test., test., and the root's DNSKEY
+        let again = await validator.validate(DNSQuestion(try DomainName("example.test"), .mx), timeout: .seconds(5))
+        #expect(again.security == .secure)
+        #expect(counting.questions == afterFirst)
+        let other = await validator.validate(DNSQuestion(try DomainName("mx.example.test"), .a), timeout: .seconds(5))
+        #expect(other.security == .secure)
+        #expect(counting.questions == afterFirst + 1)
+    }
+}

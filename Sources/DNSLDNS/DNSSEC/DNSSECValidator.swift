@@ -32,6 +32,10 @@ public struct DNSSECValidator: DNSSECValidating {
     /// The time signatures are checked against, in seconds since 1970 (a fixed clock in tests).
     public let now: @Sendable () -> Int
 
+    /// Messages shared by the validations of this validator: the root's and a TLD's DS and
+    /// DNSKEY answers serve every domain of a bulk audit.
+    let cache: MessageCache
+
     public init(
         source: any DNSSECMessageSource, trustAnchors: DNSSECTrustAnchors,
         now: @escaping @Sendable () -> Int = { Int(time(nil)) }
@@ -39,12 +43,45 @@ public struct DNSSECValidator: DNSSECValidating {
         self.source = source
         self.trustAnchors = trustAnchors
         self.now = now
+        cache = MessageCache()
     }
 
     public func validate(_ question: DNSQuestion, timeout: Duration) async -> DNSSECValidation {
         let deadline = DeadlineSignal(deadline: .now + timeout)
-        let run = ValidationRun(source: source, anchors: trustAnchors, time: now(), deadline: deadline)
+        let run = ValidationRun(source: source, anchors: trustAnchors, time: now(), deadline: deadline, cache: cache)
         return await run.validate(question)
+    }
+}
+
+/// Answers kept for their TTL (at most ``maximumTTL``), at most ``maximumEntries`` of them.
+/// Only answers are kept: a failure is asked again. Each validation still checks every
+/// signature it relies on; the cache saves questions, never trust.
+final class MessageCache: Sendable {
+    static let maximumEntries = 4_096
+    static let maximumTTL: Duration = .seconds(300)
+
+    private let entries = LockedState<[DNSQuestion: (message: DNSSECMessage, expires: ContinuousClock.Instant)]>([:])
+
+    func message(for question: DNSQuestion) -> DNSSECMessage? {
+        let now = ContinuousClock.now
+        return entries.withLock { entries in
+            guard let entry = entries[question] else { return nil }
+            if entry.expires <= now {
+                entries[question] = nil
+                return nil
+            }
+            return entry.message
+        }
+    }
+
+    func store(_ message: DNSSECMessage) {
+        let ttl = (message.answer + message.authority).map(\.ttl).min() ?? 0
+        guard ttl > 0 else { return }
+        let expires = ContinuousClock.now + min(.seconds(Int(ttl)), Self.maximumTTL)
+        entries.withLock { entries in
+            if entries.count >= Self.maximumEntries { entries.removeAll(keepingCapacity: true) }
+            entries[message.question] = (message, expires)
+        }
     }
 }
 
@@ -62,7 +99,10 @@ private final class ValidationRun {
     private var queries = 0
     private var signatureChecks = 0
 
-    init(source: any DNSSECMessageSource, anchors: DNSSECTrustAnchors, time: Int, deadline: DeadlineSignal) {
+    let cache: MessageCache
+
+    init(source: any DNSSECMessageSource, anchors: DNSSECTrustAnchors, time: Int, deadline: DeadlineSignal, cache: MessageCache) {
+        self.cache = cache
         self.source = source
         self.anchors = anchors
         self.time = time
@@ -554,11 +594,16 @@ private final class ValidationRun {
     /// Asks `question` once per validation, within the deadline and the query budget.
     func fetch(_ question: DNSQuestion) async throws(Stop) -> DNSSECMessage {
         if let known = messages[question] { return known }
+        if let cached = cache.message(for: question) {
+            messages[question] = cached
+            return cached
+        }
         queries += 1
         if queries > DNSSECLimits.maximumQueries { throw Stop(.workLimitExceeded(.queries)) }
         do throws(DNSError) {
             let message = try await source.dnssecMessage(question, boundedBy: deadline)
             messages[question] = message
+            cache.store(message)
             return message
         } catch {
             throw Stop(.dnsFailure(error))
