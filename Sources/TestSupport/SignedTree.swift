@@ -14,6 +14,7 @@ public enum SignedTree {
     /// Why the tree could not be made.
     public struct MakeError: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Whether the tools the script needs exist (scripts/install-deps --test installs them);

@@ -154,7 +154,7 @@ struct DNSSECCheck {
     static func daneFindings(_ validations: [DNSSECValidation]) -> [Finding] {
         var findings: [Finding] = []
         for validation in validations where validation.question.type == .tlsa && validation.outcome == .answer {
-            let tlsa = validation.records.compactMap(TLSAFields.init)
+            let tlsa = validation.records.compactMap(TLSARecord.init)
             if validation.security == .insecure {
                 findings.append(Finding(
                     id: "dane.tlsa-insecure", severity: .warning,
@@ -165,13 +165,13 @@ struct DNSSECCheck {
                 continue
             }
             guard validation.security == .secure else { continue }
-            let unusable = tlsa.filter { $0.usage == 0 || $0.usage == 1 }
+            let unusable = tlsa.filter { $0.usage == .pkixTA || $0.usage == .pkixEE }
             if !unusable.isEmpty {
                 findings.append(Finding(
                     id: "dane.unusable-usage", severity: .warning,
                     title: "TLSA usage PKIX-TA(0)/PKIX-EE(1) is unusable for SMTP",
                     detail: "\(validation.question.name) has TLSA records with certificate usage 0 or 1; SMTP senders treat them as unusable, as there is no agreed set of trusted CAs for MX hosts.",
-                    evidence: unusable.map(\.presentation), rfc: "RFC 7672 §3.1.3",
+                    evidence: unusable.map(\.description), rfc: "RFC 7672 §3.1.3",
                     fix: "Publish DANE-EE(3) or DANE-TA(2) records (e.g. `3 1 1 <SHA-256 of the public key>`)."))
             }
             if !tlsa.isEmpty, unusable.count == tlsa.count {
@@ -179,7 +179,7 @@ struct DNSSECCheck {
                     id: "dane.no-usable-tlsa", severity: .warning,
                     title: "No usable TLSA record: DANE does not protect this MX",
                     detail: "Every TLSA record at \(validation.question.name) is unusable for SMTP, so DANE senders treat the MX as having none.",
-                    evidence: tlsa.map(\.presentation), rfc: "RFC 7672 §3.1",
+                    evidence: tlsa.map(\.description), rfc: "RFC 7672 §3.1",
                     fix: "Add a DANE-EE(3) or DANE-TA(2) record."))
             }
         }
@@ -204,28 +204,5 @@ struct DNSSECCheck {
             detail: "Not validated: \(why). DNSSEC protects MX, MTA-STS and DANE answers from forgery.",
             rfc: "RFC 4035 §3.2.3",
             fix: "Sign the zone at your DNS host; to see validation here, audit with a validating resolver (\(names[.nameserver])) and \(names[.dnssec]).")])
-    }
-}
-
-/// A TLSA record's fields (RFC 6698 §2.1).
-struct TLSAFields: Hashable {
-    /// 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE (RFC 7218 §2.1).
-    var usage: UInt8
-    /// 0 the whole certificate, 1 its SubjectPublicKeyInfo.
-    var selector: UInt8
-    /// 0 exact, 1 SHA-256, 2 SHA-512.
-    var matchingType: UInt8
-    var data: [UInt8]
-
-    init?(_ record: ResourceRecord) {
-        guard case .other(.tlsa, let bytes) = record.data, bytes.count >= 3 else { return nil }
-        usage = bytes[0]
-        selector = bytes[1]
-        matchingType = bytes[2]
-        data = Array(bytes[3...])
-    }
-
-    var presentation: String {
-        "\(usage) \(selector) \(matchingType) " + data.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 }
