@@ -88,7 +88,8 @@ let package = Package(
         // the tests use it) and the one-line executable.
         .target(
             name: "DNSAudit",
-            dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore"],
+            // CLibCrypto: DANE's TLSA matching (certificate digests, RFC 6698 §2.1).
+            dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore", "CLibCrypto"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -15,10 +15,23 @@ public struct RecordType: RawRepresentable, Sendable, Hashable, Codable, CustomS
     public static let dname = RecordType(rawValue: 39)
     /// The SPF RR type, deprecated by RFC 7208 §3.1; audited only to say it should go.
     public static let spf = RecordType(rawValue: 99)
+    /// Delegation signer: the parent's digest of a child zone's key (RFC 4034 §5).
+    public static let ds = RecordType(rawValue: 43)
+    /// A signature over one RRset (RFC 4034 §3).
+    public static let rrsig = RecordType(rawValue: 46)
+    /// Authenticated denial: the next owner name and the types at this one (RFC 4034 §4).
+    public static let nsec = RecordType(rawValue: 47)
+    /// A zone's public key (RFC 4034 §2).
+    public static let dnskey = RecordType(rawValue: 48)
+    /// Hashed authenticated denial (RFC 5155 §3).
+    public static let nsec3 = RecordType(rawValue: 50)
+    /// A certificate association for TLS, as DANE publishes it (RFC 6698 §2).
+    public static let tlsa = RecordType(rawValue: 52)
 
     static let mnemonics: [(String, RecordType)] = [
         ("A", .a), ("NS", .ns), ("CNAME", .cname), ("SOA", .soa), ("PTR", .ptr), ("MX", .mx), ("TXT", .txt),
-        ("AAAA", .aaaa), ("DNAME", .dname), ("SPF", .spf),
+        ("AAAA", .aaaa), ("DNAME", .dname), ("SPF", .spf), ("DS", .ds), ("RRSIG", .rrsig), ("NSEC", .nsec),
+        ("DNSKEY", .dnskey), ("NSEC3", .nsec3), ("TLSA", .tlsa),
     ]
 
     /// Parses a mnemonic (`TXT`, case-insensitive) or the RFC 3597 form `TYPE123`.

@@ -20,14 +20,17 @@ public struct ZoneResolver: DNSResolver {
     /// Longest CNAME chain followed before the query fails with ``DNSError/Kind/cnameLoop``.
     public static let maximumCNAMEChain = 16
 
-    private let byName: [DomainName: [ResourceRecord]]
-    private let existing: Set<DomainName>
+    let byName: [DomainName: [ResourceRecord]]
+    let existing: Set<DomainName>
     /// Each DNAME owner's record (RFC 6672 §2.4: at most one per owner; the first is used).
     private let dnames: [DomainName: ResourceRecord]
-    private let failures: [DomainName: DNSError.Kind]
-    private let questionFailures: [DNSQuestion: DNSError.Kind]
+    let failures: [DomainName: DNSError.Kind]
+    let questionFailures: [DNSQuestion: DNSError.Kind]
     /// Each zone apex's SOA record TTL and data, for negative TTLs.
-    private let soas: [DomainName: (ttl: UInt32, data: SOAData)]
+    let soas: [DomainName: (ttl: UInt32, data: SOAData)]
+    /// Each signed zone's NSEC and NSEC3 records and the RRSIGs over them, by zone apex: the
+    /// proofs a server puts in a negative answer (RFC 4035 §3.1.3). Empty for unsigned data.
+    let denialRecords: [DomainName: [ResourceRecord]]
     /// What the reports call this resolver.
     public let resolverDescription: String
 
@@ -60,6 +63,7 @@ public struct ZoneResolver: DNSResolver {
         self.failures = failures
         self.questionFailures = questionFailures
         self.soas = soas
+        self.denialRecords = Self.denialRecords(records, apexes: Set(soas.keys))
         self.resolverDescription = description
     }
 
@@ -141,7 +145,7 @@ public struct ZoneResolver: DNSResolver {
     }
 
     /// Records owned by `name`: its own, or a wildcard's renamed to it; `nil` when it does not exist.
-    private func recordsAt(_ name: DomainName) -> [ResourceRecord]? {
+    func recordsAt(_ name: DomainName) -> [ResourceRecord]? {
         if let own = byName[name] { return own }
         if existing.contains(name) { return [] }
         // RFC 4592 §3.3.1: find the closest encloser, then look for `*.<closest encloser>`.

@@ -58,11 +58,11 @@ public final class LDNSResolver: DNSResolver {
     }
 
     public let configuration: Configuration
-    private let semaphore: AsyncSemaphore
+    let semaphore: AsyncSemaphore
     /// One UDP channel per server (the server list is fixed).
-    private let channels: [Nameserver: UDPChannel]
+    let channels: [Nameserver: UDPChannel]
     /// Each server's description, written once (every response names its server).
-    private let serverNames: [Nameserver: String]
+    let serverNames: [Nameserver: String]
 
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -266,7 +266,7 @@ public final class LDNSResolver: DNSResolver {
     }
 
     /// The error of a query that stopped waiting for its turn to be sent.
-    private static func error(waiting interruption: AsyncSemaphore.Interruption, original: DNSQuestion, server: Nameserver) -> DNSError {
+    static func error(waiting interruption: AsyncSemaphore.Interruption, original: DNSQuestion, server: Nameserver) -> DNSError {
         switch interruption {
         case .deadline: DeadlineSignal.expired(original)
         case .cancelled: DNSError(.cancelled, question: original, server: server.description, detail: "cancelled while waiting to send")
@@ -274,7 +274,7 @@ public final class LDNSResolver: DNSResolver {
     }
 
     /// The error of an exchange that ended without a reply.
-    private static func error(
+    static func error(
         _ kind: DNSError.Kind, _ detail: String, original: DNSQuestion, server: Nameserver, transport: DNSTransport
     ) -> DNSError {
         DNSError(kind, question: original, server: server.description, detail: (transport == .tcp ? "TCP: " : "") + detail)
@@ -304,7 +304,7 @@ public final class LDNSResolver: DNSResolver {
         }
     }
 
-    private func exchange(
+    func exchange(
         _ wire: [UInt8], _ question: DNSQuestion, server: Nameserver, transport: DNSTransport, original: DNSQuestion,
         deadline: DeadlineSignal?
     ) async throws(DNSError) -> WireReply {

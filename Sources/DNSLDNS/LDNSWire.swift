@@ -42,7 +42,11 @@ enum LDNSWire {
     ///   - ednsUDPSize: advertised EDNS0 UDP payload size (RFC 6891); 0 sends no OPT record.
     ///   - dnssecOK: sets the DO bit (RFC 3225) and AD (RFC 6840 §5.7), asking a validating
     ///     resolver to say whether it validated.
-    static func makeQuery(_ question: DNSQuestion, id: UInt16, ednsUDPSize: UInt16, dnssecOK: Bool) throws -> [UInt8] {
+    ///   - checkingDisabled: sets CD (RFC 4035 §3.2.2): a validating resolver passes on what it
+    ///     has, bogus data included, so our own validator can say why it is bogus.
+    static func makeQuery(
+        _ question: DNSQuestion, id: UInt16, ednsUDPSize: UInt16, dnssecOK: Bool, checkingDisabled: Bool = false
+    ) throws -> [UInt8] {
         let nameBytes = wireName(question.name)
         guard let name = nameBytes.withUnsafeBytes({ ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, $0.count, $0.baseAddress) })
         else { throw WireError(description: "ldns could not make a name from \(question.name)") }
@@ -61,6 +65,7 @@ enum LDNSWire {
             if dnssecOK { ldns_pkt_set_edns_do(packet, true) }
         }
         if dnssecOK { ldns_pkt_set_ad(packet, true) }
+        if checkingDisabled { ldns_pkt_set_cd(packet, true) }
         var wire: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         let status = ldns_pkt2wire(&wire, packet, &size)
@@ -112,7 +117,10 @@ enum LDNSWire {
             question: questions.first.map { DNSQuestion($0.name, $0.type) },
             answers: records(ldns_pkt_answer(packet), question: false),
             authoritySOA: soa,
-            authority: convertAuthority ? records(ldns_pkt_authority(packet), question: false) : [],
+            // A reply to a DO query (the DO bit echoed, RFC 3225 §3) carries the NSEC/NSEC3
+            // proofs a validator reads there.
+            authority: convertAuthority || ldns_pkt_edns_do(packet)
+                ? records(ldns_pkt_authority(packet), question: false) : [],
             referral: soa == nil && !ldns_pkt_aa(packet) && ldns_pkt_ancount(packet) == 0
                 ? delegation(ldns_pkt_authority(packet)) : nil
         )

@@ -86,6 +86,12 @@ struct AuditCommandTests {
         "mta-sts.name-too-long": "needs a 244-octet domain; covered by AuditRegressionTests",
         "tls-rpt.name-too-long": "needs a 244-octet domain; covered by AuditRegressionTests",
         "bimi.name-too-long": "needs a 244-octet domain; covered by AuditRegressionTests",
+        "dnssec.bogus": "needs a signed tree and a trust anchor; covered by DNSSECAuditCLITests",
+        "dnssec.insecure": "needs a signed tree and a trust anchor; covered by DNSSECAuditCLITests",
+        "dnssec.indeterminate": "needs a trust anchor; covered by DNSSECAuditCLITests",
+        "dane.tlsa-insecure": "needs a signed tree and a trust anchor; covered by DNSSECAuditCLITests",
+        "dane.unusable-usage": "needs a signed tree and a trust anchor; covered by DNSSECAuditCLITests",
+        "dane.no-usable-tlsa": "needs a signed tree and a trust anchor; covered by DNSSECAuditCLITests",
     ]
 
     static func audit(_ server: KnotServer, _ testCase: Case) async throws -> (CLIRunner.Result, [String: Any]) {

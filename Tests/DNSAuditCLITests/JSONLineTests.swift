@@ -61,3 +61,25 @@ import Testing
         #expect(report.jsonLine() == (try Self.foundation(report)))
     }
 }
+
+/// The DNSSEC area's `dnssec[]` answers, written by `jsonLine()` as `JSONEncoder` writes them.
+@Suite struct DNSSECJSONLineTests {
+    @Test func validatedAnswersMatchJSONEncoder() async throws {
+        let directory = try await SignedTree.directory()
+        var files: [String] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) where file.hasSuffix(".zone") {
+            files.append(directory + "/" + file)
+        }
+        let zone = try ZoneResolver(zoneFiles: files.filter { !$0.hasSuffix("/root.zone") })
+            .records + ZoneResolver.readZoneFile(directory + "/root.zone", origin: .root)
+        let resolver = ZoneResolver(records: zone)
+        let validator = DNSSECValidator(source: resolver, trustAnchors: try await SignedTree.anchors())
+        let auditor = Auditor(resolver: resolver, options: .init(deadline: .seconds(10), dnssecValidator: validator))
+        for domain in ["example.test", "expired.test", "optout.test"] {
+            let report = await auditor.audit(try DomainName(domain))
+            let area = try #require(report.areas.first { $0.area == .dnssec })
+            #expect(area.dnssec?.isEmpty == false)
+            #expect(report.jsonLine() == (try JSONLineTests.foundation(report)), "\(domain)")
+        }
+    }
+}

@@ -80,7 +80,11 @@ import Testing
         // A list with a line that is not a domain: its error record (JSON Lines).
         let list = try await Self.run(
             ["--zone", Self.zones, "--offline", "--format", "jsonl", "--domains-file", "-"], stdin: "shop.example\nnot..a.domain\n")
-        try Self.check("dnsaudit DOMAIN", [result.stdout] + list.stdout.split(separator: "\n").map(String.init))
+        // A DNSSEC validation (the signed tree of DNSSECAuditCLITests, from its zone files).
+        let signed = try await SignedTree.directory()
+        let dnssec = try await Self.run(
+            ["example.test", "--zone", signed, "--offline", "--trust-anchor", signed + "/anchor.key", "--format", "json"])
+        try Self.check("dnsaudit DOMAIN", [result.stdout, dnssec.stdout] + list.stdout.split(separator: "\n").map(String.init))
     }
 
     @Test func spfAndDMARC() async throws {

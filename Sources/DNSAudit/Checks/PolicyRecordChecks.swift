@@ -205,33 +205,6 @@ struct BIMICheck {
     }
 }
 
-/// DNSSEC status as the resolver reports it: the AD flag of a validating resolver
-/// (RFC 4035 §3.2.3). A resolver that does not validate says nothing either way.
-struct DNSSECCheck {
-    let domain: DomainName
-    let resolver: any DNSResolver
-    let names: Setting.Names
-
-    func run() async -> AreaReport {
-        let response: DNSResponse
-        do { response = try await ask(resolver, domain, .soa) } catch {
-            return AreaReport(
-                area: .dnssec, status: .incomplete, summary: "DNS failure", findings: [.incomplete(.dnssec, error.error, names: names)])
-        }
-        if response.authenticatedData {
-            return AreaReport(area: .dnssec, summary: "validated (AD flag set by \(response.server))", findings: [])
-        }
-        let why = response.transport == .zone
-            ? "answers come from a zone file, which nothing validates"
-            : "the resolver \(response.server) did not set the AD flag: the zone is unsigned, or the resolver does not validate"
-        return AreaReport(area: .dnssec, status: .absent, summary: "not validated", findings: [Finding(
-            id: "dnssec.not-validated", severity: .info, title: "DNSSEC not validated",
-            detail: "Not validated: \(why). DNSSEC protects MX, MTA-STS and DANE answers from forgery.",
-            rfc: "RFC 4035 §3.2.3",
-            fix: "Sign the zone at your DNS host; to see validation here, audit with a validating resolver (\(names[.nameserver])) and \(names[.dnssec]).")])
-    }
-}
-
 /// The opening every policy-record area shares: the TXT answer at `<prefix>.<domain>`, or the
 /// area's report when that name cannot exist or DNS failed.
 enum PolicyRecordLookup {

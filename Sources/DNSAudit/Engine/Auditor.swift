@@ -27,10 +27,15 @@ public struct Auditor: Sendable {
         public var cacheSize: Int
         /// How the report names the settings its advice points to (the CLI: by its options).
         public var settingNames: Setting.Names
+        /// Validates DNSSEC for the DNSSEC area (DNSLDNS's `DNSSECValidator`): the MX, MTA-STS
+        /// TXT and TLSA answers, from the trust anchor down. `nil`: the area reports the
+        /// resolver's AD flag instead.
+        public var dnssecValidator: (any DNSSECValidating)?
 
         public init(
-            selectors: [String] = [], selectorSet: SelectorSet = .common, deadline: Duration = .seconds(30), publicSuffixList: PublicSuffixList = .bundled,
-            cacheSize: Int = 4_096, settingNames: Setting.Names = .api
+            selectors: [String] = [], selectorSet: SelectorSet = .common, deadline: Duration = .seconds(30),
+            publicSuffixList: PublicSuffixList = .bundled, cacheSize: Int = 4_096, settingNames: Setting.Names = .api,
+            dnssecValidator: (any DNSSECValidating)? = nil
         ) {
             self.selectors = selectors
             self.selectorSet = selectorSet
@@ -38,6 +43,7 @@ public struct Auditor: Sendable {
             self.publicSuffixList = publicSuffixList
             self.cacheSize = cacheSize
             self.settingNames = settingNames
+            self.dnssecValidator = dnssecValidator
         }
     }
 
@@ -72,8 +78,11 @@ public struct Auditor: Sendable {
         // These three read little beyond their opening answer: no task of their own.
         let mtaSts = await MTASTSCheck(domain: domain, resolver: resolver, names: names).run()
         let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver, names: names).run()
-        let dnssec = await DNSSECCheck(domain: domain, resolver: resolver, names: names).run()
         let mxResult = await mx
+        // After MX: the TLSA records validated are those of the MX hosts.
+        async let dnssec = DNSSECCheck(
+            domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: timeout
+        ).run(mxHosts: mxResult.exchanges)
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
             domain: domain, resolver: resolver, names: names, selectors: options.selectors, selectorSet: options.selectorSet,
@@ -87,7 +96,7 @@ public struct Auditor: Sendable {
         let bimi = await BIMICheck(domain: domain, resolver: resolver, names: names).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
         var areas = [
-            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, dnssec,
+            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, await dnssec,
         ]
         // An SPF record with an error (`?all`, a broken include, too many lookups) gives no pass a
         // receiver can count: the requirement is not met, whatever is published.

@@ -105,18 +105,17 @@ public struct AreaReport: Codable, Sendable, Hashable {
     /// What the checks found, most severe first.
     public var findings: [Finding]
     /// The records read, parsed (SPF terms, DMARC tags, MX hosts, DKIM key parameters), for
-    /// programs. Not in the JSON report yet: issue 19 reworks the audit's JSON encoding.
+    /// programs.
     public var data: AreaData?
-
-    enum CodingKeys: String, CodingKey {
-        case area, status, summary, records, findings
-    }
+    /// The DNSSEC area only, when dnsaudit validated: each answer it validated and the result.
+    public var dnssec: [DNSSECAnswerReport]?
 
     public init(
         area: AuditArea, status: AreaStatus? = nil, summary: String, records: [String] = [], findings: [Finding],
-        data: AreaData? = nil
+        data: AreaData? = nil, dnssec: [DNSSECAnswerReport]? = nil
     ) {
         self.data = data
+        self.dnssec = dnssec
         let sorted = findings.sorted { ($0.severity, $1.id) > ($1.severity, $0.id) }
         self.area = area
         self.summary = summary

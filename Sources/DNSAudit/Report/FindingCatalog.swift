@@ -39,5 +39,8 @@ public enum FindingCatalog {
     public static let nameTooLong = ["dkim.name-too-long", "mta-sts.name-too-long", "tls-rpt.name-too-long", "bimi.name-too-long"]
 
     /// Every id.
-    public static var all: [String] { spf + dmarc + dkim + mx + policies + nameTooLong }
+    public static var all: [String] { spf + dmarc + dkim + mx + policies + nameTooLong + dnssecValidation }
+
+    /// Ids of dnsaudit's own DNSSEC validation and the DANE lookups (RFC 4035, RFC 7672).
+    public static let dnssecValidation = DNSSECCheck.ids
 }

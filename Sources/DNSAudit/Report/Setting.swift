@@ -13,6 +13,8 @@ public enum Setting: Sendable, Hashable, CaseIterable {
     case offline
     /// Asking with the DNSSEC OK bit, to read a validating resolver's AD flag (RFC 4035 §3.2.3).
     case dnssec
+    /// The trust anchor dnsaudit validates DNSSEC from (``Auditor/Options/dnssecValidator``).
+    case trustAnchor
     /// Extra DKIM selectors for the audit to try (``Auditor/Options/selectors``).
     case selector
     /// The `d=` domain of a signature the gate makes (`DKIMSigningConfiguration.domain`).
@@ -49,6 +51,7 @@ public enum Setting: Sendable, Hashable, CaseIterable {
             case .nameserver: "another resolver"
             case .offline: "an `OverlayResolver` with no `outside` resolver"
             case .dnssec: "the DNSSEC OK bit"
+            case .trustAnchor: "`DNSSECValidator.trustAnchors`"
             case .selector: "`Auditor.Options.selectors`"
             case .signingDomain: "`DKIMSigningConfiguration.domain`"
             case .signingSelector: "`DKIMSigningConfiguration.selector`"

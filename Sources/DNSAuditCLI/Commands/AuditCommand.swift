@@ -1,5 +1,6 @@
 import ArgumentParser
 import DNSAudit
+import DNSLDNS
 import DNSCore
 import Foundation
 import MailAuthCore
@@ -82,6 +83,13 @@ struct AuditCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar on standard error.")
     var noProgress: Bool = false
+
+    @Option(
+        name: .customLong("trust-anchor"),
+        help: ArgumentHelp(
+            "Validate DNSSEC (MX, MTA-STS TXT, TLSA) from the DS or DNSKEY records in this file. --dnssec alone uses \(DNSSECTrustAnchors.systemPath) (apt dns-root-data).",
+            valueName: "file"))
+    var trustAnchor: String?
 
     @OptionGroup var resolver: ResolverOptions
 
@@ -167,10 +175,10 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         let input = try makeInput()
+        let base = try resolver.makeBaseResolver()
         let options = Auditor.Options(
             selectors: selectors, selectorSet: try readSelectorSet(), deadline: .milliseconds(Int(deadline * 1000)),
-            settingNames: .options)
-        let base = try resolver.makeBaseResolver()
+            settingNames: .options, dnssecValidator: try resolver.makeDNSSECValidator(base: base, trustAnchor: trustAnchor))
         let auditor = Auditor(resolver: base, options: options)
         // Lines read before the first domain (bad ones) come out before its report.
         let (firstDomain, entries) = input.prefetchFirstDomain()

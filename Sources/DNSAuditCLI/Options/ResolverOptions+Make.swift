@@ -60,6 +60,25 @@ extension ResolverOptions {
         return try makeNetworkResolver()
     }
 
+    /// The DNSSEC validator of the audit: with `--trust-anchor FILE`, or with `--dnssec` from
+    /// dns-root-data's root key. `nil` with neither: the audit then reports the AD flag.
+    func makeDNSSECValidator(base: any DNSResolver, trustAnchor: String?) throws -> DNSSECValidator? {
+        guard dnssec || trustAnchor != nil else { return nil }
+        let path = trustAnchor ?? DNSSECTrustAnchors.systemPath
+        guard trustAnchor != nil || FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError(
+                "--dnssec: no trust anchor at \(path); install it (apt-get install dns-root-data) or pass --trust-anchor FILE")
+        }
+        let anchors: DNSSECTrustAnchors
+        do {
+            anchors = try DNSSECTrustAnchors(contentsOf: path)
+        } catch {
+            throw ValidationError("--trust-anchor \(error)")
+        }
+        guard let source = base as? any DNSSECMessageSource else { return nil }
+        return DNSSECValidator(source: source, trustAnchors: anchors)
+    }
+
     /// ldns asking `--nameserver`, or the servers of /etc/resolv.conf.
     private func makeNetworkResolver() throws -> LDNSResolver {
         let servers = try nameservers.isEmpty ? Nameserver.fromResolvConf() : parsedNameservers()

@@ -15,7 +15,7 @@ public struct ResolverOptions: ParsableArguments, Sendable {
     @Option(help: "Tries per nameserver.")
     public var attempts: Int = 2
 
-    @Flag(help: "Set the DNSSEC OK bit and report the AD flag of a validating resolver.")
+    @Flag(help: "Set the DNSSEC OK bit and report the AD flag of a validating resolver; the audit also validates DNSSEC itself (see --trust-anchor).")
     public var dnssec: Bool = false
 
     @Option(help: ArgumentHelp(

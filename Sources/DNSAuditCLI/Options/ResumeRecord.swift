@@ -60,42 +60,57 @@ struct ResumeRecord {
 
     /// Reads one whole line: a report's or an error record's top-level `"domain"`.
     private mutating func record(_ line: ArraySlice<UInt8>) {
-        if let line = Self.number(after: Array("\"error\":{\"line\":".utf8), in: line) {
-            rejectedLines.insert(line)
+        // An error record: {"domain":…,"error":{"line":N,…},…} (keys sorted, as written).
+        if let error = Self.valueStart(ofTopLevelKey: "error", in: line) {
+            let prefix = Array("{\"line\":".utf8)
+            guard line[error...].starts(with: prefix) else { return }
+            let digits = line[(error + prefix.count)...].prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            if let number = Int(String(decoding: digits, as: UTF8.self)) { rejectedLines.insert(number) }
             return
         }
-        guard let text = Self.string(after: Array("\"domain\":\"".utf8), in: line), let domain = try? DomainName(text) else { return }
-        domains.insert(domain.hashValue)
+        guard let start = Self.valueStart(ofTopLevelKey: "domain", in: line), start < line.endIndex,
+            line[start] == UInt8(ascii: "\"")
+        else { return }
+        // A domain name in a report has no escapes: its text runs to the next quote.
+        let text = line[(start + 1)...].prefix { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        if let domain = try? DomainName(String(decoding: text, as: UTF8.self)) { domains.insert(domain.hashValue) }
     }
 
-    /// Where `key` starts as a key of the line's outer object: after `{` or `,`, where inside a
-    /// string value its quote would be escaped. (Only the report's top level has these keys.)
-    private static func valueStart(after key: [UInt8], in line: ArraySlice<UInt8>) -> Int? {
+    /// Where the value of the outer object's key `name` starts, found by one pass that tracks
+    /// strings and nesting: nested objects have keys of the same name (`data.dmarc.domain`).
+    private static func valueStart(ofTopLevelKey name: String, in line: ArraySlice<UInt8>) -> Int? {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        let key = Array(name.utf8)
+        var depth = 0
+        var expectingKey = false
         var index = line.startIndex
-        while let found = line[index...].firstRange(of: key) {
-            if found.lowerBound > line.startIndex, [UInt8(ascii: "{"), UInt8(ascii: ",")].contains(line[found.lowerBound - 1]) {
-                return found.upperBound
+        while index < line.endIndex {
+            let byte = line[index]
+            if byte == quote {
+                let start = index + 1
+                index += 1
+                while index < line.endIndex, line[index] != quote { index += line[index] == backslash ? 2 : 1 }
+                guard index < line.endIndex else { return nil }
+                let isKey = expectingKey
+                expectingKey = false
+                index += 1
+                if isKey, depth == 1, line[start..<index - 1].elementsEqual(key), index < line.endIndex,
+                    line[index] == UInt8(ascii: ":")
+                {
+                    return index + 1
+                }
+                continue
             }
-            index = found.upperBound
-        }
-        return nil
-    }
-
-    private static func string(after key: [UInt8], in line: ArraySlice<UInt8>) -> String? {
-        guard let start = valueStart(after: key, in: line) else { return nil }
-        var index = start
-        while index < line.endIndex, line[index] != UInt8(ascii: "\"") {
-            if line[index] == UInt8(ascii: "\\") { return nil }  // a domain name has no escapes
+            switch byte {
+            case UInt8(ascii: "{"): depth += 1; expectingKey = true
+            case UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ","): expectingKey = true
+            default: break
+            }
             index += 1
         }
-        guard index < line.endIndex else { return nil }
-        return String(decoding: line[start..<index], as: UTF8.self)
-    }
-
-    private static func number(after key: [UInt8], in line: ArraySlice<UInt8>) -> Int? {
-        guard let start = valueStart(after: key, in: line) else { return nil }
-        let digits = line[start...].prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-        return Int(String(decoding: digits, as: UTF8.self))
+        return nil
     }
 
     /// When standard output appends to the resumed file itself (`--resume out.jsonl >> out.jsonl`)

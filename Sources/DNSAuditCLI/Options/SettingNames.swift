@@ -7,6 +7,7 @@ extension Setting.Names {
         case .nameserver: "--nameserver"
         case .offline: "--offline"
         case .dnssec: "--dnssec"
+        case .trustAnchor: "--trust-anchor"
         case .selector, .signingSelector: "--selector"
         case .signingDomain: "--domain"
         case .signingKey: "--key"

@@ -1,3 +1,4 @@
+import Foundation
 import DNSAudit
 import MailAuthCore
 
@@ -41,6 +42,28 @@ extension AreaReport {
     fileprivate func writeJSON(to json: inout JSONLineWriter) {
         json.raw("{\"area\":")
         json.string(area.rawValue)
+        if let data {
+            // The parsed records: nested and rarely read on the hot path's terms, so encoded by
+            // JSONEncoder (the same settings, so the same bytes as the whole report's encoding).
+            json.raw(",\"data\":")
+            json.encoded(Self.encoded(data))
+        }
+        if let dnssec {
+            json.raw(",\"dnssec\":")
+            json.array(dnssec) { json, answer in
+                json.raw("{\"detail\":")
+                json.string(answer.detail)
+                json.raw(",\"name\":")
+                json.string(answer.name)
+                json.raw(",\"reason\":")
+                json.string(answer.reason)
+                json.raw(",\"security\":")
+                json.string(answer.security.rawValue)
+                json.raw(",\"type\":")
+                json.string(answer.type)
+                json.raw("}")
+            }
+        }
         json.raw(",\"findings\":")
         json.array(findings) { json, finding in finding.writeJSON(to: &json) }
         json.raw(",\"records\":")
@@ -50,6 +73,13 @@ extension AreaReport {
         json.raw(",\"summary\":")
         json.string(summary)
         json.raw("}")
+    }
+}
+
+extension AreaReport {
+    fileprivate static func encoded(_ data: AreaData) -> [UInt8] {
+        guard let bytes = try? JSONEncoder.dnsaudit(pretty: false).encode(data) else { return Array("{}".utf8) }
+        return Array(bytes)
     }
 }
 
@@ -122,6 +152,9 @@ struct JSONLineWriter {
     }
 
     mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
+
+    /// JSON already encoded (by `JSONEncoder.dnsaudit(pretty: false)`), as it is.
+    mutating func encoded(_ json: [UInt8]) { bytes.append(contentsOf: json) }
 
     mutating func array<Element>(_ elements: [Element], _ write: (inout JSONLineWriter, Element) -> Void) {
         bytes.append(UInt8(ascii: "["))
