@@ -9,6 +9,7 @@
 //   dnsaudit ──▶ DNSAuditCLI ──▶ DNSAudit ──▶ SPF, DMARC, DKIM ──▶ MailAuthCore ──▶ DNSCore
 //                    │                        DKIM ──▶ CLibCrypto (OpenSSL libcrypto)
 //                    ├──────────▶ SMTP (the reply table; no dependencies)
+//                    ├──────────▶ SMTPProbing ──▶ SMTP, TLS ──▶ CLibSSL (OpenSSL libssl), DNSCore
 //                    └──────────▶ DNSLDNS ──▶ DNSCore, CLDNS (libldns), CLinuxIO (epoll, eventfd, sendmmsg)
 //
 // Linux only: the UDP path (DNSLDNS's UDPChannel, through CLinuxIO) is built on epoll, eventfd and
@@ -32,6 +33,8 @@ let package = Package(
         .library(name: "DKIM", targets: ["DKIM"]),
         .library(name: "DNSAudit", targets: ["DNSAudit"]),
         .library(name: "SMTP", targets: ["SMTP"]),
+        .library(name: "TLS", targets: ["TLS"]),
+        .library(name: "SMTPProbing", targets: ["SMTPProbing"]),
         .executable(name: "dnsaudit", targets: ["dnsaudit"]),
     ],
     dependencies: [
@@ -50,6 +53,11 @@ let package = Package(
         .systemLibrary(
             name: "CLibCrypto",
             pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibSSL",
+            pkgConfig: "libssl",
             providers: [.apt(["libssl-dev"])]
         ),
 
@@ -74,6 +82,15 @@ let package = Package(
 
         // SMTP: the reply table and its classifier (no I/O).
         .target(name: "SMTP", swiftSettings: swiftSettings),
+        // A TCP byte stream with deadlines, upgradable to TLS (OpenSSL libssl): the SMTP probe's
+        // and the MTA-STS policy fetch's transport.
+        .target(name: "TLS", dependencies: ["CLibSSL", "DNSCore"], swiftSettings: swiftSettings),
+        // The SMTP probe: talks to a server over TLS's ByteStream, explains replies with SMTP.
+        .target(
+            name: "SMTPProbing",
+            dependencies: ["SMTP", "TLS", "DNSCore", "MailAuthCore"],
+            swiftSettings: swiftSettings
+        ),
 
         // The audit engine, the CLI's commands (a target, not a product: only the executable and
         // the tests use it) and the one-line executable.
@@ -85,7 +102,7 @@ let package = Package(
         .target(
             name: "DNSAuditCLI",
             dependencies: [
-                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP",
+                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP", "SMTPProbing", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -103,6 +120,11 @@ let package = Package(
         ),
         .testTarget(name: "MailAuthCoreTests", dependencies: ["MailAuthCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SMTPProbeTests",
+            dependencies: ["SMTPProbing", "SMTP", "TLS", "DNSCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SPFTests",
             dependencies: ["SPF", "DNSCore", "DNSLDNS", "TestSupport", .product(name: "Yams", package: "Yams")],
