@@ -263,8 +263,11 @@ final class PortProber {
         } else if offered.contains("LOGIN") {
             mechanism = .login
         } else {
-            result.findings.append(SMTPProbeFindings.authNotAttempted(
-                port, "The server offers neither PLAIN nor LOGIN (it offers: \(offered.isEmpty ? "none" : offered.joined(separator: " ")))."))
+            // Not here (port 25 offers no AUTH); a port that does may follow.
+            if !offered.isEmpty {
+                result.findings.append(SMTPProbeFindings.authNotAttempted(
+                    port, "The server offers neither PLAIN nor LOGIN (it offers: \(offered.joined(separator: " ")))."))
+            }
             return
         }
         conversation.secrets = credentials.redactions
@@ -428,7 +431,7 @@ final class PortProber {
 
     static func milliseconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
-        return (Double(seconds) * 1000 + Double(attoseconds) / 1e15 * 10).rounded() / 10
+        return ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 10).rounded() / 10
     }
 
     static func format(_ duration: Duration) -> String {

@@ -146,6 +146,12 @@ public struct SMTPProbe: Sendable {
             if portProbe.auth != nil { authAllowed = false }
             result.ports.append(portProbe)
         }
+        if configuration.credentials != nil, authAllowed,
+            !result.ports.contains(where: { $0.findings.contains { $0.id == "smtp.auth-not-attempted" } })
+        {
+            result.findings.append(SMTPProbeFindings.authNotAttempted(
+                0, "No port offered AUTH inside TLS, so the AUTH test did not run."))
+        }
         if let blocked = Self.port25Blocked(result.ports) {
             result.findings.append(blocked)
             if let index = result.ports.firstIndex(where: { $0.port == 25 }) {
