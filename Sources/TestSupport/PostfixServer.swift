@@ -78,7 +78,8 @@ public final class PostfixServer: Sendable {
                 .appendingPathComponent("dnsaudit-postfix-\(UUID().uuidString.prefix(8))").path
             let postfixDirectory = directory + "/postfix"
             let dovecotDirectory = directory + "/dovecot"
-            for path in [postfixDirectory, dovecotDirectory] {
+            // The queue must exist; postfix creates its subdirectories and data_directory itself.
+            for path in [postfixDirectory, postfixDirectory + "/queue", dovecotDirectory] {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o755])
             }
@@ -106,10 +107,14 @@ public final class PostfixServer: Sendable {
             let server = PostfixServer(
                 directory: directory, hostName: hostName, ports: ports, postfixPID: postfixPID, dovecotPID: dovecotPID)
             if try await server.waitUntilReady() { return server }
-            lastError = (try? String(contentsOfFile: postfixDirectory + "/maillog", encoding: .utf8)) ?? "no maillog"
+            func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+            lastError = "postfix \(SMTPSimulator.isAlive(postfixPID) ? "running" : "exited"), dovecot "
+                + "\(SMTPSimulator.isAlive(dovecotPID) ? "running" : "exited"); maillog: "
+                + read(postfixDirectory + "/maillog").split(separator: "\n").filter { !$0.contains("warning:") }.suffix(8).joined(separator: "\n")
+                + "; dovecot: " + read(directory + "/dovecot.stderr") + read(dovecotDirectory + "/dovecot.log").suffix(1000)
             server.stop()
         }
-        throw KnotServer.StartError(description: "postfix did not start: \(lastError.suffix(2000))")
+        throw KnotServer.StartError(description: "postfix did not start: \(lastError.suffix(3000))")
     }
 
     /// Ready when every listener greets and Dovecot's auth socket exists.
