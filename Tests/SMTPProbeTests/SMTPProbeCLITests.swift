@@ -57,8 +57,23 @@ import Testing
         let result = try await CLIRunner.run([
             "smtp", "probe", Self.host, "--port", "587", "--ca-file", ca.caFile, "--format", "json",
             "--connect-to", "\(Self.host):587=127.0.0.1:\(simulator.port(.gmail))", "--nameserver", "127.0.0.1:9",
-        ])
-        #expect(result.status == 0, "\(result.stderr)")
+            "--user", "me@gmail.test", "--password-env", "PW",
+        ], environment: ["PW": "x"])
+        #expect(result.status == 1, "the AUTH test fails with 534: \(result.stderr)")
+        // Every key printed is documented in docs/report-format.md.
+        let documentation = try String(contentsOfFile: KnotServer.fixtures("../../docs/report-format.md"), encoding: .utf8)
+        var keys = Set<String>()
+        func collect(_ value: Any) {
+            if let object = value as? [String: Any] {
+                for (key, inner) in object { keys.insert(key); collect(inner) }
+            } else if let array = value as? [Any] {
+                array.forEach(collect)
+            }
+        }
+        collect(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)))
+        #expect(keys.contains("explanation") && keys.contains("auth"))
+        let undocumented = keys.filter { !documentation.contains("`\($0)`") }
+        #expect(undocumented.isEmpty, "keys missing from docs/report-format.md: \(undocumented.sorted())")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["schemaVersion"] as? Int == 1)
         let hosts = try #require(json["hosts"] as? [[String: Any]])
