@@ -149,8 +149,7 @@ public struct SMTPProbe: Sendable {
         if configuration.credentials != nil, authAllowed,
             !result.ports.contains(where: { $0.findings.contains { $0.id == "smtp.auth-not-attempted" } })
         {
-            result.findings.append(SMTPProbeFindings.authNotAttempted(
-                0, "No port offered AUTH inside TLS, so the AUTH test did not run."))
+            result.findings.append(SMTPProbeFindings.authNotAttemptedOnAnyPort())
         }
         if let blocked = Self.port25Blocked(result.ports) {
             result.findings.append(blocked)

@@ -266,9 +266,15 @@ public enum SMTPProbeFindings {
 
     static func authNotAttempted(_ port: UInt16, _ reason: String) -> Finding {
         Finding(
-            id: "smtp.auth-not-attempted", severity: .error,
-            title: port == 0 ? "The AUTH test did not run" : "The AUTH test did not run on port \(port)",
+            id: "smtp.auth-not-attempted", severity: .error, title: "The AUTH test did not run on port \(port)",
             detail: reason, rfc: "RFC 4954 §4", fix: nil)
+    }
+
+    static func authNotAttemptedOnAnyPort() -> Finding {
+        Finding(
+            id: "smtp.auth-not-attempted", severity: .error, title: "The AUTH test did not run",
+            detail: "No port offered AUTH inside TLS, so no login was tried.", rfc: "RFC 4954 §4",
+            fix: "Probe the provider's submission port (587 or 465).")
     }
 
     static func iso(_ date: Date) -> String {

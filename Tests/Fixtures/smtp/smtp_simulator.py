@@ -35,6 +35,9 @@ GMAIL_EHLO_TLS = [
 ]
 GMAIL_AUTH = (b"534-5.7.9 Application-specific password required. For more information, go to\r\n"
               b"534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor a640c23a62f3a-a9e1f0c2d3b4.45 - gsmtp\r\n")
+GMAIL_XOAUTH2_CHALLENGE = (b"334 eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==\r\n")
+GMAIL_BAD_CREDENTIALS = (b"535-5.7.8 Username and Password not accepted. For more information, go to\r\n"
+                         b"535 5.7.8  https://support.google.com/mail/?p=BadCredentials a640c23a62f3a-a9e1f0c2d3b4.45 - gsmtp\r\n")
 MS_GREETING = (b"220 BN0PR04CA0123.outlook.office365.com Microsoft ESMTP MAIL Service ready at "
                b"Thu, 3 Dec 2026 14:00:00 +0000 08DE1C2B3A4F5E6D\r\n")
 MS_EHLO_PLAIN = [
@@ -101,8 +104,22 @@ class Dialogue:
                 tls = True
                 continue
             elif verb == "AUTH":
+                mechanism = command.split(" ")[1].upper() if " " in command else ""
                 if not tls:
                     writer.write(b"530 5.7.0 Must issue a STARTTLS command first. - gsmtp\r\n")
+                elif mechanism == "LOGIN":
+                    # The prompts of RFC 4954 §4 (base64 "Username:", "Password:"); the answers are not logged.
+                    for prompt in (b"334 VXNlcm5hbWU6\r\n", b"334 UGFzc3dvcmQ6\r\n"):
+                        writer.write(prompt)
+                        await writer.drain()
+                        await reader.readline()
+                    writer.write(MS_AUTH if ms else GMAIL_AUTH)
+                elif mechanism == "XOAUTH2" and not ms:
+                    # Gmail's rejected token: 334 with a base64 JSON error, then 535 after the client's empty line.
+                    writer.write(GMAIL_XOAUTH2_CHALLENGE)
+                    await writer.drain()
+                    await reader.readline()
+                    writer.write(GMAIL_BAD_CREDENTIALS)
                 else:
                     writer.write(MS_AUTH if ms else GMAIL_AUTH)
             elif verb == "NOOP":
