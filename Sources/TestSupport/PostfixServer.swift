@@ -37,6 +37,11 @@ public final class PostfixServer: Sendable {
         }
     }
 
+    /// Ports are picked below Linux's ephemeral range (32768–60999): on a machine busy with
+    /// other tests' connections a port in that range is often held as a client's source port, and
+    /// binding it fails.
+    static let portRange: ClosedRange<UInt16> = 20_000...32_000
+
     public let directory: String
     public let hostName: String
     /// The port of each role on 127.0.0.1.
@@ -86,8 +91,8 @@ public final class PostfixServer: Sendable {
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
             var ports: [Role: UInt16] = [:]
             for role in Role.allCases {
-                var port = UInt16.random(in: 20_000...60_000)
-                while ports.values.contains(port) { port = UInt16.random(in: 20_000...60_000) }
+                var port = UInt16.random(in: Self.portRange)
+                while ports.values.contains(port) { port = UInt16.random(in: Self.portRange) }
                 ports[role] = port
             }
             try FileManager.default.copyItem(atPath: certificate, toPath: postfixDirectory + "/cert.pem")

@@ -30,6 +30,11 @@ public final class SMTPSimulator: Sendable {
         }
     }
 
+    /// Ports are picked below Linux's ephemeral range (32768–60999): on a machine busy with
+    /// other tests' connections a port in that range is often held as a client's source port, and
+    /// binding it fails.
+    static let portRange: ClosedRange<UInt16> = 20_000...32_000
+
     public let pid: pid_t
     public let directory: String
     /// The port of each behaviour.
@@ -54,8 +59,8 @@ public final class SMTPSimulator: Sendable {
             var ports: [Behaviour: UInt16] = [:]
             var used = Set<UInt16>()
             for behaviour in behaviours {
-                var port = UInt16.random(in: 20_000...60_000)
-                while used.contains(port) { port = UInt16.random(in: 20_000...60_000) }
+                var port = UInt16.random(in: Self.portRange)
+                while used.contains(port) { port = UInt16.random(in: Self.portRange) }
                 used.insert(port)
                 ports[behaviour] = port
             }

@@ -193,8 +193,7 @@ async def main():
         name = f"{behaviour}:{port}"
         tls = None
         if behaviour == "blackhole":
-            keep.append(blackhole(port))
-            continue
+            continue  # after the servers: its filler connections take ephemeral ports
         if behaviour == "silent":
             handler = silent
         elif behaviour == "garbage":
@@ -214,6 +213,9 @@ async def main():
         else:
             sys.exit(f"unknown behaviour {behaviour}")
         keep.append(await asyncio.start_server(handler, "127.0.0.1", port, ssl=tls, reuse_address=True))
+    for behaviour, port in listeners:
+        if behaviour == "blackhole":
+            keep.append(blackhole(port))
     with open(ready + ".tmp", "w") as f:
         f.write("ready\n")
     os.rename(ready + ".tmp", ready)
