@@ -97,7 +97,7 @@ final class PortProber {
                 await trySilentPortAsImplicitTLS()
             } else {
                 result.transcript += conversation.transcript
-                result.findings.append(finding(for: error, step: "the greeting"))
+                result.findings.append(finding(for: error, step: "the greeting", partial: conversation.hasBufferedBytes))
             }
         }
     }
@@ -343,6 +343,7 @@ final class PortProber {
                 result.transcript += conversation.transcript
                 return
             }
+            conversation.note("TLS handshake (STARTTLS); nothing is sent inside TLS until the server has had its chance to answer")
             _ = try await stream.startTLS(tlsConfiguration, deadline: .now + timeout)
             if try await conversation.peekForData(timeout: configuration.injectionWait) != nil {
                 let answer = try? await conversation.readReply()
@@ -393,7 +394,7 @@ final class PortProber {
             recordGreeting(greeting.reply, connected: connected)
             return greeting.reply
         } catch {
-            result.findings.append(finding(for: error, step: "the greeting"))
+            result.findings.append(finding(for: error, step: "the greeting", partial: conversation.hasBufferedBytes))
             return nil
         }
     }
@@ -415,7 +416,8 @@ final class PortProber {
         }
     }
 
-    private func finding(for failure: ConversationFailure, step: String) -> Finding {
+    /// The finding for a failed step; `partial` says whether part of a line had arrived.
+    private func finding(for failure: ConversationFailure, step: String, partial: Bool = false) -> Finding {
         if result.failure == nil { result.failure = failure.summary }
         switch failure {
         case .notSMTP: return SMTPProbeFindings.notSMTP(port, failure)
@@ -423,7 +425,7 @@ final class PortProber {
         case .closed: return SMTPProbeFindings.connectionClosed(port, step: step, failure)
         case .stream(let error) where error.kind == .timeout:
             return step == "the greeting"
-                ? SMTPProbeFindings.greetingTimeout(port, partial: true)
+                ? SMTPProbeFindings.greetingTimeout(port, partial: partial)
                 : SMTPProbeFindings.connectionClosed(port, step: step, failure)
         case .stream: return SMTPProbeFindings.connectionClosed(port, step: step, failure)
         }

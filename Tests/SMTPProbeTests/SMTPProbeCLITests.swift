@@ -84,6 +84,30 @@ import Testing
         #expect(((port["tls"] as? [String: Any])?["chain"] as? [[String: Any]])?.first?["notAfter"] is String)
     }
 
+    @Test func theSystemTrustStoreIsOpenSSLsSoSSLCertFileWorksAndTheTextShowsEHLOSideBySide() async throws {
+        let ca = try await TestCA.create(hostName: Self.host)
+        defer { ca.remove() }
+        let simulator = try await SMTPSimulator.start([.gmail], certificate: ca.certificateFile(.valid), key: ca.keyFile(.valid))
+        defer { simulator.stop() }
+        let arguments = ["smtp", "probe", Self.host, "--port", "587", "--nameserver", "127.0.0.1:9",
+                         "--connect-to", "\(Self.host):587=127.0.0.1:\(simulator.port(.gmail))"]
+        // Without the CA: untrusted. With it as SSL_CERT_FILE (no --ca-file): verified.
+        let untrusted = try await CLIRunner.run(arguments, environment: ["SSL_CERT_FILE": "/nonexistent.pem", "SSL_CERT_DIR": "/nonexistent"])
+        #expect(untrusted.status == 1)
+        #expect(untrusted.stdout.contains("smtp.certificate-untrusted"))
+        let trusted = try await CLIRunner.run(arguments, environment: ["SSL_CERT_FILE": ca.caFile])
+        #expect(trusted.status == 0, "\(trusted.stdout)")
+        #expect(trusted.stdout.contains("verified for \(Self.host)"))
+        // EHLO before and after TLS, side by side.
+        let lines = trusted.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(lines.contains { $0.hasPrefix("EHLO") && $0.contains("before TLS") && $0.contains("after TLS") })
+        let auth = try #require(lines.first { $0.hasPrefix("EHLO AUTH") })
+        #expect(auth.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first == "none")
+        #expect(auth.contains("LOGIN PLAIN XOAUTH2"))
+        #expect(lines.contains { $0.hasPrefix("EHLO SIZE") && $0.hasSuffix("35882577") })
+        #expect(trusted.stdout.contains("No message was sent."))
+    }
+
     @Test func namesResolveThroughDnsauditsResolver() async throws {
         let ca = try await TestCA.create(hostName: "smtp.mailprobe.test")
         defer { ca.remove() }

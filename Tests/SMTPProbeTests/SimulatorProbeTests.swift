@@ -170,6 +170,24 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        (SMTPSimulator.Behaviour.silent, "smtp.greeting-timeout"),
+        (.garbage, "smtp.not-smtp"),
+        (.longLine, "smtp.reply-too-long"),
+    ])
+    func hostileServersOnTheImplicitTLSPortEndWithinTheDeadline(behaviour: SMTPSimulator.Behaviour, id: String) async throws {
+        try await Self.withSimulator([behaviour]) { simulator, ca in
+            let step = Duration.seconds(1)
+            let start = ContinuousClock.now
+            let port = await Self.probe([465: simulator.port(behaviour)], ca: ca, step: step).ports[0]
+            let elapsed = ContinuousClock.now - start
+            // The handshake fails (or times out), then the plain reconnection finds the problem.
+            #expect(port.findings.contains { $0.id == id }, "\(port.findings.map(\.id))")
+            #expect(port.speaks == .unknown)
+            #expect(elapsed < step * 4, "took \(elapsed)")
+        }
+    }
+
     @Test func aTimeoutOnPort25WhileTheSubmissionPortsAnswerIsABlockedNetwork() async throws {
         try await Self.withSimulator([.blackhole, .gmail, .gmailImplicit]) { simulator, ca in
             let host = await Self.probe(
