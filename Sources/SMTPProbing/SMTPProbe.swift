@@ -75,14 +75,14 @@ public struct SMTPProbe: Sendable {
     }
 
     /// Probes one host's ports.
-    public func report(host: String) async -> SMTPProbeReport {
+    public func probe(host: String) async -> SMTPProbeReport {
         var credentialsLeft = configuration.credentials != nil
-        let host = await probe(host: host, mxPreference: nil, authAllowed: &credentialsLeft)
+        let host = await probeHost(host, mxPreference: nil, authAllowed: &credentialsLeft)
         return SMTPProbeReport(hosts: [host])
     }
 
     /// Probes every MX host of `domain`, in preference order (RFC 5321 §5.1).
-    public func report(mxDomain domain: String) async -> SMTPProbeReport {
+    public func probe(mxDomain domain: String) async -> SMTPProbeReport {
         var report = SMTPProbeReport(mxDomain: domain)
         guard let name = try? DomainName(domain) else {
             report.findings.append(SMTPProbeFindings.hostNotFound(domain))
@@ -112,12 +112,12 @@ public struct SMTPProbe: Sendable {
         var credentialsLeft = configuration.credentials != nil
         for exchanger in exchangers {
             let host = exchanger.exchange.description
-            report.hosts.append(await probe(host: host, mxPreference: exchanger.preference, authAllowed: &credentialsLeft))
+            report.hosts.append(await probeHost(host, mxPreference: exchanger.preference, authAllowed: &credentialsLeft))
         }
         return report
     }
 
-    private func probe(host: String, mxPreference: UInt16?, authAllowed: inout Bool) async -> SMTPHostProbe {
+    private func probeHost(_ host: String, mxPreference: UInt16?, authAllowed: inout Bool) async -> SMTPHostProbe {
         var result = SMTPHostProbe(host: host, mxPreference: mxPreference)
         var resolved: [IPAddress]?
         var resolutionFailed = false

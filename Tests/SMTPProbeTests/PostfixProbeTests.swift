@@ -35,7 +35,7 @@ import Testing
         let configuration = SMTPProbe.Configuration(
             ports: ports.map(\.0), expect: expect, caFile: ca.caFile, stepTimeout: .seconds(5),
             connectOverrides: overrides, credentials: credentials, injectionWait: .milliseconds(800))
-        return await SMTPProbe(configuration: configuration, resolver: nil).report(host: host).hosts[0]
+        return await SMTPProbe(configuration: configuration, resolver: nil).probe(host: host).hosts[0]
     }
 
     /// Postfix's per-session summary lines (`disconnect from … ehlo=2 starttls=1 auth=1 quit=1
@@ -128,7 +128,7 @@ import Testing
                 ports: [587], expect: .starttls, caFile: ca.caFile, stepTimeout: .seconds(1),
                 connectOverrides: [ConnectOverride(host: Self.host, port: 587, address: .v4(IPv4Address(0x7F00_0001)),
                                                    targetPort: server.port(.submissions))])
-            let port = await SMTPProbe(configuration: shortStep, resolver: nil).report(host: Self.host).hosts[0].ports[0]
+            let port = await SMTPProbe(configuration: shortStep, resolver: nil).probe(host: Self.host).hosts[0].ports[0]
             #expect(port.speaks == .implicitTLS)
             #expect(port.findings.first?.id == "smtp.plaintext-to-implicit-tls-port")
             #expect(port.banner?.text.contains("Postfix") == true)

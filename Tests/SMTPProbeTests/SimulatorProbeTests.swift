@@ -33,7 +33,7 @@ import Testing
         let configuration = SMTPProbe.Configuration(
             ports: mapping.keys.sorted(), expect: expect, caFile: ca.caFile, stepTimeout: step,
             connectOverrides: overrides, credentials: credentials, injectionWait: .milliseconds(800))
-        let report = await SMTPProbe(configuration: configuration, resolver: nil).report(host: host)
+        let report = await SMTPProbe(configuration: configuration, resolver: nil).probe(host: host)
         return report.hosts[0]
     }
 

@@ -200,7 +200,7 @@ struct SMTPProbeCommand: AsyncParsableCommand {
             stepTimeout: .milliseconds(Int(stepTimeout * 1000)), connectOverrides: try overrides(),
             credentials: credentials)
         let probe = SMTPProbe(configuration: configuration, resolver: try resolver.makeResolver())
-        let report = if let mx { await probe.report(mxDomain: mx) } else { await probe.report(host: host ?? "") }
+        let report = if let mx { await probe.probe(mxDomain: mx) } else { await probe.probe(host: host ?? "") }
         if format.isJSON {
             let encoder = JSONEncoder.dnsaudit()
             encoder.dateEncodingStrategy = .iso8601
