@@ -124,8 +124,7 @@ final class PortProber {
     // MARK: - Dialogues
 
     private func dialogueInsideImplicitTLS(_ conversation: SMTPConversation, session: TLSSession, connected: ContinuousClock.Instant) async {
-        conversation.note("TLS \(session.version) \(session.cipher)")
-        record(session)
+        record(session, in: conversation)
         do {
             let greeting = try await conversation.readReply()
             recordGreeting(greeting.reply, connected: connected)
@@ -134,11 +133,7 @@ final class PortProber {
                 await quit(conversation)
                 return
             }
-            guard let capabilities = try await ehlo(conversation) else { return }
-            result.ehloAfterTLS = capabilities
-            judgeAuth(before: nil, after: capabilities)
-            await authenticate(conversation, capabilities: capabilities, session: session)
-            await quit(conversation)
+            try await finishInsideTLS(conversation, session: session, before: nil)
         } catch {
             result.transcript += conversation.transcript
             result.findings.append(finding(for: error, step: "the dialogue inside TLS"))
@@ -187,13 +182,8 @@ final class PortProber {
                 result.findings.append(SMTPProbeFindings.handshakeFailed(port, error))
                 return
             }
-            conversation.note("TLS \(session.version) \(session.cipher)")
-            record(session)
-            guard let after = try await ehlo(conversation) else { return }
-            result.ehloAfterTLS = after
-            judgeAuth(before: before, after: after)
-            await authenticate(conversation, capabilities: after, session: session)
-            await quit(conversation)
+            record(session, in: conversation)
+            try await finishInsideTLS(conversation, session: session, before: before)
         } catch {
             result.transcript += conversation.transcript
             result.findings.append(finding(for: error, step: "the dialogue"))
@@ -201,6 +191,17 @@ final class PortProber {
         if startTLSOffered, configuration.checkInjection {
             await checkInjection()
         }
+    }
+
+    /// The dialogue once TLS is up: EHLO, what AUTH looks like before and after, the AUTH test, QUIT.
+    private func finishInsideTLS(
+        _ conversation: SMTPConversation, session: TLSSession, before: EHLOCapabilities?
+    ) async throws(ConversationFailure) {
+        guard let after = try await ehlo(conversation) else { return }
+        result.ehloAfterTLS = after
+        judgeAuth(before: before, after: after)
+        await authenticate(conversation, capabilities: after, session: session)
+        await quit(conversation)
     }
 
     /// EHLO; `nil` (with a finding, after QUIT) when the server rejects it.
@@ -404,7 +405,8 @@ final class PortProber {
         result.greetingMilliseconds = Self.milliseconds(ContinuousClock.now - connected)
     }
 
-    private func record(_ session: TLSSession) {
+    private func record(_ session: TLSSession, in conversation: SMTPConversation) {
+        conversation.note("TLS \(session.version) \(session.cipher)" + (session.group.map { " \($0)" } ?? ""))
         result.tls = session
         if session.version == "TLSv1" || session.version == "TLSv1.1" || session.version.hasPrefix("SSL") {
             result.findings.append(SMTPProbeFindings.oldTLS(port, session.version))
