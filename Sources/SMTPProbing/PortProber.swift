@@ -303,16 +303,18 @@ final class PortProber {
             let succeeded = reply.code == 235
             let provider = result.banner.flatMap { ReplyClassifier.provider(named: $0.text) }
             let attempt = AuthAttempt(
-                mechanism: mechanism, user: credentials.user, reply: smtpReply, succeeded: succeeded,
+                mechanism: mechanism, user: credentials.user, reply: smtpReply, succeeded: succeeded, failure: nil,
                 explanation: succeeded ? nil : ReplyClassifier().explain(smtpReply, provider: provider))
             result.auth = attempt
             result.findings.append(
-                succeeded ? SMTPProbeFindings.authAccepted(port, attempt) : SMTPProbeFindings.authRejected(port, attempt))
+                succeeded
+                    ? SMTPProbeFindings.authAccepted(port, attempt)
+                    : SMTPProbeFindings.authRejected(port, attempt, reply: smtpReply))
         } catch {
-            result.findings.append(SMTPProbeFindings.authNotAttempted(port, "The AUTH dialogue broke off: \(error.summary)."))
             result.auth = AuthAttempt(
-                mechanism: mechanism, user: credentials.user, reply: SMTPReply(code: 0, text: error.summary),
-                succeeded: false, explanation: nil)
+                mechanism: mechanism, user: credentials.user, reply: nil, succeeded: false, failure: error.summary,
+                explanation: nil)
+            result.findings.append(finding(for: error, step: "AUTH"))
         }
     }
 

@@ -251,16 +251,16 @@ public enum SMTPProbeFindings {
         Finding(
             id: "smtp.auth-accepted", severity: .info, title: "Login accepted on port \(port) (\(attempt.mechanism.rawValue))",
             detail: "The server accepted \(attempt.user)'s credentials: the script's login works from this machine.",
-            evidence: [attempt.reply.line], rfc: "RFC 4954 §6")
+            evidence: attempt.reply.map { [$0.line] } ?? [], rfc: "RFC 4954 §6")
     }
 
-    static func authRejected(_ port: UInt16, _ attempt: AuthAttempt) -> Finding {
+    static func authRejected(_ port: UInt16, _ attempt: AuthAttempt, reply: SMTPReply) -> Finding {
         let explanation = attempt.explanation
         return Finding(
             id: "smtp.auth-rejected", severity: .error,
-            title: "Login rejected on port \(port): \(attempt.reply.code)\(attempt.reply.enhancedCode.map { " \($0)" } ?? "")",
+            title: "Login rejected on port \(port): \(reply.code)\(reply.enhancedCode.map { " \($0)" } ?? "")",
             detail: explanation.map { "\($0.meaning) \($0.cause)" } ?? "The server rejected the credentials.",
-            evidence: [attempt.reply.line] + (explanation.map { ["explained as \($0.id) (\($0.source.citation))"] } ?? []),
+            evidence: [reply.line] + (explanation.map { ["explained as \($0.id) (\($0.source.citation))"] } ?? []),
             rfc: "RFC 4954 §6", fix: explanation?.fix)
     }
 

@@ -130,10 +130,12 @@ public struct AuthAttempt: Sendable, Hashable, Codable {
     public var mechanism: SASLMechanism
     /// The user name tried (the password or token is never recorded).
     public var user: String
-    /// The server's final reply.
-    public var reply: SMTPReply
+    /// The server's final reply; absent when the dialogue broke off before it (see ``failure``).
+    public var reply: SMTPReply?
     /// `true` for a 235 reply (RFC 4954 §6).
     public var succeeded: Bool
+    /// What broke the AUTH dialogue off (a timeout, a closed connection), when it did.
+    public var failure: String?
     /// The reply table's explanation of a failed attempt.
     public var explanation: ReplyExplanation?
 }

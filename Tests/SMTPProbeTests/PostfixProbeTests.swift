@@ -75,7 +75,7 @@ import Testing
             // One AUTH attempt, on the first port that offers AUTH inside verified TLS (465).
             #expect(result.ports.compactMap(\.auth).count == 1)
             #expect(submissions.auth?.succeeded == true)
-            #expect(submissions.auth?.reply.code == 235)
+            #expect(submissions.auth?.reply?.code == 235)
             #expect(submissions.findings.contains { $0.id == "smtp.auth-accepted" })
             // Postfix's per-session command counts: exactly one AUTH, and no MAIL, in any session.
             let disconnects = Self.sessions(server)
@@ -93,7 +93,7 @@ import Testing
             let attempt = try #require(port.auth)
             #expect(attempt.mechanism == .login)
             #expect(!attempt.succeeded)
-            #expect(attempt.reply.code == 535 && attempt.reply.enhancedCode?.description == "5.7.8")
+            #expect(attempt.reply?.code == 535 && attempt.reply?.enhancedCode?.description == "5.7.8")
             #expect(attempt.explanation != nil && attempt.explanation?.match != .unknown)
             #expect(port.findings.first?.id == "smtp.auth-rejected")
             #expect(server.maillog.contains("SASL LOGIN authentication failed"))

@@ -101,7 +101,7 @@ import Testing
             let gmail = await Self.probe([587: simulator.port(.gmail)], ca: ca, credentials: credentials).ports[0]
             let attempt = try #require(gmail.auth)
             #expect(attempt.mechanism == .plain)
-            #expect(attempt.reply.code == 534 && attempt.reply.enhancedCode?.description == "5.7.9")
+            #expect(attempt.reply?.code == 534 && attempt.reply?.enhancedCode?.description == "5.7.9")
             #expect(attempt.explanation?.id == "gmail.app-password-required")
             #expect(gmail.findings.first?.id == "smtp.auth-rejected")
             #expect(gmail.findings.first?.fix?.contains("App Password") == true)
@@ -109,7 +109,7 @@ import Testing
             let microsoft = await Self.probe([587: simulator.port(.microsoft)], ca: ca, credentials: credentials).ports[0]
             let msAttempt = try #require(microsoft.auth)
             #expect(msAttempt.mechanism == .login, "Microsoft offers LOGIN and XOAUTH2, not PLAIN")
-            #expect(msAttempt.reply.enhancedCode?.description == "5.7.139")
+            #expect(msAttempt.reply?.enhancedCode?.description == "5.7.139")
             #expect(msAttempt.explanation?.provider == .microsoft)
             #expect(msAttempt.explanation?.match == .provider)
         }
@@ -122,7 +122,7 @@ import Testing
             let port = await Self.probe([587: simulator.port(.gmail)], ca: ca, credentials: credentials).ports[0]
             let attempt = try #require(port.auth)
             #expect(attempt.mechanism == .xoauth2)
-            #expect(attempt.reply.code == 535 && attempt.reply.enhancedCode?.description == "5.7.8")
+            #expect(attempt.reply?.code == 535 && attempt.reply?.enhancedCode?.description == "5.7.8")
             #expect(attempt.explanation?.provider == .gmail)
             let transcript = port.transcript.map(\.text).joined(separator: "\n")
             #expect(transcript.contains("AUTH XOAUTH2 [redacted]"))

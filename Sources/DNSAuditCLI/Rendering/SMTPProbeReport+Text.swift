@@ -49,7 +49,8 @@ enum SMTPProbeRendering {
         }
         if let injection = port.starttlsInjection { facts.append(("Injection", injection.rawValue)) }
         if let auth = port.auth {
-            facts.append(("AUTH test", "\(auth.mechanism.rawValue) as \(auth.user): \(auth.reply.line)"))
+            facts.append(("AUTH test", "\(auth.mechanism.rawValue) as \(auth.user): "
+                + (auth.reply?.line ?? "no reply (\(auth.failure ?? "broken off"))")))
         }
         if let failure = port.failure { facts.append(("Stopped", failure)) }
         let width = (facts.map(\.0.count).max() ?? 0) + 2
