@@ -137,6 +137,41 @@ import Testing
         }
     }
 
+    @Test func badServersGetAClearFindingAndExitOne() async throws {
+        let ca = try await TestCA.create(hostName: Self.host)
+        defer { ca.remove() }
+        let simulator = try await SMTPSimulator.start(
+            [.garbage, .longLine, .gmailImplicit, .gmail], certificate: ca.certificateFile(.valid), key: ca.keyFile(.valid))
+        let closed = try await SMTPSimulator.start([.gmail], certificate: ca.certificateFile(.valid), key: ca.keyFile(.valid))
+        let closedPort = closed.port(.gmail)
+        closed.stop()
+        defer { simulator.stop() }
+        let cases: [(UInt16, String, String)] = [
+            (closedPort, "smtp.connect-refused", "refuses connections"),
+            (simulator.port(.garbage), "smtp.not-smtp", "does not speak SMTP"),
+            (simulator.port(.longLine), "smtp.reply-too-long", "endless reply"),
+            (simulator.port(.gmailImplicit), "smtp.plaintext-to-implicit-tls-port", "expects implicit TLS"),
+        ]
+        for (port, id, words) in cases {
+            let result = try await CLIRunner.run([
+                "smtp", "probe", Self.host, "--port", "587", "--expect", "starttls", "--step-timeout", "1",
+                "--ca-file", ca.caFile, "--nameserver", "127.0.0.1:9",
+                "--connect-to", "\(Self.host):587=127.0.0.1:\(port)",
+            ], timeout: 30)
+            #expect(result.status == 1, "\(id): \(result.stdout)")
+            #expect(result.stdout.contains("[\(id)]") && result.stdout.contains(words), "\(result.stdout)")
+            #expect(result.stderr.isEmpty)
+        }
+        // SMTP_SSL to a STARTTLS port, as the user's setting.
+        let wrong = try await CLIRunner.run([
+            "smtp", "probe", Self.host, "--port", "587", "--expect", "implicit", "--ca-file", ca.caFile,
+            "--nameserver", "127.0.0.1:9", "--connect-to", "\(Self.host):587=127.0.0.1:\(simulator.port(.gmail))",
+        ])
+        #expect(wrong.status == 1)
+        #expect(wrong.stdout.contains("Implicit TLS to port 587, which expects STARTTLS"))
+        #expect(wrong.stdout.contains("WRONG_VERSION_NUMBER"))
+    }
+
     @Test(arguments: [
         ["smtp", "probe"],
         ["smtp", "probe", "h.test", "--user", "a@b.test"],
