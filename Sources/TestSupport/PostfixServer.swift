@@ -71,8 +71,11 @@ public final class PostfixServer: Sendable {
     }
 
     /// Starts Dovecot and Postfix with the given certificate and SASL users (user → password).
+    /// `mainSettings` are appended to main.cf (later lines win: `["mydestination": "example.test"]`),
+    /// `masterLines` to master.cf, for tests that need more than the three listeners.
     public static func start(
-        hostName: String, certificate: String, key: String, users: [String: String]
+        hostName: String, certificate: String, key: String, users: [String: String],
+        mainSettings: [String: String] = [:], masterLines: [String] = []
     ) async throws -> PostfixServer {
         guard isInstalled else {
             throw KnotServer.StartError(description: "postfix or dovecot not installed: scripts/install-deps --test installs them")
@@ -101,9 +104,11 @@ public final class PostfixServer: Sendable {
             try passwd.write(toFile: dovecotDirectory + "/users", atomically: true, encoding: .utf8)
             try dovecotConfiguration(dovecotDirectory).write(
                 toFile: dovecotDirectory + "/dovecot.conf", atomically: true, encoding: .utf8)
-            try mainConfiguration(postfixDirectory, hostName: hostName, authSocket: dovecotDirectory + "/auth")
-                .write(toFile: postfixDirectory + "/main.cf", atomically: true, encoding: .utf8)
-            try masterConfiguration(ports).write(toFile: postfixDirectory + "/master.cf", atomically: true, encoding: .utf8)
+            let main = mainConfiguration(postfixDirectory, hostName: hostName, authSocket: dovecotDirectory + "/auth")
+                + mainSettings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)\n" }.joined()
+            try main.write(toFile: postfixDirectory + "/main.cf", atomically: true, encoding: .utf8)
+            let master = masterConfiguration(ports) + masterLines.map { $0 + "\n" }.joined()
+            try master.write(toFile: postfixDirectory + "/master.cf", atomically: true, encoding: .utf8)
 
             let dovecotPID = try KnotServer.spawn(
                 "/usr/sbin/dovecot", ["dovecot", "-F", "-c", dovecotDirectory + "/dovecot.conf"], log: directory + "/dovecot")
