@@ -10,6 +10,7 @@
 //                    │                        DKIM ──▶ CLibCrypto (OpenSSL libcrypto)
 //                    ├──────────▶ SMTP (the reply table; no dependencies)
 //                    ├──────────▶ IDNA ──▶ CIDN2 (libidn2: U-labels to A-labels)
+//                    ├──────────▶ SMTPProbing ──▶ SMTP, TLS ──▶ CLibSSL (OpenSSL libssl), DNSCore
 //                    └──────────▶ DNSLDNS ──▶ DNSCore, CLDNS (libldns), CLinuxIO (epoll, eventfd, sendmmsg)
 //
 // Linux only: the UDP path (DNSLDNS's UDPChannel, through CLinuxIO) is built on epoll, eventfd and
@@ -34,6 +35,8 @@ let package = Package(
         .library(name: "DNSAudit", targets: ["DNSAudit"]),
         .library(name: "SMTP", targets: ["SMTP"]),
         .library(name: "IDNA", targets: ["IDNA"]),
+        .library(name: "TLS", targets: ["TLS"]),
+        .library(name: "SMTPProbing", targets: ["SMTPProbing"]),
         .executable(name: "dnsaudit", targets: ["dnsaudit"]),
     ],
     dependencies: [
@@ -57,6 +60,11 @@ let package = Package(
         .systemLibrary(
             name: "CLibCrypto",
             pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibSSL",
+            pkgConfig: "libssl",
             providers: [.apt(["libssl-dev"])]
         ),
 
@@ -83,6 +91,15 @@ let package = Package(
         .target(name: "SMTP", swiftSettings: swiftSettings),
         // Internationalized domain names (IDNA2008 / UTS #46) through libidn2.
         .target(name: "IDNA", dependencies: ["CIDN2"], swiftSettings: swiftSettings),
+        // A TCP byte stream with deadlines, upgradable to TLS (OpenSSL libssl): the SMTP probe's
+        // and the MTA-STS policy fetch's transport.
+        .target(name: "TLS", dependencies: ["CLibSSL", "DNSCore"], swiftSettings: swiftSettings),
+        // The SMTP probe: talks to a server over TLS's ByteStream, explains replies with SMTP.
+        .target(
+            name: "SMTPProbing",
+            dependencies: ["SMTP", "TLS", "DNSCore", "MailAuthCore"],
+            swiftSettings: swiftSettings
+        ),
 
         // The audit engine, the CLI's commands (a target, not a product: only the executable and
         // the tests use it) and the one-line executable.
@@ -95,7 +112,7 @@ let package = Package(
         .target(
             name: "DNSAuditCLI",
             dependencies: [
-                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP", "IDNA",
+                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP", "SMTPProbing", "TLS", "IDNA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -113,6 +130,11 @@ let package = Package(
         ),
         .testTarget(name: "MailAuthCoreTests", dependencies: ["MailAuthCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SMTPTests", dependencies: ["SMTP", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SMTPProbeTests",
+            dependencies: ["SMTPProbing", "SMTP", "TLS", "DNSCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SPFTests",
             dependencies: ["SPF", "DNSCore", "DNSLDNS", "TestSupport", .product(name: "Yams", package: "Yams")],

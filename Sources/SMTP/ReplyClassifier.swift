@@ -115,6 +115,9 @@ public struct ReplyClassifier: Sendable {
         return score
     }
 
+    /// The provider a reply text or banner names (``markers``), if any.
+    public static func provider(named text: String) -> MailProvider? { provider(in: text.lowercased()) }
+
     static func provider(in lowered: String) -> MailProvider? {
         var first: (MailProvider, String.Index)?
         for (provider, words) in markers {

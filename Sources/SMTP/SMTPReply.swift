@@ -71,6 +71,12 @@ public struct SMTPReply: Hashable, Sendable, Codable {
         self.text = text
     }
 
+    /// One reply from the texts of its lines as received (without the `550-`/`550 ` prefix), the
+    /// enhanced code read from the first line and kept once (RFC 2034 §4).
+    public init(code: Int, lines: [String]) {
+        self = ReplyParser.assemble(code: code, texts: lines)
+    }
+
     /// `true` for a 4xx or 5xx reply: the command failed (RFC 5321 §4.2.1).
     public var isFailure: Bool { code >= 400 }
 
