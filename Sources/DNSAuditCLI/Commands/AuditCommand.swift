@@ -24,7 +24,7 @@ struct AuditCommand: AsyncParsableCommand {
             --resume FILE skips the domains an earlier --format jsonl run recorded in FILE; domains left \
             incomplete by DNS failures are retried once at the end, at a quarter of --concurrency \
             (--no-retry to skip), and their reports come last.
-            """
+            """ + HelpExamples.audit
     )
 
     @Argument(help: "Domains to audit.")

@@ -9,6 +9,7 @@ struct DKIMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dkim",
         abstract: "Sign and verify messages with DKIM, generate keys, and test published keys.",
+        discussion: String(HelpExamples.dkim.dropFirst(2)),
         subcommands: [DKIMSignCommand.self, DKIMVerifyCommand.self, DKIMKeygenCommand.self, DKIMTestkeyCommand.self]
     )
 }
@@ -20,6 +21,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
         abstract: "Sign a message (a file, or stdin); write the signed message to stdout.",
+        usage: "dnsaudit dkim sign --domain D --selector S --key KEY [<options>] [<file>]",
         discussion: """
             Repeat --key (with --selector, and --domain, --algorithm, --headers, --canonicalization \
             when they differ) to add several signatures in one pass, e.g. RSA and Ed25519 together: \
@@ -31,7 +33,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
 
             Exit status: 0 signed; 1 the message cannot be signed (no From, several From, a \
             malformed header); 64 usage error (bad option, unreadable key).
-            """
+            """ + HelpExamples.sign
     )
 
     @Argument(help: ArgumentHelp("The message to sign (default: standard input).", valueName: "file"), completion: .file())
@@ -123,6 +125,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify every DKIM signature of a message (a file, or stdin).",
+        usage: "dnsaudit dkim verify [<file>] [<options>]",
         discussion: """
             Each signature gets its own result: pass, fail, neutral, temperror or permerror \
             (RFC 8601), with the reason.
@@ -132,7 +135,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
 
             JSON (--format json): {"signatures": [{"index", "domain", "selector", "algorithm", \
             "identity", "result", "reason", "keyBits", "testing", "bodyLength"}], "pass": BOOL}.
-            """
+            """ + HelpExamples.verify
     )
 
     @Argument(help: ArgumentHelp("The message to verify (default: standard input).", valueName: "file"), completion: .file())
@@ -220,6 +223,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Generate a DKIM key pair: SELECTOR.private (mode 0600) and SELECTOR.txt (the record to publish).",
+        usage: "dnsaudit dkim keygen --domain <domain> --selector <selector> [<options>]",
         discussion: """
             Like opendkim-genkey: writes the private key as PEM to SELECTOR.private (mode 0600) and \
             the zone-file line to SELECTOR.txt, both in --directory, with the record split into \
@@ -229,7 +233,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
             private key is never printed otherwise.
 
             Exit status: 0 done; 1 a file exists (without --force) or cannot be written; 64 usage error.
-            """
+            """ + HelpExamples.keygen
     )
 
     @Option(help: "The signing domain.")
@@ -334,12 +338,13 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "testkey",
         abstract: "Fetch SELECTOR._domainkey.DOMAIN and check it, and that it matches a private key.",
+        usage: "dnsaudit dkim testkey --domain <domain> --selector <selector> [<options>]",
         discussion: """
             Exit status, as for the audit: 0 the key is published, valid, (with --key) matches, and no \
             finding is at or above --fail-on; 1 missing, invalid, a different key, or a finding at or \
             above --fail-on (a key in testing, t=y, is an error: receivers treat its mail as unsigned; \
             RSA under 2048 bits a warning); 2 the lookup failed (try again); 64 usage error.
-            """
+            """ + HelpExamples.testkey
     )
 
     @Option(help: "The signing domain.")

@@ -8,6 +8,7 @@ struct SMTPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtp",
         abstract: "Explain why a script cannot send mail.",
+        discussion: String(HelpExamples.smtp.dropFirst(2)),
         subcommands: [SMTPExplainCommand.self]
     )
 }
@@ -26,7 +27,7 @@ struct SMTPExplainCommand: AsyncParsableCommand {
 
             Exit status: 0 when the input was read, whatever the explanation (also "unknown"); 64 on \
             a usage error, such as empty input.
-            """
+            """ + HelpExamples.smtp
     )
 
     @Argument(help: ArgumentHelp("The reply text, or - to read stdin.", valueName: "reply"))
