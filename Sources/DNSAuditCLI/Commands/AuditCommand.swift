@@ -30,7 +30,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Argument(help: "Domains to audit.")
     var domains: [String] = []
 
-    @Option(name: .customLong("domains-file"), help: ArgumentHelp("Read domains from a file, one a line (- for stdin).", valueName: "file"))
+    @Option(
+        name: .customLong("domains-file"), help: ArgumentHelp("Read domains from a file, one a line (- for stdin).", valueName: "file"),
+        completion: .file())
     var domainsFile: String?
 
     @Option(name: .customLong("selector"), help: "A DKIM selector to check, besides those discovered (repeatable).")

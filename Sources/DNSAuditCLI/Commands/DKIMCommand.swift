@@ -353,7 +353,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
     @Option(help: "The selector.")
     var selector: String
 
-    @Option(help: ArgumentHelp("The private key to compare with (PEM or base64 Ed25519 seed).", valueName: "file"))
+    @Option(help: ArgumentHelp("The private key to compare with (PEM or base64 Ed25519 seed).", valueName: "file"), completion: .file())
     var key: String?
 
     @Option(help: "Output format: text or json.")
