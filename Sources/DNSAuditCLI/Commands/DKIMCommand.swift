@@ -133,7 +133,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
             Exit status: 0 at least one signature passes; 1 none passes (or there is none); \
             2 none passes and a key lookup failed (temperror: try again); 64 usage error.
 
-            JSON (--format json): {"signatures": [{"index", "domain", "selector", "algorithm", \
+            JSON (--format json): {"schemaVersion", "signatures": [{"index", "domain", "selector", "algorithm", \
             "identity", "result", "reason", "keyBits", "testing", "bodyLength"}], "pass": BOOL}.
             """ + HelpExamples.verify
     )
