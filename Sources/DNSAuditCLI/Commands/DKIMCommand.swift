@@ -227,8 +227,8 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
         discussion: """
             Like opendkim-genkey: writes the private key as PEM to SELECTOR.private (mode 0600) and \
             the zone-file line to SELECTOR.txt, both in --directory, with the record split into \
-            strings of at most 255 bytes. An existing file is never replaced without --force (then \
-            both files are replaced whole, or neither). --out FILE puts the key elsewhere (the .txt \
+            strings of at most 255 bytes. An existing file is never replaced without --force (then each is \
+            replaced whole, never half-written). --out FILE puts the key elsewhere (the .txt \
             goes beside it); --out - writes the key to standard output and nothing else there. The \
             private key is never printed otherwise.
 
