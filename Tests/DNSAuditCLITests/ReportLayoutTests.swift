@@ -128,4 +128,17 @@ import Testing
         let noColour = try await onTTY(["TERM": "xterm", "NO_COLOR": "1"])
         #expect(!noColour.contains("\u{1B}["))
     }
+
+    /// On a terminal the progress bar is drawn on standard error for several domains;
+    /// --no-progress and --quiet leave it out.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")), arguments: [
+        ([String](), true), (["--no-progress"], false), (["--quiet"], false),
+    ])
+    func theProgressBarFollowsItsOptions(options: [String], drawn: Bool) async throws {
+        let command = ([CLIRunner.executable, "--zone", Self.zones, "--offline"] + options + ["shop.example", "legacy.example"])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let output = try await ProcessRunner.run("/usr/bin/script", ["-qec", command, "/dev/null"], input: Data(), timeout: 60)
+        #expect(output.stdoutText.contains("░") == drawn, "\(options): \(output.stdoutText.suffix(200))")
+        #expect(output.stdoutText.contains("legacy.example: sending FAIL"))
+    }
 }
