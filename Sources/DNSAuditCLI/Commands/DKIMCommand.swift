@@ -271,6 +271,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
         guard let algorithm = keyAlgorithm else { throw ValidationError("--algorithm must be rsa or ed25519") }
         if algorithm == .ed25519, bits != nil { throw ValidationError("--bits is for RSA keys; an Ed25519 key is always 256 bits") }
         if algorithm == .rsa, let bits, !(1024...4096).contains(bits) { throw ValidationError("--bits must be 1024 to 4096") }
+        let domain = try DomainInput.domainName(self.domain).description
         do { _ = try DomainName("\(selector)._domainkey.\(domain)") } catch {
             throw ValidationError("\(selector)._domainkey.\(domain) is not a valid name: \(error)")
         }
@@ -296,7 +297,8 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
             printError("dnsaudit: warning: an RSA key of \(bits) bits is weak (RFC 8301 §3.2 asks for at least 2048); some receivers will not trust it")
         }
         let generated = try DKIMGeneratedKey.generate(
-            domain: domain, selector: selector, algorithm: algorithm, bits: bits, testing: testing)
+            domain: try DomainInput.domainName(domain).description, selector: selector, algorithm: algorithm, bits: bits,
+            testing: testing)
         let (keyPath, recordPath) = paths
         var files: [(path: String, bytes: [UInt8], mode: mode_t)] = [
             (recordPath, Array((generated.zoneFileLine + "\n").utf8), 0o644)
@@ -367,7 +369,8 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
         let privateKey = try key.map(SigningKeyOptions.loadKey(path:))
         let checker = DKIMKeyChecker(
             resolver: try resolver.makeResolver(), timeout: DKIMKeyRecord.lookupTimeout(perQuestion: resolver.questionTimeout))
-        var result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
+        let asciiDomain = try DomainInput.domainName(domain).description
+        var result = await checker.check(domain: asciiDomain, selector: selector, privateKey: privateKey)
         // The audit's severities, so that --fail-on means the same here as there.
         result.lints = result.lints.map(AuditSeverity.dkimKeyLint)
         if !format.isJSON {
