@@ -85,5 +85,8 @@ import Testing
         #expect(listed.stderr.contains("line 1") && listed.stderr.contains("a\u{200D}b"), "\(listed.stderr)")
         let spf = try await CLIRunner.run(["spf", "bücher.example", "--zone", Self.zones, "--offline"])
         #expect(spf.stdout.hasPrefix("SPF xn--bcher-kva.example"), "\(spf.stdout)")
+        let testkey = try await CLIRunner.run(
+            ["dkim", "testkey", "--domain", "bücher.example", "--selector", "s1", "--zone", Self.zones, "--offline"])
+        #expect(testkey.stdout.hasPrefix("s1._domainkey.xn--bcher-kva.example."), "\(testkey.stdout)")
     }
 }

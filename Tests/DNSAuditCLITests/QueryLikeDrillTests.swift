@@ -49,6 +49,7 @@ import Testing
         try await KnotServer.with(zoneDirectory: Self.zones) { server in
             let result = try await CLIRunner.run(["query", "rr.test", "CAA", "--nameserver", "127.0.0.1:\(server.port)"])
             #expect(result.status == 0)
+            #expect(result.stdout.hasPrefix(";; rr.test. CAA: 2 records"), "\(result.stdout)")
             #expect(result.stdout.contains("flags [aa]"), "\(result.stdout)")
             #expect(result.stdout.contains("rr.test.\t300\tIN\tCAA\t0 issue \"ca.example.net\""), "\(result.stdout)")
             let json = try await CLIRunner.run(["query", "rr.test", "CAA", "--nameserver", "127.0.0.1:\(server.port)", "--format", "json"])

@@ -35,7 +35,7 @@ import Testing
         #expect(!receivingPart.contains("error "), "\(receivingPart)")
         // Readiness agrees: SPF and DKIM cannot be counted, so nothing can align.
         #expect(sendingPart.contains("✘ SPF record published"), "\(sendingPart)")
-        #expect(sendingPart.contains("✘ DKIM key published"))
+        #expect(sendingPart.contains("✘ DKIM key published — The keys found are in testing (t=y)"), "\(sendingPart)")
         #expect(sendingPart.contains("✘ The From domain can align with SPF or DKIM"))
         #expect(sendingPart.contains("✔ DMARC at p=none or stricter"))
         let last = try #require(Self.lines(text).last)
@@ -127,5 +127,18 @@ import Testing
         #expect(!dumb.contains("\u{1B}["), "\(dumb.prefix(200))")
         let noColour = try await onTTY(["TERM": "xterm", "NO_COLOR": "1"])
         #expect(!noColour.contains("\u{1B}["))
+    }
+
+    /// On a terminal the progress bar is drawn on standard error for several domains;
+    /// --no-progress and --quiet leave it out.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")), arguments: [
+        ([String](), true), (["--no-progress"], false), (["--quiet"], false),
+    ])
+    func theProgressBarFollowsItsOptions(options: [String], drawn: Bool) async throws {
+        let command = ([CLIRunner.executable, "--zone", Self.zones, "--offline"] + options + ["shop.example", "legacy.example"])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let output = try await ProcessRunner.run("/usr/bin/script", ["-qec", command, "/dev/null"], input: Data(), timeout: 60)
+        #expect(output.stdoutText.contains("░") == drawn, "\(options): \(output.stdoutText.suffix(200))")
+        #expect(output.stdoutText.contains("legacy.example: sending FAIL"))
     }
 }

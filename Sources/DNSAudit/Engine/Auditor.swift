@@ -106,6 +106,7 @@ public struct Auditor: Sendable {
         var readiness = BulkSenderReadiness.assess(
             spf: spfPublished.map { $0 && spfErrors.isEmpty }, spfProblems: spfPublished == true ? spfErrors : [],
             dkim: dkimResult.keyFound,
+            dkimTestingOnly: dkimResult.keyFound == false && dkimResult.report.findings.contains { $0.id == "dkim.key.testing" },
             dmarcPolicy: modern.record == nil ? nil : (modern.policy?.rawValue ?? "none"),
             dmarcKnown: dmarcResult.inspection.isComplete, names: names)
         if !mxResult.domainExists {

@@ -39,8 +39,10 @@ public struct BulkSenderReadiness: Codable, Sendable, Hashable {
     ///   - dmarcKnown: whether DMARC discovery completed.
     ///   - names: how the details name the settings they point to.
     ///   - spfProblems: the titles of the errors that keep a published SPF record from counting.
+    ///   - dkimTestingOnly: keys were found, and what kept them from counting includes `t=y`.
     static func assess(
-        spf: Bool?, spfProblems: [String] = [], dkim: Bool?, dmarcPolicy: String?, dmarcKnown: Bool, names: Setting.Names
+        spf: Bool?, spfProblems: [String] = [], dkim: Bool?, dkimTestingOnly: Bool = false, dmarcPolicy: String?,
+        dmarcKnown: Bool, names: Setting.Names
     ) -> BulkSenderReadiness {
         func state(_ value: Bool?) -> State { value.map { $0 ? .met : .notMet } ?? .unknown }
         let dmarcState: State = !dmarcKnown ? .unknown : (dmarcPolicy == nil ? .notMet : .met)
@@ -60,7 +62,9 @@ public struct BulkSenderReadiness: Codable, Sendable, Hashable {
                     ? "No key was found at the selectors tried; pass \(names[.selector]) with the one your mail uses."
                     : dkim == true
                         ? "Mail must carry a DKIM signature that verifies with this key."
-                        : "No usable DKIM key is published (a key in testing, t=y, counts as none); generate one with `dnsaudit dkim keygen`."),
+                        : dkimTestingOnly
+                            ? "The keys found are in testing (t=y): receivers treat the mail signed with them as unsigned; remove t=y."
+                            : "No usable DKIM key is published; generate one with `dnsaudit dkim keygen`."),
             Requirement(
                 id: "bulk.dmarc", title: "DMARC at p=none or stricter", requiredBy: everyone, state: dmarcState,
                 detail: dmarcPolicy.map { "Policy in force: p=\($0)." } ?? "No DMARC record applies to the domain."),

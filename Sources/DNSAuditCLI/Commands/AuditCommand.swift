@@ -25,13 +25,15 @@ struct AuditCommand: AsyncParsableCommand {
             --resume FILE skips the domains an earlier --format jsonl run recorded in FILE; domains left \
             incomplete by DNS failures are retried once at the end, at a quarter of --concurrency \
             (--no-retry to skip), and their reports come last.
-            """
+            """ + HelpExamples.audit
     )
 
     @Argument(help: "Domains to audit.")
     var domains: [String] = []
 
-    @Option(name: .customLong("domains-file"), help: ArgumentHelp("Read domains from a file, one a line (- for stdin).", valueName: "file"))
+    @Option(
+        name: .customLong("domains-file"), help: ArgumentHelp("Read domains from a file, one a line (- for stdin).", valueName: "file"),
+        completion: .file())
     var domainsFile: String?
 
     @Option(name: .customLong("selector"), help: "A DKIM selector to check, besides those discovered (repeatable).")

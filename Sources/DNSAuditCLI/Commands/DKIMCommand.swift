@@ -9,6 +9,7 @@ struct DKIMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dkim",
         abstract: "Sign and verify messages with DKIM, generate keys, and test published keys.",
+        discussion: String(HelpExamples.dkim.dropFirst(2)),
         subcommands: [DKIMSignCommand.self, DKIMVerifyCommand.self, DKIMKeygenCommand.self, DKIMTestkeyCommand.self]
     )
 }
@@ -20,6 +21,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
         abstract: "Sign a message (a file, or stdin); write the signed message to stdout.",
+        usage: "dnsaudit dkim sign --domain D --selector S --key KEY [<options>] [<file>]",
         discussion: """
             Repeat --key (with --selector, and --domain, --algorithm, --headers, --canonicalization \
             when they differ) to add several signatures in one pass, e.g. RSA and Ed25519 together: \
@@ -31,7 +33,7 @@ struct DKIMSignCommand: AsyncParsableCommand {
 
             Exit status: 0 signed; 1 the message cannot be signed (no From, several From, a \
             malformed header); 64 usage error (bad option, unreadable key).
-            """
+            """ + HelpExamples.sign
     )
 
     @Argument(help: ArgumentHelp("The message to sign (default: standard input).", valueName: "file"), completion: .file())
@@ -123,6 +125,7 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify every DKIM signature of a message (a file, or stdin).",
+        usage: "dnsaudit dkim verify [<file>] [<options>]",
         discussion: """
             Each signature gets its own result: pass, fail, neutral, temperror or permerror \
             (RFC 8601), with the reason.
@@ -130,9 +133,9 @@ struct DKIMVerifyCommand: AsyncParsableCommand {
             Exit status: 0 at least one signature passes; 1 none passes (or there is none); \
             2 none passes and a key lookup failed (temperror: try again); 64 usage error.
 
-            JSON (--format json): {"signatures": [{"index", "domain", "selector", "algorithm", \
+            JSON (--format json): {"schemaVersion", "signatures": [{"index", "domain", "selector", "algorithm", \
             "identity", "result", "reason", "keyBits", "testing", "bodyLength"}], "pass": BOOL}.
-            """
+            """ + HelpExamples.verify
     )
 
     @Argument(help: ArgumentHelp("The message to verify (default: standard input).", valueName: "file"), completion: .file())
@@ -220,16 +223,17 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Generate a DKIM key pair: SELECTOR.private (mode 0600) and SELECTOR.txt (the record to publish).",
+        usage: "dnsaudit dkim keygen --domain <domain> --selector <selector> [<options>]",
         discussion: """
             Like opendkim-genkey: writes the private key as PEM to SELECTOR.private (mode 0600) and \
             the zone-file line to SELECTOR.txt, both in --directory, with the record split into \
-            strings of at most 255 bytes. An existing file is never replaced without --force (then \
-            both files are replaced whole, or neither). --out FILE puts the key elsewhere (the .txt \
+            strings of at most 255 bytes. An existing file is never replaced without --force (then each is \
+            replaced whole, never half-written). --out FILE puts the key elsewhere (the .txt \
             goes beside it); --out - writes the key to standard output and nothing else there. The \
             private key is never printed otherwise.
 
             Exit status: 0 done; 1 a file exists (without --force) or cannot be written; 64 usage error.
-            """
+            """ + HelpExamples.keygen
     )
 
     @Option(help: "The signing domain.")
@@ -267,6 +271,7 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
         guard let algorithm = keyAlgorithm else { throw ValidationError("--algorithm must be rsa or ed25519") }
         if algorithm == .ed25519, bits != nil { throw ValidationError("--bits is for RSA keys; an Ed25519 key is always 256 bits") }
         if algorithm == .rsa, let bits, !(1024...4096).contains(bits) { throw ValidationError("--bits must be 1024 to 4096") }
+        let domain = try DomainInput.domainName(self.domain).description
         do { _ = try DomainName("\(selector)._domainkey.\(domain)") } catch {
             throw ValidationError("\(selector)._domainkey.\(domain) is not a valid name: \(error)")
         }
@@ -292,7 +297,8 @@ struct DKIMKeygenCommand: AsyncParsableCommand {
             printError("dnsaudit: warning: an RSA key of \(bits) bits is weak (RFC 8301 §3.2 asks for at least 2048); some receivers will not trust it")
         }
         let generated = try DKIMGeneratedKey.generate(
-            domain: domain, selector: selector, algorithm: algorithm, bits: bits, testing: testing)
+            domain: try DomainInput.domainName(domain).description, selector: selector, algorithm: algorithm, bits: bits,
+            testing: testing)
         let (keyPath, recordPath) = paths
         var files: [(path: String, bytes: [UInt8], mode: mode_t)] = [
             (recordPath, Array((generated.zoneFileLine + "\n").utf8), 0o644)
@@ -334,12 +340,13 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "testkey",
         abstract: "Fetch SELECTOR._domainkey.DOMAIN and check it, and that it matches a private key.",
+        usage: "dnsaudit dkim testkey --domain <domain> --selector <selector> [<options>]",
         discussion: """
             Exit status, as for the audit: 0 the key is published, valid, (with --key) matches, and no \
             finding is at or above --fail-on; 1 missing, invalid, a different key, or a finding at or \
             above --fail-on (a key in testing, t=y, is an error: receivers treat its mail as unsigned; \
             RSA under 2048 bits a warning); 2 the lookup failed (try again); 64 usage error.
-            """
+            """ + HelpExamples.testkey
     )
 
     @Option(help: "The signing domain.")
@@ -348,7 +355,7 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
     @Option(help: "The selector.")
     var selector: String
 
-    @Option(help: ArgumentHelp("The private key to compare with (PEM or base64 Ed25519 seed).", valueName: "file"))
+    @Option(help: ArgumentHelp("The private key to compare with (PEM or base64 Ed25519 seed).", valueName: "file"), completion: .file())
     var key: String?
 
     @Option(help: "Output format: text or json.")
@@ -362,7 +369,8 @@ struct DKIMTestkeyCommand: AsyncParsableCommand {
         let privateKey = try key.map(SigningKeyOptions.loadKey(path:))
         let checker = DKIMKeyChecker(
             resolver: try resolver.makeResolver(), timeout: DKIMKeyRecord.lookupTimeout(perQuestion: resolver.questionTimeout))
-        var result = await checker.check(domain: domain, selector: selector, privateKey: privateKey)
+        let asciiDomain = try DomainInput.domainName(domain).description
+        var result = await checker.check(domain: asciiDomain, selector: selector, privateKey: privateKey)
         // The audit's severities, so that --fail-on means the same here as there.
         result.lints = result.lints.map(AuditSeverity.dkimKeyLint)
         if !format.isJSON {

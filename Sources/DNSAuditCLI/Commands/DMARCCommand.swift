@@ -11,10 +11,11 @@ struct DMARCCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dmarc",
         abstract: "Find and check a domain's DMARC policy as RFC 9989 and RFC 7489 receivers see it.",
+        usage: "dnsaudit dmarc [<options>] <domain>",
         discussion: """
             Exit status, as for the audit: 0 when no finding is at or above --fail-on; 1 when some are; \
             2 when DNS failures left the check incomplete; 64 on a usage error.
-            """
+            """ + HelpExamples.dmarc
     )
 
     @Argument(help: "The domain that appears in From: (the Author Domain).")

@@ -37,7 +37,7 @@ struct PresendCommand: AsyncParsableCommand {
             JSON to stderr (always, also on pass): {"verdict", "checks": [{"id", "status", \
             "subject", "summary", "detail", "evidence", "rfc", "fix"}], "fromDomain", "mailFrom", \
             "helo", "egressIPs", "time"}.
-            """
+            """ + HelpExamples.presend
     )
 
     @Option(help: ArgumentHelp("The envelope sender (SMTP MAIL FROM); '' or '<>' for a bounce.", valueName: "address"))

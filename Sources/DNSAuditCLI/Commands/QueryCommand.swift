@@ -10,6 +10,7 @@ struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Ask one DNS question and show the outcome: records, rcode, flags, transport, timing.",
+        usage: "dnsaudit query [<options>] (NAME [TYPE] | -x IP) [+short] [@SERVER]",
         discussion: """
             Like dig and drill: TYPE is any RR type ldns knows (A, AAAA, MX, TXT, CAA, TLSA, SRV, DS, \\
             DNSKEY, RRSIG, NSEC, NSEC3, SVCB, HTTPS, …, or TYPEnnn); -x IP asks the PTR of an address; \\
@@ -19,7 +20,7 @@ struct QueryCommand: AsyncParsableCommand {
 
             Exit status: 0 for an answer, NODATA or NXDOMAIN (the question was answered); \\
             2 when no usable answer came (SERVFAIL, REFUSED, timeout, network error); 64 on a usage error.
-            """
+            """ + HelpExamples.query
     )
 
     @Argument(help: ArgumentHelp("NAME [TYPE] [+short] [@SERVER]; TYPE defaults to A (PTR with -x).", valueName: "name-type"))

@@ -11,6 +11,7 @@ struct SMTPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smtp",
         abstract: "Explain why a script cannot send mail.",
+        discussion: String(HelpExamples.smtp.dropFirst(2)),
         subcommands: [SMTPProbeCommand.self, SMTPExplainCommand.self]
     )
 }
@@ -29,7 +30,7 @@ struct SMTPExplainCommand: AsyncParsableCommand {
 
             Exit status: 0 when the input was read, whatever the explanation (also "unknown"); 64 on \
             a usage error, such as empty input.
-            """
+            """ + HelpExamples.smtpExplain
     )
 
     @Argument(help: ArgumentHelp("The reply text, or - to read stdin.", valueName: "reply"))
@@ -91,7 +92,7 @@ struct SMTPProbeCommand: AsyncParsableCommand {
 
             Exit status: 0 no errors found; 1 errors found; 2 the host name could not be resolved \
             (a DNS failure); 64 usage error.
-            """
+            """ + HelpExamples.smtpProbe
     )
 
     @Argument(help: ArgumentHelp("The server to probe (smtp.gmail.com); omit with --mx.", valueName: "host"))

@@ -17,7 +17,7 @@ struct SPFCommand: AsyncParsableCommand {
             Exit status, as for the audit: 0 when no finding is at or above --fail-on (the result of --ip \
             is not a finding: a fail for that IP is still 0); 1 when some are; 2 on temperror or when DNS \
             failures left the analysis incomplete; 64 on a usage error.
-            """
+            """ + HelpExamples.spf
     )
 
     @Argument(help: "The domain to check (the MAIL FROM domain, or the HELO name).")

@@ -20,7 +20,7 @@ public struct ResolverOptions: ParsableArguments, Sendable {
 
     @Option(help: ArgumentHelp(
         "Answer names inside these zone files from the files (a pre-deploy check): a file, or a directory of *.zone files (repeatable). Other names are asked over the network (--nameserver or /etc/resolv.conf) unless --offline.",
-        valueName: "file|dir"))
+        valueName: "file|dir"), completion: .file())
     public var zone: [String] = []
 
     @Flag(help: ArgumentHelp(

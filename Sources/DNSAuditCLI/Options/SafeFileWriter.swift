@@ -4,9 +4,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Writes a set of files whole or not at all: each goes to a temporary file beside it (created
+/// Writes a set of files, each whole: each goes to a temporary file beside it (created
 /// with its final mode, so a private key is never readable by others, whatever the umask), and
-/// only when every one is written are they renamed into place.
+/// only when every one is written are they moved into place (without replacing: linked, so an
+/// existing name is never overwritten, and a refusal removes what this call put in place).
 enum SafeFileWriter {
     struct Failure: Error, CustomStringConvertible {
         var description: String

@@ -12,7 +12,7 @@ struct SigningKeyOptions: ParsableArguments {
     var selector: [String] = []
 
     @Option(help: ArgumentHelp("Private key: PEM (PKCS#1 or PKCS#8) or a base64 Ed25519 seed (repeatable).",
-                               valueName: "file"))
+                               valueName: "file"), completion: .file())
     var key: [String] = []
 
     @Option(help: ArgumentHelp(

@@ -7,12 +7,13 @@ enum QueryRendering {
     static func text(_ response: DNSResponse) -> String {
         var lines: [String] = []
         let outcome: String
+        let type = LDNSRecordText.name(of: response.question.type)
         switch response.outcome {
         case .answer: outcome = "\(response.records.count) record\(response.records.count == 1 ? "" : "s")"
-        case .nodata: outcome = "NODATA (the name exists, with no \(response.question.type) records)"
+        case .nodata: outcome = "NODATA (the name exists, with no \(type) records)"
         case .nxdomain: outcome = "NXDOMAIN (the name does not exist)"
         }
-        lines.append(";; \(response.question): \(outcome)")
+        lines.append(";; \(response.question.name.fullyQualified) \(type): \(outcome)")
         var flags: [String] = []
         if response.authoritativeAnswer { flags.append("aa") }
         if response.authenticatedData { flags.append("ad") }
