@@ -332,7 +332,7 @@ private final class ValidationRun {
         guard !dsRecords.isEmpty else {
             if let reason = try await provenNoDS(zone, message: message) { return .insecure(reason) }
             // Proven: the name is no zone cut, yet something was signed by it.
-            throw Stop(.noKeyMatchesDS(zone: zone))
+            throw Stop(.signerNotAZone(zone: zone))
         }
         let signatures = message.answer.filter { $0.name == zone && $0.typeCovered == .ds }
         guard let parent = try enclosingSigner(of: signatures, for: dsQuestion) else {
