@@ -23,7 +23,7 @@ public struct ZoneResolver: DNSResolver {
     let byName: [DomainName: [ResourceRecord]]
     let existing: Set<DomainName>
     /// Each DNAME owner's record (RFC 6672 §2.4: at most one per owner; the first is used).
-    private let dnames: [DomainName: ResourceRecord]
+    let dnames: [DomainName: ResourceRecord]
     let failures: [DomainName: DNSError.Kind]
     let questionFailures: [DNSQuestion: DNSError.Kind]
     /// Each zone apex's SOA record TTL and data, for negative TTLs.
@@ -125,7 +125,7 @@ public struct ZoneResolver: DNSResolver {
     ///
     /// - Throws: YXDOMAIN as ``DNSError/Kind/otherResponseCode`` when the substituted name would be
     ///   longer than 255 octets (RFC 6672 §2.2).
-    private func synthesisedCNAME(_ name: DomainName, question: DNSQuestion) throws(DNSError) -> ResourceRecord? {
+    func synthesisedCNAME(_ name: DomainName, question: DNSQuestion) throws(DNSError) -> ResourceRecord? {
         guard !dnames.isEmpty else { return nil }
         let labels = name.labels
         // From the root down: a DNAME occludes everything below its owner, other DNAMEs included.

@@ -59,11 +59,12 @@ public enum SignedTree {
             guard output.status == 0 else {
                 throw MakeError(description: "make-signed-tree failed (\(output.status)): \(output.stderrText)")
             }
-            removeAtExit = directory
-            atexit { if let directory = removeAtExit { try? FileManager.default.removeItem(atPath: directory) } }
+            removeAtExit.withLock { $0 = directory }
+            atexit { if let directory = removeAtExit.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: directory) } }
             return directory
         }
     }
 }
 
-nonisolated(unsafe) private var removeAtExit: String?
+/// The tree's directory, removed when the test process exits (atexit takes no context).
+private let removeAtExit = LockedState<String?>(nil)

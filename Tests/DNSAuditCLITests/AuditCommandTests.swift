@@ -92,6 +92,18 @@ struct AuditCommandTests {
         "dane.tlsa-insecure": "needs a signed tree and a trust anchor; covered by DNSSECAuditCLITests",
         "dane.unusable-usage": "needs a signed tree and a trust anchor; covered by DNSSECAuditCLITests",
         "dane.no-usable-tlsa": "needs a signed tree and a trust anchor; covered by DNSSECAuditCLITests",
+        "mta-sts.policy-too-large": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-not-utf8": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-bad-line": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-version": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-mode": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-max-age": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-max-age-short": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-mx-missing": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-mx-invalid": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.policy-duplicate-field": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.mx-not-covered": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
+        "mta-sts.id-unchanged": "needs two fetches of a changed policy; covered by MTASTSPolicyTests",
     ]
 
     static func audit(_ server: KnotServer, _ testCase: Case) async throws -> (CLIRunner.Result, [String: Any]) {

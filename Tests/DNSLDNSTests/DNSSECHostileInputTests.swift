@@ -138,3 +138,24 @@ final class CountingSource: DNSSECMessageSource, @unchecked Sendable {
         #expect(counting.questions == afterFirst + 1)
     }
 }
+
+extension DNSSECHostileInputTests {
+    /// A signature that names an ordinary name inside a signed zone as its signer: the parent
+    /// proves there is no zone cut there, so nothing can vouch for that "zone's" keys.
+    @Test func aSignerThatIsNoZoneIsBogus() async throws {
+        let owner = try DomainName("x.mx.example.test")
+        let fakeZone = try DomainName("mx.example.test")
+        let validator = try await Self.validator { records in
+            // A record at x.mx.example.test "signed by" mx.example.test (the RRSIG of mx's A, renamed).
+            let signature = try #require(records.first { $0.name == fakeZone && $0.typeCovered == .a })
+            guard case .other(_, let bytes) = signature.data, let fields = RRSIGFields(signature) else { return }
+            let rest = bytes[(18 + LDNSWire.wireName(fields.signer).count)...]
+            records.append(ResourceRecord(name: owner, data: .a(IPv4Address(0xC000_0219))))
+            records.append(ResourceRecord(
+                name: owner, ttl: signature.ttl,
+                data: .other(.rrsig, Array(bytes[..<3]) + [4] + Array(bytes[4..<18]) + LDNSWire.wireName(fakeZone) + rest)))
+        }
+        let result = await validator.validate(DNSQuestion(owner, .a), timeout: .seconds(5))
+        #expect(result.reason == .signerNotAZone(zone: fakeZone), "\(result.summary)")
+    }
+}

@@ -43,9 +43,12 @@ import Testing
         ("_25._tcp.mx.example.test", .tlsa, .secure, "chain-of-trust"),
         ("_mta-sts.example.test", .txt, .secure, "chain-of-trust"),
         ("alias.example.test", .a, .secure, "chain-of-trust"),
+        ("mx.old.example.test", .a, .secure, "chain-of-trust"),
         ("nothere.example.test", .a, .secure, "chain-of-trust"),
         ("example.test", .aaaa, .secure, "chain-of-trust"),
         ("x.wild.example.test", .txt, .secure, "chain-of-trust"),
+        ("x.wild.test", .txt, .secure, "chain-of-trust"),
+        ("nothere.test", .a, .secure, "chain-of-trust"),
         ("mail.insecure.example.test", .a, .insecure, "unsigned-delegation"),
         ("optout.test", .mx, .insecure, "opt-out-delegation"),
         ("unsupported.test", .mx, .insecure, "unsupported-algorithm"),
@@ -185,6 +188,9 @@ enum DrillReference {
         "optout.test": "RFC 5155 §8.6",
         // drill fails on a DS of an algorithm it cannot use; RFC 4035 §5.2: treat as unsigned.
         "unsupported.test": "RFC 4035 §5.2",
+        // drill looks for a signature over the CNAME a DNAME synthesised, which has none; RFC 6672
+        // §5.3.1: validate the signed DNAME and check the CNAME is its substitution.
+        "mx.old.example.test": "RFC 6672 §5.3.1",
         // drill crashes (SIGSEGV, ldns 1.8.3) when the DNSKEY RRset is missing; we say bogus.
         "nodnskey.test": "RFC 4035 §5.2 (drill crashes)",
     ]

@@ -39,8 +39,12 @@ public enum FindingCatalog {
     public static let nameTooLong = ["dkim.name-too-long", "mta-sts.name-too-long", "tls-rpt.name-too-long", "bimi.name-too-long"]
 
     /// Every id.
-    public static var all: [String] { spf + dmarc + dkim + mx + policies + nameTooLong + dnssecValidation }
+    public static var all: [String] { spf + dmarc + dkim + mx + policies + nameTooLong + dnssecValidation + mtaStsPolicy }
 
     /// Ids of dnsaudit's own DNSSEC validation and the DANE lookups (RFC 4035, RFC 7672).
     public static let dnssecValidation = DNSSECCheck.ids
+
+    /// Ids of the MTA-STS policy file's parsing and MX matching (RFC 8461 §3.2, §4.1), given
+    /// once the policy is fetched.
+    public static let mtaStsPolicy = MTASTSPolicy.findingIDs
 }

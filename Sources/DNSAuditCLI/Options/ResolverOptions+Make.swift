@@ -61,13 +61,17 @@ extension ResolverOptions {
     }
 
     /// The DNSSEC validator of the audit: with `--trust-anchor FILE`, or with `--dnssec` from
-    /// dns-root-data's root key. `nil` with neither: the audit then reports the AD flag.
+    /// dns-root-data's root key. `nil` with neither: the audit then reports the AD flag. With
+    /// `--dnssec` and no root key installed, it says so on standard error and reports the AD
+    /// flag, as `--dnssec` did before dnsaudit validated.
     func makeDNSSECValidator(base: any DNSResolver, trustAnchor: String?) throws -> DNSSECValidator? {
         guard dnssec || trustAnchor != nil else { return nil }
         let path = trustAnchor ?? DNSSECTrustAnchors.systemPath
         guard trustAnchor != nil || FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError(
-                "--dnssec: no trust anchor at \(path); install it (apt-get install dns-root-data) or pass --trust-anchor FILE")
+            FileHandle.standardError.write(Data(
+                ("dnsaudit: --dnssec: no trust anchor at \(path) (apt-get install dns-root-data, or --trust-anchor FILE); "
+                    + "DNSSEC is reported from the resolver's AD flag only\n").utf8))
+            return nil
         }
         let anchors: DNSSECTrustAnchors
         do {

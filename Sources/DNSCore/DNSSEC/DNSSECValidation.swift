@@ -43,6 +43,9 @@ public enum DNSSECReason: Sendable, Hashable {
     /// must be signed by a zone above it, anything else by its own zone or one above. Following
     /// such a signer could loop.
     case signerNotEnclosing(rrset: DNSQuestion, signer: DomainName)
+    /// A signature names `zone` as its signer, but the parent's signed proof shows `zone` is no
+    /// zone cut (no NS there): nothing can vouch for its keys (RFC 4035 §5.3.1).
+    case signerNotAZone(zone: DomainName)
     /// The DS records of `zone` match no key of its DNSKEY RRset (RFC 4035 §5.2).
     case noKeyMatchesDS(zone: DomainName)
     /// `zone` has DS records at its parent but serves no DNSKEY RRset (RFC 4035 §5.2).
@@ -69,7 +72,7 @@ public enum DNSSECReason: Sendable, Hashable {
         case .chainOfTrust: .secure
         case .unsignedDelegation, .optOutDelegation, .unsupportedAlgorithm: .insecure
         case .signatureExpired, .signatureNotYetValid, .signatureInvalid, .missingSignature, .signerNotEnclosing,
-            .noKeyMatchesDS, .missingDNSKEY, .trustAnchorMismatch, .denialNotProven, .workLimitExceeded:
+            .signerNotAZone, .noKeyMatchesDS, .missingDNSKEY, .trustAnchorMismatch, .denialNotProven, .workLimitExceeded:
             .bogus
         case .noTrustAnchor, .dnsFailure: .indeterminate
         }
@@ -87,6 +90,7 @@ public enum DNSSECReason: Sendable, Hashable {
         case .signatureInvalid: "signature-invalid"
         case .missingSignature: "missing-signature"
         case .signerNotEnclosing: "signer-not-enclosing"
+        case .signerNotAZone: "signer-not-a-zone"
         case .noKeyMatchesDS: "no-key-matches-ds"
         case .missingDNSKEY: "missing-dnskey"
         case .trustAnchorMismatch: "trust-anchor-mismatch"
@@ -103,7 +107,7 @@ public enum DNSSECReason: Sendable, Hashable {
         case .chainOfTrust(let zone), .unsignedDelegation(let zone), .optOutDelegation(let zone),
             .unsupportedAlgorithm(let zone, _, _), .signatureExpired(_, let zone), .signatureNotYetValid(_, let zone),
             .signatureInvalid(_, let zone), .missingSignature(_, let zone), .signerNotEnclosing(_, let zone),
-            .noKeyMatchesDS(let zone), .missingDNSKEY(let zone), .trustAnchorMismatch(let zone), .noTrustAnchor(let zone):
+            .signerNotAZone(let zone), .noKeyMatchesDS(let zone), .missingDNSKEY(let zone), .trustAnchorMismatch(let zone), .noTrustAnchor(let zone):
             zone
         case .denialNotProven, .workLimitExceeded, .dnsFailure: nil
         }
@@ -132,6 +136,8 @@ public enum DNSSECReason: Sendable, Hashable {
             "\(rrset) has no RRSIG, but its zone \(zone.fullyQualified) is signed (RFC 4035 §5)"
         case .signerNotEnclosing(let rrset, let signer):
             "an RRSIG over \(rrset) names the signer \(signer.fullyQualified), which does not enclose it (RFC 4035 §5.3.1)"
+        case .signerNotAZone(let zone):
+            "a signature names \(zone.fullyQualified) as its signer, but its parent proves it is no zone cut (RFC 4035 §5.3.1)"
         case .noKeyMatchesDS(let zone):
             "no DNSKEY of \(zone.fullyQualified) matches its DS records at the parent (RFC 4035 §5.2)"
         case .missingDNSKEY(let zone):

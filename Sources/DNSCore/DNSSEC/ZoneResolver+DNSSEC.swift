@@ -39,6 +39,13 @@ extension ZoneResolver: DNSSECMessageSource, DeadlineAwareDNSSECSource {
             }
             return DNSSECMessage(question: question, rcode: rcode, answer: answer, authority: authority, server: resolverDescription)
         }
+        // Below a DNAME (RFC 6672 §3.2): the signed DNAME and the unsigned CNAME made from it.
+        if let synthesised = try synthesisedCNAME(name, question: question), let owner = dnames.keys.first(where: {
+            name.isSubdomain(of: $0) && name != $0
+        }) {
+            let dname = (byName[owner] ?? []).filter { $0.type == .dname || $0.typeCovered == .dname }
+            return message(.noError, answer: dname + [synthesised], proof: false)
+        }
         guard let owned = recordsAt(name) else { return message(.nameError, proof: true) }
         // A wildcard answer (RFC 4592) comes with the proof that the name itself does not exist
         // (RFC 4035 §3.1.3.3).

@@ -131,6 +131,25 @@ enum DNSSECCrypto {
         }
     }
 
+    /// Whether one of the NSEC3 records covers the hash of `name` (hash strictly between owner
+    /// and next: the name does not exist, RFC 5155 §8.3).
+    static func nsec3Covers(_ nsec3s: [ResourceRecord], name: DomainName) -> Bool {
+        nsec3s.contains { record in
+            guard let rr = makeRR(record), let owner = ldns_rr_owner(rr), let zone = ldns_dname_left_chop(owner),
+                let plain = makeQuestionRR(DNSQuestion(name, .a))
+            else { return false }
+            defer {
+                ldns_rr_free(plain)
+                ldns_rdf_deep_free(zone)
+                ldns_rr_free(rr)
+            }
+            guard let hashed = ldns_nsec3_hash_name_frm_nsec3(rr, ldns_rr_owner(plain)) else { return false }
+            defer { ldns_rdf_deep_free(hashed) }
+            guard ldns_dname_cat(hashed, zone) == LDNS_STATUS_OK else { return false }
+            return ldns_dname_compare(hashed, owner) != 0 && ldns_nsec_covers_name(rr, hashed)
+        }
+    }
+
     // MARK: Swift values to ldns records
 
     /// An ldns RR list that owns its records.

@@ -214,6 +214,19 @@ private final class ValidationRun {
             let alias = message.answer.first(where: { $0.name == question.name && $0.type == .cname }),
             case .cname(let target) = alias.data
         {
+            // A CNAME synthesised from a DNAME is unsigned (RFC 6672 §5.3.1): the DNAME is what is
+            // validated, and the CNAME must be its substitution.
+            if let dname = message.answer.first(where: {
+                $0.type == .dname && question.name.isSubdomain(of: $0.name) && question.name != $0.name
+            }), case .dname(let renamed) = dname.data {
+                let kept = Array(question.name.labels.prefix(question.name.labels.count - dname.name.labels.count))
+                guard let substituted = try? DomainName(labels: kept + renamed.labels), substituted == target else {
+                    throw Stop(.signatureInvalid(rrset: DNSQuestion(question.name, .cname), signer: dname.name))
+                }
+                let rrset = message.answer.filter { $0.name == dname.name && $0.type == .dname }
+                let (reason, node) = try await positive(DNSQuestion(dname.name, .dname), rrset: rrset, message: message)
+                return .alias(target, reason, node)
+            }
             let (reason, node) = try await positive(DNSQuestion(question.name, .cname), rrset: [alias], message: message)
             return .alias(target, reason, node)
         }
@@ -254,7 +267,7 @@ private final class ValidationRun {
         if let fields = signatures.compactMap(RRSIGFields.init).first(where: { $0.keyTag == tag }),
             Int(fields.labels) < question.name.labels.count
         {
-            try proveWildcard(question, message: message, trust: trust)
+            try proveWildcard(question, labels: Int(fields.labels), message: message, trust: trust)
         }
         return (.chainOfTrust(anchor: trust.anchor), DNSSECTrustNode(title, children: [trust.node(signedBy: tag)]))
     }
@@ -319,7 +332,7 @@ private final class ValidationRun {
         guard !dsRecords.isEmpty else {
             if let reason = try await provenNoDS(zone, message: message) { return .insecure(reason) }
             // Proven: the name is no zone cut, yet something was signed by it.
-            throw Stop(.noKeyMatchesDS(zone: zone))
+            throw Stop(.signerNotAZone(zone: zone))
         }
         let signatures = message.answer.filter { $0.name == zone && $0.typeCovered == .ds }
         guard let parent = try enclosingSigner(of: signatures, for: dsQuestion) else {
@@ -458,7 +471,7 @@ private final class ValidationRun {
 
     /// The wildcard proof of a positive answer: a signed NSEC/NSEC3 record showing that the name
     /// itself does not exist (RFC 4035 §5.3.4; RFC 5155 §8.8).
-    func proveWildcard(_ question: DNSQuestion, message: DNSSECMessage, trust: ZoneTrust) throws(Stop) {
+    func proveWildcard(_ question: DNSQuestion, labels: Int, message: DNSSECMessage, trust: ZoneTrust) throws(Stop) {
         let proof = message.authority.filter { $0.type == .nsec || $0.type == .nsec3 }
         let signatures = message.authority.filter { $0.typeCovered == .nsec || $0.typeCovered == .nsec3 }
         guard !proof.isEmpty else { throw Stop(.denialNotProven(question: question)) }
@@ -474,9 +487,10 @@ private final class ValidationRun {
             if !covered { throw Stop(.denialNotProven(question: question)) }
             return
         }
-        // NSEC3 (RFC 5155 §8.8): the next closer name must be covered; ldns' NXDOMAIN check of the
-        // name asks for that and the closest encloser.
-        guard DNSSECCrypto.nsec3Denies(question, nsec3s: verified, signatures: signatures, nxdomain: true) != nil else {
+        // NSEC3 (RFC 5155 §8.8): the closest encloser is the owner cut to the RRSIG's label count;
+        // the next closer name (one label more) must be covered by an NSEC3.
+        let nextCloser = question.name.suffix(labels: labels + 1)
+        guard DNSSECCrypto.nsec3Covers(verified.filter { $0.type == .nsec3 }, name: nextCloser) else {
             throw Stop(.denialNotProven(question: question))
         }
     }
