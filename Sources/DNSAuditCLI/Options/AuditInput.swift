@@ -20,11 +20,12 @@ struct RejectedLine: Error, Sendable, Codable, CustomStringConvertible {
 /// domain once (after normalisation: case, trailing dot), only those of the shard, none recorded
 /// by an earlier run. A bad line becomes a ``RejectedLine`` entry at its place.
 ///
-/// Memory: the list is read in chunks as audits start. To audit a domain listed twice only once,
-/// the input keeps a 64-bit fingerprint (SipHash, as Swift's `Hasher`) of each distinct domain:
-/// 8 bytes a domain (about 16 MB of table for a million). Two different domains share a
-/// fingerprint with odds of about n²/2⁶⁵ (10⁻⁸ for a million); then the second is taken for a
-/// duplicate.
+/// Memory stays flat whatever the length of the list: it is read in chunks as audits start, and
+/// to audit a repeated domain once the input remembers the fingerprints (64-bit SipHash, Swift's
+/// `Hasher`) of the last ``RecentNames/capacity`` distinct domains (about 1.5 MB). A domain
+/// repeated within that many distinct names is audited once, which covers every hand-kept list
+/// and any sorted one; a repeat further down a list of millions is audited again. (Two different
+/// domains share a fingerprint with odds of about 2⁻⁴⁸ within the window.)
 final class AuditInput {
     struct Tally {
         /// Lines that are not domains.
@@ -42,7 +43,7 @@ final class AuditInput {
     let shard: Shard?
     let recorded: ResumeRecord
     private(set) var tally = Tally()
-    private var seen: Set<Int> = []
+    private var seen = RecentNames()
     private var nextArgument = 0
     private var lines: DomainList.Iterator?
 
@@ -82,7 +83,7 @@ final class AuditInput {
             }
             switch entry {
             case .success(let domain):
-                guard seen.insert(domain.hashValue).inserted else {
+                guard seen.insert(domain.hashValue) else {
                     tally.duplicates += 1
                     continue
                 }
@@ -137,5 +138,28 @@ final class AuditInput {
             }
             return input.nextEntry()
         }
+    }
+}
+
+/// The fingerprints of the last ``capacity`` distinct names: a set with a ring of insertion order,
+/// so the oldest is forgotten when a new one comes.
+struct RecentNames {
+    static let capacity = 65_536
+    private var members: Set<Int> = []
+    private var ring: [Int] = []
+    private var oldest = 0
+
+    /// Adds `fingerprint`; `false` when it is among the recent ones already.
+    mutating func insert(_ fingerprint: Int) -> Bool {
+        guard !members.contains(fingerprint) else { return false }
+        if ring.count < Self.capacity {
+            ring.append(fingerprint)
+        } else {
+            members.remove(ring[oldest])
+            ring[oldest] = fingerprint
+            oldest = (oldest + 1) % Self.capacity
+        }
+        members.insert(fingerprint)
+        return true
     }
 }
