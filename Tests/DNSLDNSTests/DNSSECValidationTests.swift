@@ -41,6 +41,7 @@ import Testing
         ("example.test", .mx, .secure, "chain-of-trust"),
         ("mx.example.test", .a, .secure, "chain-of-trust"),
         ("_25._tcp.mx.example.test", .tlsa, .secure, "chain-of-trust"),
+        ("_25._tcp.mx3.example.test", .tlsa, .secure, "chain-of-trust"),
         ("_mta-sts.example.test", .txt, .secure, "chain-of-trust"),
         ("alias.example.test", .a, .secure, "chain-of-trust"),
         ("mx.old.example.test", .a, .secure, "chain-of-trust"),
@@ -82,7 +83,10 @@ import Testing
         try await Self.withServer { validator, _ in
             let mx = await validator.validate(try Self.question("example.test", .mx), timeout: .seconds(10))
             #expect(mx.outcome == .answer)
-            #expect(mx.records.map(\.type) == [.mx, .mx])
+            #expect(mx.records.map(\.type) == [.mx, .mx, .mx])
+            let tlsa = await validator.validate(try Self.question("_25._tcp.mx3.example.test", .tlsa), timeout: .seconds(10))
+            #expect(tlsa.cnameChain == [try DomainName("_25._tcp.mx.example.test")])
+            #expect(tlsa.records.map(\.type) == [.tlsa])
             let alias = await validator.validate(try Self.question("alias.example.test", .a), timeout: .seconds(10))
             #expect(alias.cnameChain == [try DomainName("mx.example.test")])
             #expect(alias.records.first?.data == .a(IPv4Address(0xC000_0219)))
