@@ -33,5 +33,6 @@ let package = Package(
         fuzzTarget("FuzzZoneFile", ["DNSLDNS", "DNSCore"]),
         fuzzTarget("FuzzDNSWire", ["DNSLDNS", "DNSCore"]),
         fuzzTarget("FuzzMTASTSPolicy", ["DNSAudit", "DNSCore"]),
+        fuzzTarget("FuzzDNSSECValidation", ["DNSLDNS", "DNSCore"]),
     ]
 )
