@@ -223,3 +223,51 @@ enum DrillReference {
         }
     }
 }
+
+/// The tree split over two authoritative servers, as on the Internet: one serves the fake root
+/// and `test.`, the other `example.test.` and its unsigned child. Each refers questions it does
+/// not serve; the validator's questions reach the server that serves each zone.
+@Suite struct DNSSECAuthoritativeServersTests {
+    static func split(_ directory: String, _ files: [String]) throws -> String {
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("dnsaudit-split-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for file in files { try FileManager.default.copyItem(atPath: directory + "/" + file, toPath: target + "/" + file) }
+        return target
+    }
+
+    @Test func referralsFromTheRootServerLeadToTheChildsServer() async throws {
+        let directory = try await SignedTree.directory()
+        let upper = try Self.split(directory, ["root.zone", "test.zone"])
+        let lower = try Self.split(directory, ["example.test.zone", "insecure.example.test.zone"])
+        defer {
+            try? FileManager.default.removeItem(atPath: upper)
+            try? FileManager.default.removeItem(atPath: lower)
+        }
+        let anchors = try await SignedTree.anchors()
+        try await KnotServer.with(zoneDirectory: upper) { root in
+            try await KnotServer.with(zoneDirectory: lower) { child in
+                let resolver = LDNSResolver(nameservers: [root.nameserver, child.nameserver], timeout: .seconds(2), attempts: 1)
+                // The root's server refers example.test. questions elsewhere.
+                let referral = try await LDNSResolver(nameservers: [root.nameserver], timeout: .seconds(2), attempts: 1)
+                    .dnssecMessage(DNSQuestion(try DomainName("example.test"), .mx))
+                #expect(referral.isReferral)
+                #expect(referral.authority.contains { $0.type == .ds })
+                let validator = DNSSECValidator(source: resolver, trustAnchors: anchors)
+                for (name, type, security, reason) in [
+                    ("example.test", RecordType.mx, DNSSECSecurity.secure, "chain-of-trust"),
+                    ("nothere.example.test", .a, .secure, "chain-of-trust"),
+                    ("mail.insecure.example.test", .a, .insecure, "unsigned-delegation"),
+                ] {
+                    let result = await validator.validate(DNSQuestion(try DomainName(name), type), timeout: .seconds(10))
+                    #expect(result.security == security, "\(name): \(result.summary)")
+                    #expect(result.reason.code == reason, "\(name): \(result.summary)")
+                }
+                // Only the root's server: the answer never comes, so nothing is claimed.
+                let rootOnly = DNSSECValidator(
+                    source: LDNSResolver(nameservers: [root.nameserver], timeout: .seconds(2), attempts: 1), trustAnchors: anchors)
+                let stuck = await rootOnly.validate(DNSQuestion(try DomainName("example.test"), .mx), timeout: .seconds(10))
+                #expect(stuck.security == .indeterminate, "\(stuck.summary)")
+            }
+        }
+    }
+}

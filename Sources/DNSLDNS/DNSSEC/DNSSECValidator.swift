@@ -204,7 +204,7 @@ private final class ValidationRun {
 
     /// Validates the answer at one name of the CNAME chain.
     func step(_ question: DNSQuestion, asked: DNSQuestion) async throws(Stop) -> Step {
-        let message = try await fetch(question)
+        let message = try await fetch(question, allowingReferral: true)
         let rrset = message.answer.filter { $0.name == question.name && $0.type == question.type }
         if !rrset.isEmpty {
             let (reason, node) = try await positive(question, rrset: rrset, message: message)
@@ -605,8 +605,20 @@ private final class ValidationRun {
 
     // MARK: Questions
 
-    /// Asks `question` once per validation, within the deadline and the query budget.
-    func fetch(_ question: DNSQuestion) async throws(Stop) -> DNSSECMessage {
+    /// Asks `question` once per validation, within the deadline and the query budget. A
+    /// referral is no answer (no server given serves the name): the chain cannot go on, which is
+    /// indeterminate, never "missing". Only the question itself may end in one, for ``step``.
+    func fetch(_ question: DNSQuestion, allowingReferral: Bool = false) async throws(Stop) -> DNSSECMessage {
+        let message = try await fetchMessage(question)
+        if message.isReferral && !allowingReferral {
+            throw Stop(.dnsFailure(DNSError(
+                .referral, question: question, server: message.server,
+                detail: "referred elsewhere: no server given serves this name")))
+        }
+        return message
+    }
+
+    private func fetchMessage(_ question: DNSQuestion) async throws(Stop) -> DNSSECMessage {
         if let known = messages[question] { return known }
         if let cached = cache.message(for: question) {
             messages[question] = cached
