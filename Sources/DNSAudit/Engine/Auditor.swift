@@ -75,9 +75,11 @@ public struct Auditor: Sendable {
         let mtaSts = await MTASTSCheck(domain: domain, resolver: resolver, names: names).run()
         let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver, names: names).run()
         let mxResult = await mx
-        // After MX: the TLSA records validated are those of the MX hosts.
+        // After MX: the TLSA records validated are those of the MX hosts. Validation asks its own
+        // questions (DO and CD set), within what is left of the audit's deadline.
+        let left = max(.zero, timeout - (ContinuousClock.now - started))
         async let dnssec = DNSSECCheck(
-            domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: timeout
+            domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: left
         ).run(mxHosts: mxResult.exchanges)
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
