@@ -72,6 +72,8 @@ public struct DenialFields: Sendable, Hashable {
     public var types: Set<RecordType>
     /// NSEC3 only: the span may hold unsigned delegations (RFC 5155 §6).
     public var optOut: Bool
+    /// NSEC3 only: extra SHA-1 rounds of every hash (RFC 5155 §3.1.3); `nil` for NSEC.
+    public var iterations: UInt16?
 
     public init?(_ record: ResourceRecord) {
         switch record.data {
@@ -80,6 +82,7 @@ public struct DenialFields: Sendable, Hashable {
             nextName = next
             self.types = types
             optOut = false
+            iterations = nil
         case .other(.nsec3, let bytes):
             // hash algorithm, flags, iterations (2), salt length + salt, hash length + hash, bitmaps
             guard bytes.count >= 5 else { return nil }
@@ -90,6 +93,7 @@ public struct DenialFields: Sendable, Hashable {
             nextName = nil
             self.types = types
             optOut = bytes[1] & 0x01 != 0
+            iterations = UInt16(bytes[2]) << 8 | UInt16(bytes[3])
         default:
             return nil
         }

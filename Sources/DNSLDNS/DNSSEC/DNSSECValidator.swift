@@ -528,6 +528,16 @@ private final class ValidationRun {
         var verified: [ResourceRecord] = []
         var tag: UInt16 = 0
         var owners: [DNSQuestion] = []
+        // Too many NSEC3 iterations (RFC 9276 §3.2): insecure, once the records' own signatures
+        // show they are the zone's (a forged record must not turn bogus into insecure). Checked
+        // before any name is hashed with them.
+        let costly = proof.filter { ($0.type == .nsec3) && (DenialFields($0)?.iterations ?? 0) > DNSSECLimits.maximumNSEC3Iterations }
+        if let first = costly.first, first.name.isSubdomain(of: signer) {
+            let rrset = proof.filter { $0.name == first.name && $0.type == .nsec3 }
+            let own = signatures.filter { $0.name == first.name && $0.typeCovered == .nsec3 && RRSIGFields($0)?.signer == signer }
+            _ = try verify(rrset, own, with: trust, question: DNSQuestion(first.name, .nsec3))
+            throw Stop(.nsec3IterationsAboveLimit(zone: signer, iterations: DenialFields(first)?.iterations ?? 0))
+        }
         for record in Self.relevant(proof, to: question.name, zone: signer) where !owners.contains(DNSQuestion(record.name, record.type)) {
             owners.append(DNSQuestion(record.name, record.type))
         }
