@@ -113,3 +113,22 @@ import Testing
         #expect(missing.stderr.contains(path + ".none"), "\(missing.stderr)")
     }
 }
+
+extension DNSSECAuditCLITests {
+    /// The questions validation asks count in the report's `dnsQueries`: the cost of DNSSEC
+    /// is visible per domain.
+    @Test func validationQuestionsAreCountedInTheReport() async throws {
+        let directory = try await SignedTree.directory()
+        try await KnotServer.with(zoneDirectory: directory) { server in
+            let (_, plain) = try await Self.audit(["example.test", "--nameserver", "127.0.0.1:\(server.port)"])
+            let (_, validated) = try await Self.audit([
+                "example.test", "--nameserver", "127.0.0.1:\(server.port)", "--trust-anchor", directory + "/anchor.key",
+            ])
+            let before = try #require(plain["dnsQueries"] as? Int)
+            let after = try #require(validated["dnsQueries"] as? Int)
+            // MX, the MTA-STS TXT, 3 TLSA, and the DS and DNSKEY of example.test., test. and the
+            // root's DNSKEY: at least 10 more (the AD-flag SOA question is not asked).
+            #expect(after >= before + 9, "without validation \(before), with \(after)")
+        }
+    }
+}

@@ -92,8 +92,9 @@ public struct Auditor: Sendable {
         let enforced: Bool? = modern.record == nil ? false : modern.policy.map { $0 == .quarantine || $0 == .reject }
         let bimi = await BIMICheck(domain: domain, resolver: resolver, names: names).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
+        let dnssecResult = await dnssec
         let areas = [
-            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, await dnssec,
+            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, dnssecResult.report,
         ]
         let readiness = BulkSenderReadiness.assess(
             spf: spfResult.analysis.incomplete && spfResult.analysis.record == nil ? nil : spfResult.analysis.record != nil,
@@ -103,7 +104,8 @@ public struct Auditor: Sendable {
         return AuditReport(
             domain: domain.description, timestamp: Self.rfc3339(timestamp), resolver: cache.resolverDescription,
             durationMilliseconds: Int((ContinuousClock.now - started).nanoseconds / 1_000_000), areas: areas,
-            readiness: readiness, dnsQueries: counter.queries, dnsCacheHits: counter.cacheHits)
+            readiness: readiness, dnsQueries: counter.queries + dnssecResult.questions + dnssecResult.cacheHits,
+            dnsCacheHits: counter.cacheHits + dnssecResult.cacheHits)
     }
 
     /// The first question of every area: SPF's TXT, DMARC's policy record, MX, the DKIM probe

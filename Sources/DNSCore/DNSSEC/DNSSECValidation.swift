@@ -243,6 +243,9 @@ public struct DNSSECValidation: Sendable, Hashable {
     public var cnameChain: [DomainName]
     /// The chain of trust, as `drill -S` draws it.
     public var trust: DNSSECTrustNode
+    /// Questions the validation sent, and answers it took from its validator's cache instead.
+    public var questionsAsked = 0
+    public var cacheHits = 0
 
     public init(
         question: DNSQuestion, reason: DNSSECReason, outcome: DNSResponse.Outcome? = nil, records: [ResourceRecord] = [],

@@ -49,7 +49,10 @@ public struct DNSSECValidator: DNSSECValidating {
     public func validate(_ question: DNSQuestion, timeout: Duration) async -> DNSSECValidation {
         let deadline = DeadlineSignal(deadline: .now + timeout)
         let run = ValidationRun(source: source, anchors: trustAnchors, time: now(), deadline: deadline, cache: cache)
-        return await run.validate(question)
+        var validation = await run.validate(question)
+        validation.questionsAsked = run.queries
+        validation.cacheHits = run.cacheHits
+        return validation
     }
 }
 
@@ -96,7 +99,8 @@ private final class ValidationRun {
     /// NSEC/NSEC3 RRsets already verified, and the key tag that did it: a walk meets the same
     /// covering record at many labels.
     private var verifiedDenials: [DNSQuestion: (records: [ResourceRecord], tag: UInt16)] = [:]
-    private var queries = 0
+    private(set) var queries = 0
+    private(set) var cacheHits = 0
     private var signatureChecks = 0
 
     let cache: MessageCache
@@ -631,6 +635,7 @@ private final class ValidationRun {
     private func fetchMessage(_ question: DNSQuestion) async throws(Stop) -> DNSSECMessage {
         if let known = messages[question] { return known }
         if let cached = cache.message(for: question) {
+            cacheHits += 1
             messages[question] = cached
             return cached
         }
