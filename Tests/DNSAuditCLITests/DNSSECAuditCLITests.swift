@@ -132,3 +132,21 @@ extension DNSSECAuditCLITests {
         }
     }
 }
+
+extension DNSSECAuditCLITests {
+    /// An anchor for the domain's own zone (its KSK's DS, as `ldns-keygen -k` writes it)
+    /// validates a lone zone file offline: no parent needed above the anchor.
+    @Test func anAnchorForTheZoneItselfValidatesItsFileOffline() async throws {
+        let directory = try await SignedTree.directory()
+        let keys = try FileManager.default.contentsOfDirectory(atPath: directory + "/keys")
+        // Made by make-signed-tree: the DS of example.test.'s KSK (the only key with a .ds file).
+        let ds = try #require(keys.first { $0.hasPrefix("Kexample.test.+") && $0.hasSuffix(".ds") })
+        let (result, report) = try await Self.audit([
+            "example.test", "--zone", directory + "/example.test.zone", "--offline", "--trust-anchor", directory + "/keys/" + ds,
+        ])
+        let area = Self.dnssecArea(report)
+        let answers = Self.answers(area)
+        #expect(answers.first == "example.test. MX secure chain-of-trust", "\(answers) \(result.stderr)")
+        #expect(answers.filter { $0.contains("TLSA") }.allSatisfy { $0.hasSuffix("secure chain-of-trust") }, "\(answers)")
+    }
+}
