@@ -150,3 +150,32 @@ extension DNSSECAuditCLITests {
         #expect(answers.filter { $0.contains("TLSA") }.allSatisfy { $0.hasSuffix("secure chain-of-trust") }, "\(answers)")
     }
 }
+
+extension DNSSECAuditCLITests {
+    /// `dnsaudit query NAME TYPE --trust-anchor FILE` draws the same tree as `drill -S`.
+    @Test func queryDrawsTheChainOfTrustAsDrillDoes() async throws {
+        let directory = try await SignedTree.directory()
+        try await KnotServer.with(zoneDirectory: directory) { server in
+            let ours = try await CLIRunner.run([
+                "query", "_25._tcp.mx.example.test", "TLSA", "--nameserver", "127.0.0.1:\(server.port)",
+                "--trust-anchor", directory + "/anchor.key",
+            ])
+            #expect(ours.status == 0, "\(ours.stderr)")
+            #expect(ours.stdout.contains("DNSSEC: secure"))
+            let drill = try await ProcessRunner.run(
+                "/usr/bin/drill",
+                ["-t", "-p", String(server.port), "-k", directory + "/anchor.key", "-S", "_25._tcp.mx.example.test", "TLSA", "@127.0.0.1"],
+                timeout: 30)
+            let lines = drill.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
+            let start = try #require(lines.firstIndex(of: "DNSSEC Trust tree:"))
+            let tree = lines[(start + 1)...].prefix { !$0.hasPrefix(";;") && !$0.isEmpty }.joined(separator: "\n")
+            #expect(!tree.isEmpty)
+            #expect(ours.stdout.contains(tree), "ours:\n\(ours.stdout)\ndrill:\n\(tree)")
+            let json = try await CLIRunner.run([
+                "query", "example.test", "MX", "--zone", directory, "--offline", "--trust-anchor", directory + "/anchor.key",
+                "--format", "json",
+            ])
+            #expect(json.status == 64)
+        }
+    }
+}

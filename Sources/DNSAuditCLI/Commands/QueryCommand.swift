@@ -1,5 +1,6 @@
 import ArgumentParser
 import DNSCore
+import DNSLDNS
 import Foundation
 
 /// `dnsaudit query NAME TYPE`: one DNS question, answered the way a person debugging DNS wants
@@ -25,9 +26,17 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat.OneResult = .text
 
+    @Option(
+        name: .customLong("trust-anchor"),
+        help: ArgumentHelp(
+            "Also validate the answer with DNSSEC from the DS or DNSKEY records in this file, and draw the chain of trust as drill -S does (text output).",
+            valueName: "file"))
+    var trustAnchor: String?
+
     func validate() throws {
         do { _ = try DomainName(name) } catch { throw ValidationError("\(error)") }
         guard RecordType(type) != nil else { throw ValidationError("unknown record type \(type.debugDescription)") }
+        if trustAnchor != nil && format.isJSON { throw ValidationError("--trust-anchor draws a tree: use it with --format text") }
     }
 
     func run() async throws {
@@ -36,6 +45,11 @@ struct QueryCommand: AsyncParsableCommand {
         do {
             let response = try await base.query(question)
             print(!format.isJSON ? QueryRendering.text(response) : try QueryRendering.json(.success(response)))
+            if let validator = try resolver.makeDNSSECValidator(base: base, trustAnchor: trustAnchor) {
+                let validation = await validator.validate(question, timeout: resolver.questionTimeout * 16)
+                print("\nDNSSEC: \(validation.security.rawValue) — \(validation.reason.description)")
+                print(validation.trust.rendered())
+            }
         } catch let error as DNSError {
             if !format.isJSON {
                 printError("dnsaudit: \(error)")
