@@ -187,3 +187,18 @@ extension DNSSECHostileInputTests {
         #expect(result.reason == .signerNotAZone(zone: fakeZone), "\(result.summary)")
     }
 }
+
+extension DNSSECHostileInputTests {
+    /// The REVOKE bit (RFC 5011 §2.1) is read from the flags, apart from the zone-key and SEP
+    /// bits: the validator never tries a key that has it. (A zone cannot be re-signed here with
+    /// a revoked key and a valid signature; setting the bit in a signed DNSKEY RRset breaks its
+    /// signature first.)
+    @Test func theRevokeBitIsReadFromTheFlags() throws {
+        let key = ResourceRecord(name: .root, data: .other(.dnskey, [0x01, 0x81, 3, 13, 1, 2, 3, 4]))
+        let fields = try #require(DNSKEYFields(key))
+        #expect(fields.isRevoked)
+        #expect(fields.isZoneKey)
+        #expect(fields.isSecureEntryPoint)
+        #expect(DNSKEYFields(ResourceRecord(name: .root, data: .other(.dnskey, [0x01, 0x01, 3, 13])))?.isRevoked == false)
+    }
+}

@@ -42,6 +42,9 @@ public struct DNSKEYFields: Sendable, Hashable {
     public var isZoneKey: Bool { flags & 0x0100 != 0 }
     /// Bit 15: the Secure Entry Point, usually the key the parent's DS points at (RFC 4034 §2.1.1).
     public var isSecureEntryPoint: Bool { flags & 0x0001 != 0 }
+    /// Bit 8: revoked; the key must not validate anything, not even the RRset it is in
+    /// (RFC 5011 §2.1, §7).
+    public var isRevoked: Bool { flags & 0x0080 != 0 }
 
     public init?(_ record: ResourceRecord) {
         guard case .other(.dnskey, let bytes) = record.data, bytes.count >= 4 else { return nil }

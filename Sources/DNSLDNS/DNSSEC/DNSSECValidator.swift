@@ -599,6 +599,7 @@ private final class ValidationRun {
             guard let fields = RRSIGFields(signature) else { continue }
             let candidates = tagged.filter {
                 $0.tag == fields.keyTag && $0.fields?.algorithm == fields.algorithm && $0.fields?.isZoneKey == true
+                    && $0.fields?.isRevoked == false
             }.map(\.key)
             if candidates.isEmpty { continue }
             if candidates.count > DNSSECLimits.maximumKeysPerSignature { throw Stop(.workLimitExceeded(.keysPerSignature)) }
