@@ -32,5 +32,7 @@ let package = Package(
         fuzzTarget("FuzzMailMessage", ["DKIM"]),
         fuzzTarget("FuzzZoneFile", ["DNSLDNS", "DNSCore"]),
         fuzzTarget("FuzzDNSWire", ["DNSLDNS", "DNSCore"]),
+        fuzzTarget("FuzzMTASTSPolicy", ["DNSAudit", "DNSCore"]),
+        fuzzTarget("FuzzDNSSECValidation", ["DNSLDNS", "DNSCore"]),
     ]
 )

@@ -55,12 +55,13 @@ public enum SignedTree {
                 .appendingPathComponent("dnsaudit-signed-tree-\(getpid())").path
             try? FileManager.default.removeItem(atPath: directory)
             let script = KnotServer.fixtures("dnssec/make-signed-tree")
+            // Removed at exit whether the script succeeds or not.
+            removeAtExit.withLock { $0 = directory }
+            atexit { if let directory = removeAtExit.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: directory) } }
             let output = try await ProcessRunner.run("/bin/sh", [script, directory], timeout: 60)
             guard output.status == 0 else {
                 throw MakeError(description: "make-signed-tree failed (\(output.status)): \(output.stderrText)")
             }
-            removeAtExit.withLock { $0 = directory }
-            atexit { if let directory = removeAtExit.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: directory) } }
             return directory
         }
     }

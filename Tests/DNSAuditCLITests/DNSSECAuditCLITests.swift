@@ -39,6 +39,7 @@ import Testing
             #expect(Self.answers(area) == [
                 "example.test. MX secure chain-of-trust", "_mta-sts.example.test. TXT secure chain-of-trust",
                 "_25._tcp.mx.example.test. TLSA secure chain-of-trust", "_25._tcp.mx2.example.test. TLSA secure chain-of-trust",
+                "_25._tcp.mx3.example.test. TLSA secure chain-of-trust",
             ], "\(result.stderr)")
             #expect((area["summary"] as? String)?.contains("answers are DNSSEC-secure") == true)
             #expect(Self.ids(area) == ["dane.unusable-usage", "dane.no-usable-tlsa"])
@@ -73,7 +74,7 @@ import Testing
         ])
         let area = Self.dnssecArea(report)
         #expect(Self.answers(area).allSatisfy { $0.hasSuffix("secure chain-of-trust") }, "\(Self.answers(area)) \(result.stderr)")
-        #expect(Self.answers(area).count == 4)
+        #expect(Self.answers(area).count == 5)
     }
 
     /// Without the root in the zone files, offline validation cannot start: not checked, never bogus.
@@ -110,5 +111,71 @@ import Testing
         let missing = try await CLIRunner.run(["example.test", "--zone", KnotServer.fixtures("dns/zones"), "--offline", "--trust-anchor", path + ".none"])
         #expect(missing.status == 64)
         #expect(missing.stderr.contains(path + ".none"), "\(missing.stderr)")
+    }
+}
+
+extension DNSSECAuditCLITests {
+    /// The questions validation asks count in the report's `questions`: the cost of DNSSEC
+    /// is visible per domain.
+    @Test func validationQuestionsAreCountedInTheReport() async throws {
+        let directory = try await SignedTree.directory()
+        try await KnotServer.with(zoneDirectory: directory) { server in
+            let (_, plain) = try await Self.audit(["example.test", "--nameserver", "127.0.0.1:\(server.port)"])
+            let (_, validated) = try await Self.audit([
+                "example.test", "--nameserver", "127.0.0.1:\(server.port)", "--trust-anchor", directory + "/anchor.key",
+            ])
+            let before = try #require(plain["questions"] as? Int)
+            let after = try #require(validated["questions"] as? Int)
+            // MX, the MTA-STS TXT, 3 TLSA, and the DS and DNSKEY of example.test., test. and the
+            // root's DNSKEY: at least 10 more (the AD-flag SOA question is not asked).
+            #expect(after >= before + 9, "without validation \(before), with \(after)")
+        }
+    }
+}
+
+extension DNSSECAuditCLITests {
+    /// An anchor for the domain's own zone (its KSK's DS, as `ldns-keygen -k` writes it)
+    /// validates a lone zone file offline: no parent needed above the anchor.
+    @Test func anAnchorForTheZoneItselfValidatesItsFileOffline() async throws {
+        let directory = try await SignedTree.directory()
+        let keys = try FileManager.default.contentsOfDirectory(atPath: directory + "/keys")
+        // Made by make-signed-tree: the DS of example.test.'s KSK (the only key with a .ds file).
+        let ds = try #require(keys.first { $0.hasPrefix("Kexample.test.+") && $0.hasSuffix(".ds") })
+        let (result, report) = try await Self.audit([
+            "example.test", "--zone", directory + "/example.test.zone", "--offline", "--trust-anchor", directory + "/keys/" + ds,
+        ])
+        let area = Self.dnssecArea(report)
+        let answers = Self.answers(area)
+        #expect(answers.first == "example.test. MX secure chain-of-trust", "\(answers) \(result.stderr)")
+        #expect(answers.filter { $0.contains("TLSA") }.allSatisfy { $0.hasSuffix("secure chain-of-trust") }, "\(answers)")
+    }
+}
+
+extension DNSSECAuditCLITests {
+    /// `dnsaudit query NAME TYPE --trust-anchor FILE` draws the same tree as `drill -S`.
+    @Test func queryDrawsTheChainOfTrustAsDrillDoes() async throws {
+        let directory = try await SignedTree.directory()
+        try await KnotServer.with(zoneDirectory: directory) { server in
+            let ours = try await CLIRunner.run([
+                "query", "_25._tcp.mx.example.test", "TLSA", "--nameserver", "127.0.0.1:\(server.port)",
+                "--trust-anchor", directory + "/anchor.key",
+            ])
+            #expect(ours.status == 0, "\(ours.stderr)")
+            #expect(ours.stdout.contains("DNSSEC: secure"))
+            let drill = try await ProcessRunner.run(
+                "/usr/bin/drill",
+                ["-t", "-p", String(server.port), "-k", directory + "/anchor.key", "-S", "_25._tcp.mx.example.test", "TLSA", "@127.0.0.1"],
+                timeout: 30)
+            let lines = drill.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
+            let start = try #require(lines.firstIndex(of: "DNSSEC Trust tree:"))
+            let tree = lines[(start + 1)...].prefix { !$0.hasPrefix(";;") && !$0.isEmpty }.joined(separator: "\n")
+            #expect(!tree.isEmpty)
+            #expect(ours.stdout.contains(tree), "ours:\n\(ours.stdout)\ndrill:\n\(tree)")
+            let json = try await CLIRunner.run([
+                "query", "example.test", "MX", "--zone", directory, "--offline", "--trust-anchor", directory + "/anchor.key",
+                "--format", "json",
+            ])
+            #expect(json.status == 64)
+        }
     }
 }

@@ -137,6 +137,34 @@ final class CountingSource: DNSSECMessageSource, @unchecked Sendable {
         #expect(other.security == .secure)
         #expect(counting.questions == afterFirst + 1)
     }
+
+    /// Many validations at once through one validator and one cache, over Knot (the audit runs
+    /// the TXT and TLSA validations concurrently; a bulk audit, many domains): each gets its
+    /// own answer. Run under ThreadSanitizer by scripts/test stage 4.
+    @Test func concurrentValidationsShareTheCacheSafely() async throws {
+        try await DNSSECValidationTests.withServer { validator, _ in
+            let expectations = DNSSECValidationTests.expectations
+            let results = await withTaskGroup(of: (Int, DNSSECValidation?).self) { group in
+                for _ in 0..<3 {
+                    for (index, expected) in expectations.enumerated() {
+                        group.addTask {
+                            guard let question = try? DNSSECValidationTests.question(expected.name, expected.type) else {
+                                return (index, nil)
+                            }
+                            return (index, await validator.validate(question, timeout: .seconds(20)))
+                        }
+                    }
+                }
+                var all: [(Int, DNSSECValidation?)] = []
+                for await result in group { all.append(result) }
+                return all
+            }
+            #expect(results.count == expectations.count * 3)
+            for (index, result) in results {
+                #expect(result?.reason.code == expectations[index].reason, "\(expectations[index].name): \(result?.summary ?? "nil")")
+            }
+        }
+    }
 }
 
 extension DNSSECHostileInputTests {
@@ -157,5 +185,20 @@ extension DNSSECHostileInputTests {
         }
         let result = await validator.validate(DNSQuestion(owner, .a), timeout: .seconds(5))
         #expect(result.reason == .signerNotAZone(zone: fakeZone), "\(result.summary)")
+    }
+}
+
+extension DNSSECHostileInputTests {
+    /// The REVOKE bit (RFC 5011 §2.1) is read from the flags, apart from the zone-key and SEP
+    /// bits: the validator never tries a key that has it. (A zone cannot be re-signed here with
+    /// a revoked key and a valid signature; setting the bit in a signed DNSKEY RRset breaks its
+    /// signature first.)
+    @Test func theRevokeBitIsReadFromTheFlags() throws {
+        let key = ResourceRecord(name: .root, data: .other(.dnskey, [0x01, 0x81, 3, 13, 1, 2, 3, 4]))
+        let fields = try #require(DNSKEYFields(key))
+        #expect(fields.isRevoked)
+        #expect(fields.isZoneKey)
+        #expect(fields.isSecureEntryPoint)
+        #expect(DNSKEYFields(ResourceRecord(name: .root, data: .other(.dnskey, [0x01, 0x01, 3, 13])))?.isRevoked == false)
     }
 }

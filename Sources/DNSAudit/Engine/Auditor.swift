@@ -79,9 +79,11 @@ public struct Auditor: Sendable {
         let mtaSts = await MTASTSCheck(domain: domain, resolver: resolver, names: names).run()
         let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver, names: names).run()
         let mxResult = await mx
-        // After MX: the TLSA records validated are those of the MX hosts.
+        // After MX: the TLSA records validated are those of the MX hosts. Validation asks its own
+        // questions (DO and CD set), within what is left of the audit's deadline.
+        let left = max(.zero, timeout - (ContinuousClock.now - started))
         async let dnssec = DNSSECCheck(
-            domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: timeout
+            domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: left
         ).run(mxHosts: mxResult.exchanges)
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
@@ -95,8 +97,9 @@ public struct Auditor: Sendable {
         let enforced: Bool? = modern.record == nil ? false : modern.policy.map { $0 == .quarantine || $0 == .reject }
         let bimi = await BIMICheck(domain: domain, resolver: resolver, names: names).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
+        let dnssecResult = await dnssec
         var areas = [
-            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, await dnssec,
+            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, dnssecResult.report,
         ]
         // An SPF record with an error (`?all`, a broken include, too many lookups) gives no pass a
         // receiver can count: the requirement is not met, whatever is published.
@@ -122,7 +125,8 @@ public struct Auditor: Sendable {
         return AuditReport(
             domain: domain.description, timestamp: Self.rfc3339(timestamp), resolver: cache.resolverDescription,
             durationMs: Int((ContinuousClock.now - started).nanoseconds / 1_000_000), areas: areas,
-            readiness: readiness, questions: counter.queries, cacheHits: counter.cacheHits)
+            readiness: readiness, questions: counter.queries + dnssecResult.questions + dnssecResult.cacheHits,
+            cacheHits: counter.cacheHits + dnssecResult.cacheHits)
     }
 
     /// The first question of every area: SPF's TXT, DMARC's policy record, MX, the DKIM probe

@@ -37,6 +37,13 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat.OneResult = .text
 
+    @Option(
+        name: .customLong("trust-anchor"),
+        help: ArgumentHelp(
+            "Also validate the answer with DNSSEC from the DS or DNSKEY records in this file, and draw the chain of trust as drill -S does (text output).",
+            valueName: "file"))
+    var trustAnchor: String?
+
     /// What the words say: the question, whether +short was given, and @servers.
     struct Request {
         var question: DNSQuestion
@@ -85,6 +92,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try request()
+        if trustAnchor != nil && format.isJSON { throw ValidationError("--trust-anchor draws a tree: use it with --format text") }
     }
 
     func run() async throws {
@@ -100,6 +108,11 @@ struct QueryCommand: AsyncParsableCommand {
                 for record in response.records { print(LDNSRecordText.rdata(record)) }
             } else {
                 print(QueryRendering.text(response))
+            }
+            if let validator = try resolver.makeDNSSECValidator(base: base, trustAnchor: trustAnchor) {
+                let validation = await validator.validate(request.question, timeout: resolver.questionTimeout * 16)
+                print("\nDNSSEC: \(validation.security.rawValue) — \(validation.reason.description)")
+                print(validation.trust.rendered())
             }
         } catch let error as DNSError {
             if !format.isJSON {

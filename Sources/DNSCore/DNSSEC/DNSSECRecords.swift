@@ -42,6 +42,9 @@ public struct DNSKEYFields: Sendable, Hashable {
     public var isZoneKey: Bool { flags & 0x0100 != 0 }
     /// Bit 15: the Secure Entry Point, usually the key the parent's DS points at (RFC 4034 §2.1.1).
     public var isSecureEntryPoint: Bool { flags & 0x0001 != 0 }
+    /// Bit 8: revoked; the key must not validate anything, not even the RRset it is in
+    /// (RFC 5011 §2.1, §7).
+    public var isRevoked: Bool { flags & 0x0080 != 0 }
 
     public init?(_ record: ResourceRecord) {
         guard case .other(.dnskey, let bytes) = record.data, bytes.count >= 4 else { return nil }
@@ -72,6 +75,8 @@ public struct DenialFields: Sendable, Hashable {
     public var types: Set<RecordType>
     /// NSEC3 only: the span may hold unsigned delegations (RFC 5155 §6).
     public var optOut: Bool
+    /// NSEC3 only: extra SHA-1 rounds of every hash (RFC 5155 §3.1.3); `nil` for NSEC.
+    public var iterations: UInt16?
 
     public init?(_ record: ResourceRecord) {
         switch record.data {
@@ -80,6 +85,7 @@ public struct DenialFields: Sendable, Hashable {
             nextName = next
             self.types = types
             optOut = false
+            iterations = nil
         case .other(.nsec3, let bytes):
             // hash algorithm, flags, iterations (2), salt length + salt, hash length + hash, bitmaps
             guard bytes.count >= 5 else { return nil }
@@ -90,6 +96,7 @@ public struct DenialFields: Sendable, Hashable {
             nextName = nil
             self.types = types
             optOut = bytes[1] & 0x01 != 0
+            iterations = UInt16(bytes[2]) << 8 | UInt16(bytes[3])
         default:
             return nil
         }

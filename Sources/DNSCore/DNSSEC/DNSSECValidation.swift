@@ -29,6 +29,10 @@ public enum DNSSECReason: Sendable, Hashable {
     /// Every DS of `zone` names an algorithm or digest this validator does not implement; RFC 4035
     /// §5.2 says to treat the zone as unsigned.
     case unsupportedAlgorithm(zone: DomainName, algorithms: [UInt8], digestTypes: [UInt8])
+    /// `zone` proves denial with NSEC3 of more iterations than ``DNSSECLimits/maximumNSEC3Iterations``:
+    /// each proof would cost that many hashes per name, so the answer is treated as unsigned, as
+    /// RFC 9276 §3.2 allows (and as Unbound and BIND do above 150).
+    case nsec3IterationsAboveLimit(zone: DomainName, iterations: UInt16)
 
     // MARK: bogus
     /// Every signature over `rrset` by `signer` has expired (RFC 4035 §5.3.1).
@@ -70,7 +74,7 @@ public enum DNSSECReason: Sendable, Hashable {
     public var security: DNSSECSecurity {
         switch self {
         case .chainOfTrust: .secure
-        case .unsignedDelegation, .optOutDelegation, .unsupportedAlgorithm: .insecure
+        case .unsignedDelegation, .optOutDelegation, .unsupportedAlgorithm, .nsec3IterationsAboveLimit: .insecure
         case .signatureExpired, .signatureNotYetValid, .signatureInvalid, .missingSignature, .signerNotEnclosing,
             .signerNotAZone, .noKeyMatchesDS, .missingDNSKEY, .trustAnchorMismatch, .denialNotProven, .workLimitExceeded:
             .bogus
@@ -85,6 +89,7 @@ public enum DNSSECReason: Sendable, Hashable {
         case .unsignedDelegation: "unsigned-delegation"
         case .optOutDelegation: "opt-out-delegation"
         case .unsupportedAlgorithm: "unsupported-algorithm"
+        case .nsec3IterationsAboveLimit: "nsec3-iterations-above-limit"
         case .signatureExpired: "signature-expired"
         case .signatureNotYetValid: "signature-not-yet-valid"
         case .signatureInvalid: "signature-invalid"
@@ -105,7 +110,7 @@ public enum DNSSECReason: Sendable, Hashable {
     public var zone: DomainName? {
         switch self {
         case .chainOfTrust(let zone), .unsignedDelegation(let zone), .optOutDelegation(let zone),
-            .unsupportedAlgorithm(let zone, _, _), .signatureExpired(_, let zone), .signatureNotYetValid(_, let zone),
+            .unsupportedAlgorithm(let zone, _, _), .nsec3IterationsAboveLimit(let zone, _), .signatureExpired(_, let zone), .signatureNotYetValid(_, let zone),
             .signatureInvalid(_, let zone), .missingSignature(_, let zone), .signerNotEnclosing(_, let zone),
             .signerNotAZone(let zone), .noKeyMatchesDS(let zone), .missingDNSKEY(let zone), .trustAnchorMismatch(let zone), .noTrustAnchor(let zone):
             zone
@@ -126,6 +131,9 @@ public enum DNSSECReason: Sendable, Hashable {
             "every DS of \(zone.fullyQualified) uses an algorithm (\(algorithms.map(String.init).joined(separator: ", "))) "
                 + "or digest type (\(digests.map(String.init).joined(separator: ", "))) this validator does not implement; "
                 + "treated as unsigned (RFC 4035 §5.2)"
+        case .nsec3IterationsAboveLimit(let zone, let iterations):
+            "\(zone.fullyQualified) proves denial with NSEC3 of \(iterations) iterations, above \(DNSSECLimits.maximumNSEC3Iterations): "
+                + "treated as unsigned (RFC 9276 §3.2)"
         case .signatureExpired(let rrset, let signer):
             "every RRSIG over \(rrset) by \(signer.fullyQualified) has expired (RFC 4035 §5.3.1)"
         case .signatureNotYetValid(let rrset, let signer):
@@ -189,6 +197,9 @@ public enum DNSSECLimits {
     public static let maximumKeysPerSignature = 4
     /// CNAME links followed.
     public static let maximumCNAMEChain = 8
+    /// NSEC3 iterations above which a proof is treated as insecure (RFC 9276 §3.2; the value
+    /// Unbound and BIND use).
+    public static let maximumNSEC3Iterations: UInt16 = 150
 }
 
 /// One line of a chain of trust, with the lines it rests on: the tree `drill -S` draws.
@@ -232,6 +243,9 @@ public struct DNSSECValidation: Sendable, Hashable {
     public var cnameChain: [DomainName]
     /// The chain of trust, as `drill -S` draws it.
     public var trust: DNSSECTrustNode
+    /// Questions the validation sent, and answers it took from its validator's cache instead.
+    public var questionsAsked = 0
+    public var cacheHits = 0
 
     public init(
         question: DNSQuestion, reason: DNSSECReason, outcome: DNSResponse.Outcome? = nil, records: [ResourceRecord] = [],

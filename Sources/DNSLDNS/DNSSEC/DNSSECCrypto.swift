@@ -110,44 +110,61 @@ enum DNSSECCrypto {
         }
     }
 
-    /// The NSEC3 records whose hashed owner is, or covers, the hash of one of `names` (hashed
-    /// with each record's own parameters, `ldns_nsec3_hash_name_frm_nsec3`).
+    /// The NSEC3 records whose hashed owner is, or covers, the hash of one of `names`.
+    ///
+    /// Each name is hashed once, with the first record's parameters (RFC 5155 §7.1: one chain
+    /// has one set), and compared with every record: the cost is names × iterations, not
+    /// names × records × iterations.
     static func relevantNSEC3(_ nsec3s: [ResourceRecord], names: [DomainName]) -> [ResourceRecord] {
-        guard !nsec3s.isEmpty else { return [] }
-        return nsec3s.filter { record in
-            guard let rr = makeRR(record), let owner = ldns_rr_owner(rr), let zone = ldns_dname_left_chop(owner) else { return false }
-            defer {
-                ldns_rdf_deep_free(zone)
-                ldns_rr_free(rr)
-            }
-            return names.contains { name in
-                guard let plain = makeQuestionRR(DNSQuestion(name, .a)) else { return false }
-                defer { ldns_rr_free(plain) }
-                guard let hashed = ldns_nsec3_hash_name_frm_nsec3(rr, ldns_rr_owner(plain)) else { return false }
-                defer { ldns_rdf_deep_free(hashed) }
-                guard ldns_dname_cat(hashed, zone) == LDNS_STATUS_OK else { return false }
-                return ldns_dname_compare(hashed, owner) == 0 || ldns_nsec_covers_name(rr, hashed)
-            }
-        }
+        withHashes(of: names, using: nsec3s) { records, hashes in
+            records.filter { record in
+                guard let owner = ldns_rr_owner(record.rr) else { return false }
+                return hashes.contains { ldns_dname_compare($0, owner) == 0 || ldns_nsec_covers_name(record.rr, $0) }
+            }.map(\.record)
+        } ?? []
     }
 
     /// Whether one of the NSEC3 records covers the hash of `name` (hash strictly between owner
     /// and next: the name does not exist, RFC 5155 §8.3).
     static func nsec3Covers(_ nsec3s: [ResourceRecord], name: DomainName) -> Bool {
-        nsec3s.contains { record in
-            guard let rr = makeRR(record), let owner = ldns_rr_owner(rr), let zone = ldns_dname_left_chop(owner),
-                let plain = makeQuestionRR(DNSQuestion(name, .a))
-            else { return false }
-            defer {
-                ldns_rr_free(plain)
-                ldns_rdf_deep_free(zone)
-                ldns_rr_free(rr)
+        withHashes(of: [name], using: nsec3s) { records, hashes in
+            records.contains { record in
+                guard let owner = ldns_rr_owner(record.rr), let hashed = hashes.first else { return false }
+                return ldns_dname_compare(hashed, owner) != 0 && ldns_nsec_covers_name(record.rr, hashed)
             }
-            guard let hashed = ldns_nsec3_hash_name_frm_nsec3(rr, ldns_rr_owner(plain)) else { return false }
-            defer { ldns_rdf_deep_free(hashed) }
-            guard ldns_dname_cat(hashed, zone) == LDNS_STATUS_OK else { return false }
-            return ldns_dname_compare(hashed, owner) != 0 && ldns_nsec_covers_name(rr, hashed)
+        } ?? false
+    }
+
+    /// Runs `body` with the NSEC3 records as ldns records and the hashed owner names of `names`
+    /// in their zone (`<hash>.<zone>`), all freed after; `nil` when there is no NSEC3.
+    private static func withHashes<T>(
+        of names: [DomainName], using nsec3s: [ResourceRecord],
+        _ body: ([(record: ResourceRecord, rr: UnsafeMutablePointer<ldns_rr>)], [UnsafeMutablePointer<ldns_rdf>]) -> T
+    ) -> T? {
+        var records: [(record: ResourceRecord, rr: UnsafeMutablePointer<ldns_rr>)] = []
+        var hashes: [UnsafeMutablePointer<ldns_rdf>] = []
+        defer {
+            for entry in records { ldns_rr_free(entry.rr) }
+            for hash in hashes { ldns_rdf_deep_free(hash) }
         }
+        for record in nsec3s where record.type == .nsec3 {
+            if let rr = makeRR(record) { records.append((record, rr)) }
+        }
+        guard let first = records.first?.rr, let owner = ldns_rr_owner(first), let zone = ldns_dname_left_chop(owner) else {
+            return nil
+        }
+        defer { ldns_rdf_deep_free(zone) }
+        for name in names {
+            guard let plain = makeQuestionRR(DNSQuestion(name, .a)) else { continue }
+            defer { ldns_rr_free(plain) }
+            guard let hashed = ldns_nsec3_hash_name_frm_nsec3(first, ldns_rr_owner(plain)) else { continue }
+            guard ldns_dname_cat(hashed, zone) == LDNS_STATUS_OK else {
+                ldns_rdf_deep_free(hashed)
+                continue
+            }
+            hashes.append(hashed)
+        }
+        return body(records, hashes)
     }
 
     // MARK: Swift values to ldns records

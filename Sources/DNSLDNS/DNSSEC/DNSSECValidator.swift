@@ -49,7 +49,10 @@ public struct DNSSECValidator: DNSSECValidating {
     public func validate(_ question: DNSQuestion, timeout: Duration) async -> DNSSECValidation {
         let deadline = DeadlineSignal(deadline: .now + timeout)
         let run = ValidationRun(source: source, anchors: trustAnchors, time: now(), deadline: deadline, cache: cache)
-        return await run.validate(question)
+        var validation = await run.validate(question)
+        validation.questionsAsked = run.queries
+        validation.cacheHits = run.cacheHits
+        return validation
     }
 }
 
@@ -96,7 +99,8 @@ private final class ValidationRun {
     /// NSEC/NSEC3 RRsets already verified, and the key tag that did it: a walk meets the same
     /// covering record at many labels.
     private var verifiedDenials: [DNSQuestion: (records: [ResourceRecord], tag: UInt16)] = [:]
-    private var queries = 0
+    private(set) var queries = 0
+    private(set) var cacheHits = 0
     private var signatureChecks = 0
 
     let cache: MessageCache
@@ -204,7 +208,7 @@ private final class ValidationRun {
 
     /// Validates the answer at one name of the CNAME chain.
     func step(_ question: DNSQuestion, asked: DNSQuestion) async throws(Stop) -> Step {
-        let message = try await fetch(question)
+        let message = try await fetch(question, allowingReferral: true)
         let rrset = message.answer.filter { $0.name == question.name && $0.type == question.type }
         if !rrset.isEmpty {
             let (reason, node) = try await positive(question, rrset: rrset, message: message)
@@ -528,6 +532,16 @@ private final class ValidationRun {
         var verified: [ResourceRecord] = []
         var tag: UInt16 = 0
         var owners: [DNSQuestion] = []
+        // Too many NSEC3 iterations (RFC 9276 §3.2): insecure, once the records' own signatures
+        // show they are the zone's (a forged record must not turn bogus into insecure). Checked
+        // before any name is hashed with them.
+        let costly = proof.filter { ($0.type == .nsec3) && (DenialFields($0)?.iterations ?? 0) > DNSSECLimits.maximumNSEC3Iterations }
+        if let first = costly.first, first.name.isSubdomain(of: signer) {
+            let rrset = proof.filter { $0.name == first.name && $0.type == .nsec3 }
+            let own = signatures.filter { $0.name == first.name && $0.typeCovered == .nsec3 && RRSIGFields($0)?.signer == signer }
+            _ = try verify(rrset, own, with: trust, question: DNSQuestion(first.name, .nsec3))
+            throw Stop(.nsec3IterationsAboveLimit(zone: signer, iterations: DenialFields(first)?.iterations ?? 0))
+        }
         for record in Self.relevant(proof, to: question.name, zone: signer) where !owners.contains(DNSQuestion(record.name, record.type)) {
             owners.append(DNSQuestion(record.name, record.type))
         }
@@ -585,6 +599,7 @@ private final class ValidationRun {
             guard let fields = RRSIGFields(signature) else { continue }
             let candidates = tagged.filter {
                 $0.tag == fields.keyTag && $0.fields?.algorithm == fields.algorithm && $0.fields?.isZoneKey == true
+                    && $0.fields?.isRevoked == false
             }.map(\.key)
             if candidates.isEmpty { continue }
             if candidates.count > DNSSECLimits.maximumKeysPerSignature { throw Stop(.workLimitExceeded(.keysPerSignature)) }
@@ -605,10 +620,23 @@ private final class ValidationRun {
 
     // MARK: Questions
 
-    /// Asks `question` once per validation, within the deadline and the query budget.
-    func fetch(_ question: DNSQuestion) async throws(Stop) -> DNSSECMessage {
+    /// Asks `question` once per validation, within the deadline and the query budget. A
+    /// referral is no answer (no server given serves the name): the chain cannot go on, which is
+    /// indeterminate, never "missing". Only the question itself may end in one, for ``step``.
+    func fetch(_ question: DNSQuestion, allowingReferral: Bool = false) async throws(Stop) -> DNSSECMessage {
+        let message = try await fetchMessage(question)
+        if message.isReferral && !allowingReferral {
+            throw Stop(.dnsFailure(DNSError(
+                .referral, question: question, server: message.server,
+                detail: "referred elsewhere: no server given serves this name")))
+        }
+        return message
+    }
+
+    private func fetchMessage(_ question: DNSQuestion) async throws(Stop) -> DNSSECMessage {
         if let known = messages[question] { return known }
         if let cached = cache.message(for: question) {
+            cacheHits += 1
             messages[question] = cached
             return cached
         }

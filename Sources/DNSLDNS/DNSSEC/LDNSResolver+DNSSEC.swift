@@ -3,8 +3,11 @@ import DNSCore
 extension LDNSResolver: DNSSECMessageSource, DeadlineAwareDNSSECSource {
     /// Asks with DO (RFC 3225) and CD (RFC 4035 §3.2.2) set, whatever ``Configuration/dnssecOK``
     /// says, and returns the whole answer and authority sections. Same tries, failover and TCP
-    /// fallback as ``query(_:)``; a referral is returned (its NS, DS and NSEC records are what a
-    /// validator needs), not treated as a failure. CNAMEs are not followed.
+    /// fallback as ``query(_:)``. A referral (a server that does not serve the name) moves on to
+    /// the next server, as ``query(_:)`` does, so authoritative servers of different zones given
+    /// together (a fake root, a TLD, a child) answer each question from the one that serves it;
+    /// when every server refers, the first referral is returned (its NS, DS and NSEC records are
+    /// what a validator reads). CNAMEs are not followed.
     public func dnssecMessage(_ question: DNSQuestion) async throws(DNSError) -> DNSSECMessage {
         try await signedMessage(question, deadline: nil)
     }
@@ -26,6 +29,7 @@ extension LDNSResolver: DNSSECMessageSource, DeadlineAwareDNSSECSource {
             throw DNSError(.malformed, question: question, detail: "could not build the query: \(error)")
         }
         var failure: DNSError?
+        var referral: DNSSECMessage?
         for _ in 0..<configuration.attempts {
             for server in configuration.nameservers {
                 if Task.isCancelled { throw DNSError(.cancelled, question: question, server: server.description) }
@@ -34,9 +38,11 @@ extension LDNSResolver: DNSSECMessageSource, DeadlineAwareDNSSECSource {
                     let name = serverNames[server] ?? server.description
                     switch reply.rcode {
                     case .noError, .nameError:
-                        return DNSSECMessage(
+                        let message = DNSSECMessage(
                             question: question, rcode: reply.rcode, answer: reply.answers, authority: reply.authority,
                             isReferral: reply.referral != nil, server: name)
+                        guard message.isReferral else { return message }
+                        if referral == nil { referral = message }
                     case .serverFailure:
                         failure = DNSError(.serverFailure, question: question, server: name, rcode: reply.rcode)
                     case .refused:
@@ -50,6 +56,7 @@ extension LDNSResolver: DNSSECMessageSource, DeadlineAwareDNSSECSource {
                 }
             }
         }
+        if let referral { return referral }
         throw failure ?? DNSError(.timeout, question: question)
     }
 
