@@ -9,6 +9,7 @@
 //   dnsaudit ──▶ DNSAuditCLI ──▶ DNSAudit ──▶ SPF, DMARC, DKIM ──▶ MailAuthCore ──▶ DNSCore
 //                    │                        DKIM ──▶ CLibCrypto (OpenSSL libcrypto)
 //                    ├──────────▶ SMTP (the reply table; no dependencies)
+//                    ├──────────▶ MessageAnalysis (headers, bounces) ──▶ SPF, DMARC, DKIM, SMTP
 //                    └──────────▶ DNSLDNS ──▶ DNSCore, CLDNS (libldns), CLinuxIO (epoll, eventfd, sendmmsg)
 //
 // Linux only: the UDP path (DNSLDNS's UDPChannel, through CLinuxIO) is built on epoll, eventfd and
@@ -32,6 +33,7 @@ let package = Package(
         .library(name: "DKIM", targets: ["DKIM"]),
         .library(name: "DNSAudit", targets: ["DNSAudit"]),
         .library(name: "SMTP", targets: ["SMTP"]),
+        .library(name: "MessageAnalysis", targets: ["MessageAnalysis"]),
         .executable(name: "dnsaudit", targets: ["dnsaudit"]),
     ],
     dependencies: [
@@ -75,6 +77,13 @@ let package = Package(
         // SMTP: the reply table and its classifier (no I/O).
         .target(name: "SMTP", swiftSettings: swiftSettings),
 
+        // A received message's headers and a bounce, read on the engines above (issue 16).
+        .target(
+            name: "MessageAnalysis",
+            dependencies: ["SPF", "DMARC", "DKIM", "SMTP", "MailAuthCore", "DNSCore"],
+            swiftSettings: swiftSettings
+        ),
+
         // The audit engine, the CLI's commands (a target, not a product: only the executable and
         // the tests use it) and the one-line executable.
         .target(
@@ -85,7 +94,7 @@ let package = Package(
         .target(
             name: "DNSAuditCLI",
             dependencies: [
-                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP",
+                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP", "MessageAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -128,6 +137,11 @@ let package = Package(
             dependencies: [
                 "DNSAudit", "DNSAuditCLI", "DKIM", "SPF", "DMARC", "DNSCore", "DNSLDNS", "MailAuthCore", "TestSupport",
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MessageAnalysisTests",
+            dependencies: ["MessageAnalysis", "DKIM", "SMTP", "DNSCore", "DNSLDNS", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

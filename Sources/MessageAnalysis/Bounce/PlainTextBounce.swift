@@ -1,0 +1,165 @@
+import Foundation
+import SMTP
+
+/// Bounces without RFC 3464 fields, read from their prose: qmail ("<user@example.com>: … Remote
+/// host said: 550 …"), Exim ("The following address(es) failed: …"), Exchange NDRs ("did not reach
+/// the following recipient(s)"), Gmail's "Mail Delivery Subsystem" ("Delivery to the following
+/// recipient failed permanently"), OpenSMTPD, Domino, Yahoo.
+enum PlainTextBounce {
+    /// Lines that start the copy of the original message, as the common MTAs write them.
+    static let originalMarkers = [
+        "--- below this line is a copy of the message", "------ this is a copy of the message",
+        "----- original message -----", "original message headers:", "below is a copy of the original message",
+        "----- the original message", "------ original message ------", "----- transcript of session follows",
+        "the original message was:", "----- message header follows -----", "original message follows",
+        "---------- forwarded message ----------", "--- the header of the original message is following. ---",
+        "------ a copy of the original message follows", "the header of the original message:",
+        "--- original message follows ---", "-------- original message --------",
+    ]
+
+    /// Words that say delivery is still being tried (a delay notice, not a failure).
+    static let delayWords = [
+        "has not yet been delivered", "will continue trying", "still trying", "will be retried",
+        "delivery attempts will continue", "is delayed", "warning: message", "delayed", "will retry",
+    ]
+
+    /// Where the original message's copy starts in `lines` (the line after the marker), or nil.
+    static func originalStart(_ lines: [Substring]) -> Int? {
+        for (index, line) in lines.enumerated() {
+            let lowered = line.trimmingCharacters(in: .whitespaces).lowercased()
+            if originalMarkers.contains(where: lowered.hasPrefix) && !lowered.hasPrefix("----- transcript") {
+                return index + 1
+            }
+        }
+        return nil
+    }
+
+    /// The recipients the prose names, each with its reply.
+    static func recipients(in prose: String, bounceFrom: [String]) -> [BouncedRecipient] {
+        let lines = prose.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
+        let ignored = Set(bounceFrom.map { $0.lowercased() })
+        // Lines that name a recipient: the address alone, "<address>:", "address: reply",
+        // "address on <date>", "address<mailto:address>".
+        var found: [(address: String, line: Int, rest: String)] = []
+        for (index, line) in lines.enumerated() {
+            guard let address = recipientAddress(in: line) else { continue }
+            if ignored.contains(address.address.lowercased()) { continue }
+            if found.contains(where: { $0.address.lowercased() == address.address.lowercased() }) { continue }
+            found.append((address.address, index, address.rest))
+        }
+        let delayed = delayWords.contains(where: prose.lowercased().contains)
+        var recipients: [BouncedRecipient] = []
+        for (position, item) in found.enumerated() {
+            let end = position + 1 < found.count ? found[position + 1].line : lines.count
+            var block = [item.rest] + lines[(item.line + 1)..<end].map { String($0) }
+            // A reply before the first recipient (Gmail writes the address, then the reply) or
+            // none at all in the block: use the whole prose.
+            if ReplyText.firstReply(block.joined(separator: "\n")) == nil { block = lines.map(String.init) }
+            let diagnostic = diagnosticText(block)
+            let reply = ReplyText.firstReply(diagnostic ?? "")
+            var status = reply?.enhancedCode
+            var source: StatusSource? = status == nil ? nil : .reply
+            if status == nil {
+                status = inferredStatus(replyCode: reply?.code, text: block.joined(separator: " ").lowercased(), delayed: delayed)
+                source = status == nil ? nil : .inferred
+            }
+            let statusClass = status?.statusClass ?? reply?.code.map { $0 / 100 }
+            let action: DeliveryAction = delayed && statusClass != 5 ? .delayed : .failed
+            recipients.append(BouncedRecipient(
+                recipient: item.address, action: action, status: status, statusSource: source, replyCode: reply?.code,
+                diagnostic: diagnostic, remoteMTA: remoteHost(block)))
+        }
+        return recipients
+    }
+
+    /// The recipient address a line names, and the text after it on the line.
+    static func recipientAddress(in line: Substring) -> (address: String, rest: String)? {
+        var text = line.trimmingCharacters(in: .whitespaces)
+        guard text.contains("@"), text.count < 400 else { return nil }
+        if let mailto = text.range(of: "<mailto:") { text = String(text[..<mailto.lowerBound]) }
+        // "<user@example.com>:" or "user@example.com:" (qmail, Yahoo, OpenSMTPD).
+        var rest = ""
+        var candidate = text
+        if let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }) {
+            candidate = String(text[..<space])
+            rest = String(text[space...]).trimmingCharacters(in: .whitespaces)
+            // "user@example.com on Thu, 29 Apr 2010" (Exchange 2003) and "address: reply" only.
+            let lowered = rest.lowercased()
+            guard candidate.hasSuffix(":") || lowered.hasPrefix("on ") || lowered.hasPrefix("(") else { return nil }
+            if lowered.hasPrefix("on ") { rest = "" }
+        }
+        candidate = candidate.trimmingCharacters(in: CharacterSet(charactersIn: "<>:;,\"'"))
+        guard isAddress(candidate) else { return nil }
+        return (candidate, rest)
+    }
+
+    static func isAddress(_ text: String) -> Bool {
+        guard let at = text.lastIndex(of: "@"), at > text.startIndex else { return false }
+        let domain = text[text.index(after: at)...]
+        guard domain.contains("."), !domain.hasSuffix("."), !text.contains(" ") else { return false }
+        return text.allSatisfy { $0.isASCII && !$0.isWhitespace && $0 != "<" && $0 != ">" && $0 != "(" && $0 != ")" }
+    }
+
+    /// The server's reply in a block: from the first line holding a reply code to the end of that
+    /// paragraph, joined; else the block's first non-empty lines.
+    static func diagnosticText(_ block: [String]) -> String? {
+        var out: [String] = []
+        var started = false
+        for line in block {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if !started {
+                if ReplyText.firstReply(trimmed) != nil { started = true } else { continue }
+            } else if trimmed.isEmpty {
+                break
+            }
+            out.append(trimmed)
+            if out.count >= 8 { break }
+        }
+        if out.isEmpty {
+            out = Array(block.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.prefix(3))
+        }
+        let text = out.joined(separator: " ")
+        return text.isEmpty ? nil : String(text.prefix(1_000))
+    }
+
+    /// `host mx.example.com [192.0.2.1]`, `by mx.example.com.`, `192.0.2.153 does not like`.
+    static func remoteHost(_ block: [String]) -> String? {
+        for line in block {
+            let words = line.split(separator: " ")
+            for (index, word) in words.enumerated() where word.lowercased() == "host" || word.lowercased() == "by" {
+                if let next = words[safe: index + 1], next.contains("."), !next.contains("@") {
+                    return next.trimmingCharacters(in: CharacterSet(charactersIn: ".,:[]"))
+                }
+            }
+        }
+        return nil
+    }
+
+    /// A status the prose does not write, inferred from its words and reply code (reported as
+    /// inferred): `x.1.1` for an unknown user, `x.2.2` for a full mailbox, `x.4.7` for an expired
+    /// message, else `x.0.0`.
+    static func inferredStatus(replyCode: Int?, text: String, delayed: Bool) -> EnhancedStatusCode? {
+        var statusClass = replyCode.map { $0 / 100 }
+        if statusClass == nil {
+            if text.contains("permanent") || text.contains("failed") || text.contains("could not be delivered")
+                || text.contains("did not reach") || text.contains("was not delivered") || text.contains("unable to deliver") {
+                statusClass = 5
+            } else if delayed || text.contains("temporar") {
+                statusClass = 4
+            }
+        }
+        guard let statusClass, statusClass == 4 || statusClass == 5 else { return nil }
+        if BounceClassifier.addressUnknownWords.contains(where: text.contains) {
+            return EnhancedStatusCode(statusClass: statusClass, subject: 1, detail: 1)
+        }
+        if text.contains("mailbox full") || text.contains("mailbox is full") || text.contains("quota") {
+            return EnhancedStatusCode(statusClass: statusClass, subject: 2, detail: 2)
+        }
+        if text.contains("expired") || text.contains("too long") || text.contains("retry timeout") {
+            return EnhancedStatusCode(statusClass: statusClass, subject: 4, detail: 7)
+        }
+        return EnhancedStatusCode(statusClass: statusClass, subject: 0, detail: 0)
+    }
+}
