@@ -10,7 +10,7 @@ public struct DNSAuditCommand: AsyncParsableCommand {
         commandName: "dnsaudit",
         abstract: "Check that a domain's mail will authenticate (SPF, DKIM, DMARC), and sign and gate messages.",
         version: VersionText.full,
-        subcommands: [AuditCommand.self, QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self, PresendCommand.self, SMTPCommand.self],
+        subcommands: [AuditCommand.self, QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self, PresendCommand.self, SMTPCommand.self, HeadersCommand.self, BounceCommand.self],
         defaultSubcommand: AuditCommand.self
     )
 

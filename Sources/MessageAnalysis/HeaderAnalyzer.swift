@@ -57,10 +57,7 @@ public struct HeaderAnalyzer: Sendable {
 
         // The trust boundary.
         var boundary = await trustBoundary(text: text, chain: received, authenticationResults: parsedAR.map(\.0))
-        if boundary?.mailFrom == nil, let returnPath {
-            if boundary == nil {
-                boundary = TrustBoundary(source: .receivedSPF, receiver: nil, hop: nil, ip: nil, helo: nil, mailFrom: nil, evidence: [])
-            }
+        if boundary != nil, boundary?.mailFrom == nil, let returnPath {
             boundary?.mailFrom = returnPath
             boundary?.evidence.append("MAIL FROM \(returnPath.isEmpty ? "<>" : returnPath) from Return-Path")
         }

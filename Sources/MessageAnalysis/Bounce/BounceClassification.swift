@@ -55,9 +55,11 @@ enum BounceClassifier {
         "connection refused", "greylist", "reputation", "relay access denied", "relaying denied", "suspended",
         "disabled", "inactive", "content", "virus", "rejected for policy", "not accepted due to",
     ]
+    /// Words of a local delivery program that failed (procmail, a pipe): the mailbox exists.
+    static let localDeliveryWords = ["procmail", "mailer error", "couldn't create", "command died", "pipe to"]
 
     static func classify(
-        status: EnhancedStatusCode?, replyCode: Int?, diagnostic: String?, remoteMTA: String?, action: DeliveryAction?
+        status: EnhancedStatusCode?, replyCode: Int?, diagnostic: String?, remoteMTA: String?, command: String?
     ) -> BounceClassification {
         let text = (diagnostic ?? "").lowercased()
         let statusClass = status?.statusClass ?? replyCode.map { $0 / 100 }
@@ -67,7 +69,23 @@ enum BounceClassifier {
         let reason: String
         let addressCodes: Set<String> = ["1.1", "1.2", "1.3", "1.6", "1.10", "4.4"]
         let subjectDetail = status.map { "\($0.subject).\($0.detail)" }
-        if let word = softWords.first(where: text.contains), !(subjectDetail.map(addressCodes.contains) ?? false) || word == "quota" {
+        let specificSubject = status.map { [3, 6, 7].contains($0.subject) || ($0.subject == 2 && $0.detail != 1) } ?? false
+        if let status, status.subject == 1, status.detail == 7 || status.detail == 8 {
+            kind = .soft
+            reason = "Status x.1.\(status.detail) is about your sender address, not the recipient's: fix the sender and the address can receive mail."
+        } else if let word = localDeliveryWords.first(where: text.contains) {
+            kind = .soft
+            reason = "The receiving host's own delivery program failed (\"\(word)\"): a problem on that server, not a bad address."
+        } else if command == "DATA", !(subjectDetail.map(addressCodes.contains) ?? false) {
+            kind = .soft
+            reason = "Refused after DATA, once the server had seen the message: a content or policy filter, not the address (the server accepted the recipient first)."
+        } else if command == "MAIL" {
+            kind = .soft
+            reason = "Refused at MAIL FROM, before any recipient was named: the server refused your sender or your server, not the address."
+        } else if specificSubject, let status {
+            kind = .soft
+            reason = "Status \(status) is about the \(StatusCodeRegistry.subjectMeaning(status.subject)?.lowercased() ?? "message"), not the address: fix the cause and send again."
+        } else if let word = softWords.first(where: text.contains), !(subjectDetail.map(addressCodes.contains) ?? false) {
             kind = .soft
             reason = "The server's words (\"\(word)\") name a cause other than the address; the address itself is fine."
         } else if let subjectDetail, addressCodes.contains(subjectDetail) {

@@ -76,7 +76,7 @@ public struct BounceAnalyzer: Sendable {
         // 2. The fields in a text part (Gmail), or in a report whose MIME structure is broken.
         if recipients.isEmpty {
             for part in parts where part.contentType.type == "text" || part.contentType.type == "multipart" {
-                let body = part.contentType.type == "multipart" ? String(decoding: part.text.body, as: UTF8.self) : part.bodyText
+                let body = part.contentType.type == "multipart" ? TextLines.normalized(part.text.body) : part.bodyText
                 let lowered = body.lowercased()
                 guard lowered.contains("final-recipient:") || lowered.contains("original-recipient:") else { continue }
                 let found = DSNFields.recipients(in: body)
@@ -90,11 +90,13 @@ public struct BounceAnalyzer: Sendable {
         }
         // 3. The prose.
         var quotedOriginal: MessageText?
-        let proseParts = parts.filter { $0.contentType.type == "text" && $0.contentType.subtype != "rfc822-headers" }
+        var proseTexts = parts.filter { $0.contentType.type == "text" && $0.contentType.subtype != "rfc822-headers" }.map { part in
+            part.contentType.subtype == "html" ? Self.strippingTags(part.bodyText) : part.bodyText
+        }
+        // A multipart whose boundaries could not be found, or an odd top-level type: its body is the prose.
+        if proseTexts.isEmpty { proseTexts = [TextLines.normalized(text.body)] }
         let bounceFrom = text.values("From").flatMap(Addresses.all(in:)) + text.values("To").flatMap(Addresses.all(in:))
-        for part in proseParts {
-            var body = part.bodyText
-            if part.contentType.subtype == "html" { body = Self.strippingTags(body) }
+        for body in proseTexts {
             let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
             let start = PlainTextBounce.originalStart(lines)
             let prose = start.map { lines[..<$0].joined(separator: "\n") } ?? body
@@ -110,25 +112,30 @@ public struct BounceAnalyzer: Sendable {
                     format = .plainText
                 }
             } else {
-                // Fill a DSN's missing diagnostic from the prose (the reply is often only there).
-                for index in recipients.indices where recipients[index].diagnostic == nil {
-                    if let diagnostic = PlainTextBounce.diagnosticText(prose.split(separator: "\n").map(String.init)),
-                       let reply = ReplyText.firstReply(diagnostic) {
-                        let old = recipients[index]
-                        recipients[index] = BouncedRecipient(
-                            recipient: old.recipient, originalRecipient: old.originalRecipient, action: old.action,
-                            status: old.status ?? reply.enhancedCode, statusSource: old.statusSource ?? .reply,
-                            replyCode: reply.code, diagnostic: diagnostic, remoteMTA: old.remoteMTA)
+                // What the DSN leaves out is often in the prose: the reply, the refused command.
+                let transcript = PlainTextBounce.transcript(prose)
+                for index in recipients.indices {
+                    var recipient = recipients[index]
+                    if recipient.diagnostic == nil, let text = transcript ?? PlainTextBounce.diagnosticText(prose.split(separator: "\n").map(String.init)) {
+                        recipient.diagnostic = text
+                        if let reply = ReplyText.firstReply(text) {
+                            recipient.replyCode = reply.code
+                            if recipient.status == nil, let code = reply.enhancedCode {
+                                recipient.status = code
+                                recipient.statusSource = .reply
+                            }
+                        }
+                    }
+                    if recipient.smtpCommand == nil {
+                        recipient.smtpCommand = SMTPPhase.command(for: recipient.recipient, inTranscript: prose)
+                    }
+                    if recipient != recipients[index] {
+                        recipient.reclassify()
+                        recipients[index] = recipient
                     }
                 }
             }
         }
-        // A non-multipart, non-text top level (a bounce whose Content-Type is odd): read its body as prose.
-        if recipients.isEmpty, proseParts.isEmpty {
-            let found = PlainTextBounce.recipients(in: String(decoding: text.body, as: UTF8.self), bounceFrom: bounceFrom)
-            if !found.isEmpty { recipients = found; format = .plainText }
-        }
-
         // The original message.
         var originalSource: String?
         var originalText: MessageText?

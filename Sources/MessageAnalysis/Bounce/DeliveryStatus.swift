@@ -59,13 +59,16 @@ public struct BouncedRecipient: Sendable, Hashable, Codable {
     public var diagnostic: String?
     /// `Remote-MTA` (without `dns;`), or the host the prose names.
     public var remoteMTA: String?
+    /// The SMTP command the server refused (`MAIL`, `RCPT`, `DATA`), when the bounce says
+    /// ("in reply to end of DATA command", a transcript's `>>> DATA`).
+    public var smtpCommand: String?
     /// What it means and what to do.
     public var classification: BounceClassification
 
     public init(
         recipient: String, originalRecipient: String? = nil, action: DeliveryAction? = nil,
         status: EnhancedStatusCode? = nil, statusSource: StatusSource? = nil, replyCode: Int? = nil,
-        diagnostic: String? = nil, remoteMTA: String? = nil
+        diagnostic: String? = nil, remoteMTA: String? = nil, smtpCommand: String? = nil
     ) {
         self.recipient = recipient
         self.originalRecipient = originalRecipient
@@ -75,8 +78,16 @@ public struct BouncedRecipient: Sendable, Hashable, Codable {
         self.replyCode = replyCode
         self.diagnostic = diagnostic
         self.remoteMTA = remoteMTA
+        self.smtpCommand = smtpCommand ?? diagnostic.flatMap(SMTPPhase.command(inDiagnostic:))
         self.classification = BounceClassifier.classify(
-            status: status, replyCode: replyCode, diagnostic: diagnostic, remoteMTA: remoteMTA, action: action)
+            status: status, replyCode: replyCode, diagnostic: diagnostic, remoteMTA: remoteMTA,
+            command: self.smtpCommand)
+    }
+
+    /// Classifies again after a field changed.
+    mutating func reclassify() {
+        classification = BounceClassifier.classify(
+            status: status, replyCode: replyCode, diagnostic: diagnostic, remoteMTA: remoteMTA, command: smtpCommand)
     }
 }
 
@@ -141,7 +152,11 @@ enum DSNFields {
             let reply = diagnostic.flatMap(ReplyText.firstReply)
             var code = status.flatMap { EnhancedStatusCode(firstWord($0)) }
             var source: StatusSource? = code == nil ? nil : .statusField
-            if code == nil, let replyCode = reply?.enhancedCode {
+            // A generic X.0.0 in Status, a specific code in the reply (Amazon SES, Courier): the
+            // reply's is the one that says what happened.
+            if let replyCode = reply?.enhancedCode,
+               code == nil || (code?.subject == 0 && code?.detail == 0 && replyCode.statusClass == code?.statusClass
+                               && (replyCode.subject != 0 || replyCode.detail != 0)) {
                 code = replyCode
                 source = .reply
             }
@@ -202,5 +217,43 @@ enum ReplyText {
         var word = word
         while let last = word.last, last == "," || last == ";" || last == ":" { word = word.dropLast() }
         return word
+    }
+}
+
+
+/// Which SMTP command a refusal answered.
+enum SMTPPhase {
+    /// From a diagnostic's own words: Postfix's "(in reply to end of DATA command)", Exim's
+    /// "after MAIL FROM:", "after RCPT TO:".
+    static func command(inDiagnostic text: String) -> String? {
+        let lowered = text.lowercased()
+        if lowered.contains("end of data") || lowered.contains("after data") || lowered.contains("to data command") { return "DATA" }
+        if lowered.contains("rcpt to") { return "RCPT" }
+        if lowered.contains("mail from") && (lowered.contains("after mail from") || lowered.contains("reply to mail from")) { return "MAIL" }
+        return nil
+    }
+
+    /// From a transcript (`>>> DATA` then `<<< 550 … user@example.com …`): the last command
+    /// sent before the reply that names `recipient` (its local part, as transcripts may differ
+    /// in the domain).
+    static func command(for recipient: String, inTranscript text: String) -> String? {
+        let localPart = recipient.split(separator: "@").first.map { $0.lowercased() } ?? recipient.lowercased()
+        guard !localPart.isEmpty else { return nil }
+        // A Postfix paragraph naming the recipient: "… said: 550 … (in reply to end of DATA command)".
+        for paragraph in text.components(separatedBy: "\n\n") where paragraph.lowercased().contains(localPart + "@") {
+            let joined = paragraph.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            if let command = command(inDiagnostic: joined) { return command }
+        }
+        var last: String?
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix(">>> ") {
+                let command = trimmed.dropFirst(4).split(separator: " ").first.map { $0.uppercased() }
+                last = command.map { $0.hasPrefix("MAIL") ? "MAIL" : $0.hasPrefix("RCPT") ? "RCPT" : $0 }
+            } else if trimmed.hasPrefix("<<< "), trimmed.lowercased().contains(localPart + "@") {
+                return last
+            }
+        }
+        return nil
     }
 }

@@ -49,6 +49,13 @@ enum PlainTextBounce {
             if found.contains(where: { $0.address.lowercased() == address.address.lowercased() }) { continue }
             found.append((address.address, index, address.rest))
         }
+        if found.isEmpty, let failed = lines.firstIndex(where: { $0.lowercased().hasSuffix("address(es) failed:") }) {
+            // Exim names a local recipient without a domain: "  kijitora" under "… failed:".
+            if let index = lines[(failed + 1)...].firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                let word = lines[index].trimmingCharacters(in: .whitespaces)
+                if !word.isEmpty, !word.contains(" ") { found.append((word, index, "")) }
+            }
+        }
         let delayed = delayWords.contains(where: prose.lowercased().contains)
         var recipients: [BouncedRecipient] = []
         for (position, item) in found.enumerated() {
@@ -67,11 +74,23 @@ enum PlainTextBounce {
             }
             let statusClass = status?.statusClass ?? reply?.code.map { $0 / 100 }
             let action: DeliveryAction = delayed && statusClass != 5 ? .delayed : .failed
+            let command = SMTPPhase.command(inDiagnostic: block.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))
+                ?? SMTPPhase.command(for: item.address, inTranscript: prose)
             recipients.append(BouncedRecipient(
                 recipient: item.address, action: action, status: status, statusSource: source, replyCode: reply?.code,
-                diagnostic: diagnostic, remoteMTA: remoteHost(block)))
+                diagnostic: diagnostic, remoteMTA: remoteHost(block), smtpCommand: command))
         }
         return recipients
+    }
+
+    /// A sendmail transcript ("----- Transcript of session follows -----" to the next empty
+    /// line), joined; nil when there is none.
+    static func transcript(_ prose: String) -> String? {
+        let lines = prose.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(where: { $0.lowercased().contains("transcript of session follows") }) else { return nil }
+        let body = lines[(start + 1)...].prefix { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let text = body.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        return text.isEmpty ? nil : String(text.prefix(1_000))
     }
 
     /// The recipient address a line names, and the text after it on the line.
@@ -143,10 +162,12 @@ enum PlainTextBounce {
     static func inferredStatus(replyCode: Int?, text: String, delayed: Bool) -> EnhancedStatusCode? {
         var statusClass = replyCode.map { $0 / 100 }
         if statusClass == nil {
-            if text.contains("permanent") || text.contains("failed") || text.contains("could not be delivered")
+            if delayed {
+                statusClass = 4
+            } else if text.contains("permanent") || text.contains("failed") || text.contains("could not be delivered")
                 || text.contains("did not reach") || text.contains("was not delivered") || text.contains("unable to deliver") {
                 statusClass = 5
-            } else if delayed || text.contains("temporar") {
+            } else if text.contains("temporar") {
                 statusClass = 4
             }
         }

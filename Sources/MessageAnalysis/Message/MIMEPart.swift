@@ -167,7 +167,8 @@ public struct MIMEPart: Sendable, Hashable {
     public var allParts: [MIMEPart] { [self] + parts.flatMap(\.allParts) }
 
     /// The body as text (invalid UTF-8 becomes U+FFFD).
-    public var bodyText: String { String(decoding: decodedBody, as: UTF8.self) }
+    /// Line ends are LF: a CRLF is one `Character` in Swift, so text split on "\n" must not keep them.
+    public var bodyText: String { TextLines.normalized(decodedBody) }
 }
 
 /// Content-Transfer-Encoding decoders (RFC 2045 §6.7, §6.8), tolerant: bad input is skipped and
@@ -236,5 +237,26 @@ enum TransferEncoding {
             index += 1
         }
         return out
+    }
+}
+
+/// Text from bytes with CRLF (and a lone CR) turned into LF, so `split(separator: "\n")` finds
+/// every line: in a Swift `String`, "\r\n" is one `Character`.
+enum TextLines {
+    static func normalized(_ bytes: some Collection<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var previousCR = false
+        for byte in bytes {
+            if byte == 0x0D {
+                out.append(0x0A)
+                previousCR = true
+                continue
+            }
+            if byte == 0x0A && previousCR { previousCR = false; continue }
+            previousCR = false
+            out.append(byte)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
