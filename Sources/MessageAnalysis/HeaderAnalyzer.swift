@@ -160,6 +160,13 @@ public struct HeaderAnalyzer: Sendable {
         return a == b || a.hasSuffix("." + b) || b.hasSuffix("." + a)
     }
 
+    /// Whether two host names belong to the same organisation (Organizational Domain, RFC 7489
+    /// §3.2): Yahoo's `atlas220.free.mail.bf1.yahoo.com` writes A-R for `mta4020.mail.bf1.yahoo.com`.
+    static func sameOrganization(_ a: String, _ b: String) -> Bool {
+        guard a.contains("."), b.contains(".") else { return false }
+        return Addresses.organizationalDomain(a) == Addresses.organizationalDomain(b)
+    }
+
     // MARK: - The trust boundary
 
     func trustBoundary(text: MessageText, chain: ReceivedChain, authenticationResults: [AuthenticationResults]) async
@@ -170,7 +177,7 @@ public struct HeaderAnalyzer: Sendable {
         var receiver: String?
         var evidence: [String] = []
         if let authservID {
-            hop = chain.firstHop { Self.sameHost($0, authservID) }
+            hop = chain.firstHop { Self.sameHost($0, authservID) } ?? chain.firstHop { Self.sameOrganization($0, authservID) }
             source = .authservID
             receiver = authservID
             if hop == nil { evidence.append("no Received field was written by \(authservID) (--authserv-id)") }
@@ -189,7 +196,7 @@ public struct HeaderAnalyzer: Sendable {
         }
         if hop == nil, authservID == nil, let top = authenticationResults.first(where: { $0.authservID != nil }),
            let id = top.authservID {
-            if let found = chain.firstHop(receivedBy: { Self.sameHost($0, id) }) {
+            if let found = chain.firstHop(receivedBy: { Self.sameHost($0, id) }) ?? chain.firstHop(receivedBy: { Self.sameOrganization($0, id) }) {
                 hop = found
                 source = .topAuthenticationResults
                 receiver = id

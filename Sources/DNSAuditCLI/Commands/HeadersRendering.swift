@@ -38,7 +38,7 @@ enum HeadersRendering {
 
         add("")
         if let boundary = analysis.trustBoundary {
-            add("Trust boundary (\(boundary.source.rawValue)): \(boundary.receiver ?? "?")\(boundary.hop.map { ", hop \($0)" } ?? "")")
+            add("Trust boundary (\(boundary.source.rawValue)): \(boundary.receiver ?? "no receiving hop identified")\(boundary.hop.map { ", hop \($0)" } ?? "")")
             add("  client IP \(boundary.ip ?? "unknown"), HELO \(boundary.helo ?? "unknown"), MAIL FROM \(boundary.mailFrom.map { $0.isEmpty ? "<>" : $0 } ?? "unknown")")
         } else {
             add("Trust boundary: not found")

@@ -151,10 +151,14 @@ public enum MailDate {
             fractional = bytes[(index + 1)..<end].contains(UInt8(ascii: "."))
             index = end
         }
-        let zone = String(decoding: bytes[index...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        // The zone is the next word (Go writes "+0000 UTC m=+1.234" after it: trailing text).
+        let rest = String(decoding: bytes[index...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        let restWords = rest.split(separator: " ", maxSplits: 1)
+        let zone = restWords.first.map(String.init) ?? ""
+        let trailing = restWords.count > 1
         var offset = 0
         var missingZone = false
-        if zone.isEmpty { missingZone = true } else if zone == "Z" || zone == "z" { offset = 0 } else {
+        if zone.isEmpty { missingZone = true } else if zone == "Z" || zone == "z" || zone.uppercased() == "UTC" { offset = 0 } else {
             let digits = zone.dropFirst().filter { $0 != ":" }
             guard let sign = zone.first, sign == "+" || sign == "-", digits.count == 4, let value = Int(digits) else { return nil }
             offset = (value / 100) * 60 + value % 100
@@ -171,7 +175,7 @@ public enum MailDate {
         guard (1...12).contains(month), (1...31).contains(day), let base = components.date else { return nil }
         return Reading(
             date: base.addingTimeInterval(seconds - Double(offset * 60)), fractionalSeconds: fractional,
-            trailingText: false, missingZone: missingZone)
+            trailingText: trailing, missingZone: missingZone)
     }
 
     static func monthNumber(_ token: Substring?) -> Int? {
@@ -185,6 +189,12 @@ public enum MailDate {
     static func start(in text: String) -> String.Index? {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
         for (position, word) in words.enumerated() {
+            // ISO 8601 (Go's time.Time as SendGrid's filters write it): 2024-04-16 15:30:12.1 +0000 UTC
+            let bytes = Array(word.utf8)
+            if bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), Int(word.prefix(4)) != nil,
+               position + 1 < words.count, words[position + 1].contains(":") {
+                return word.startIndex
+            }
             let lowered = word.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ","))
             if days.contains(lowered), position + 2 < words.count, Int(words[position + 1]) != nil,
                monthNumber(words[position + 2]) != nil {

@@ -117,12 +117,17 @@ public struct ReceivedField: Sendable, Hashable, Codable {
                 }
             }
         }
-        if let id, IPv4Address(id) != nil { deviations.append(.versionLikeID) }
+        if let id {
+            let parts = id.split(separator: ".", omittingEmptySubsequences: false)
+            if parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.count <= 5 && $0.allSatisfy(\.isNumber) }) {
+                deviations.append(.versionLikeID)
+            }
+        }
         // The client's address: in the from-name itself ("[192.0.2.1]"), else in its comments.
         if let name = from, let ip = Self.address(in: name) { fromIP = ip }
         for comment in fromComments {
             let lowered = comment.lowercased()
-            if lowered.hasPrefix("helo=") || lowered.hasPrefix("helo ") {
+            if lowered.hasPrefix("helo=") || lowered.hasPrefix("helo ") || lowered.hasPrefix("ehlo=") || lowered.hasPrefix("ehlo ") {
                 helo = String(comment.dropFirst(5)).trimmingCharacters(in: .whitespaces)
                 if fromIP == nil, let ip = Self.address(in: comment) { fromIP = ip }
                 continue
