@@ -32,5 +32,8 @@ let package = Package(
         fuzzTarget("FuzzMailMessage", ["DKIM"]),
         fuzzTarget("FuzzZoneFile", ["DNSLDNS", "DNSCore"]),
         fuzzTarget("FuzzDNSWire", ["DNSLDNS", "DNSCore"]),
+        fuzzTarget("FuzzReceived", ["MessageAnalysis"]),
+        fuzzTarget("FuzzAuthenticationResults", ["MessageAnalysis"]),
+        fuzzTarget("FuzzBounce", ["MessageAnalysis"]),
     ]
 )

@@ -57,6 +57,27 @@ public struct BounceAnalyzer: Sendable {
     ///
     /// - Throws: ``MessageReadError`` when the input is not a message at all.
     public func analyze(_ bytes: some Collection<UInt8>) async throws(MessageReadError) -> BounceReport {
+        let (report, originalText, bodyIncluded) = try Self.read(bytes)
+        var result = report
+        if let originalText {
+            let original = await headers.analyze(originalText, bodyIncluded: bodyIncluded)
+            result.original = original
+            (result.conclusions, result.findings) = Self.conclusions(recipients: report.recipients, original: original)
+        }
+        return result
+    }
+
+    /// Reads a bounce without analysing the original message's header (no DNS, no `async`): the
+    /// RFC 3464 and plain-text parsers alone, as the fuzz target drives them.
+    ///
+    /// - Throws: ``MessageReadError`` when the input is not a message at all.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(MessageReadError) -> BounceReport {
+        try read(bytes).report
+    }
+
+    static func read(_ bytes: some Collection<UInt8>) throws(MessageReadError)
+        -> (report: BounceReport, original: MessageText?, bodyIncluded: Bool)
+    {
         let text = try MessageText(parsing: bytes)
         var problems = text.problems
         let root = MIMEPart.read(text, depth: 0, problems: &problems)
@@ -153,14 +174,12 @@ public struct BounceAnalyzer: Sendable {
             originalText = quotedOriginal
             originalSource = "quoted"
         }
-        var original: HeaderAnalysis?
-        if let originalText { original = await headers.analyze(originalText, bodyIncluded: bodyIncluded) }
-
-        let (conclusions, findings) = Self.conclusions(recipients: recipients, original: original)
-        return BounceReport(
+        let (conclusions, findings) = Self.conclusions(recipients: recipients, original: nil)
+        let report = BounceReport(
             format: format, reportingMTA: reportingMTA, from: text.first("From"), subject: text.first("Subject"),
-            recipients: recipients, originalSource: originalSource, original: original, conclusions: conclusions,
+            recipients: recipients, originalSource: originalSource, original: nil, conclusions: conclusions,
             findings: findings, problems: problems)
+        return (report, originalText, bodyIncluded)
     }
 
     /// What a person should take away, and the findings behind it.
