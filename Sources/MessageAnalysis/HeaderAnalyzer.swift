@@ -75,8 +75,10 @@ public struct HeaderAnalyzer: Sendable {
         let verdicts = Self.verdicts(recorded.first(where: \.trusted)?.results)
 
         // Parse the header for the engines.
+        // The header block ends with its last field's line end; one empty line then ends it.
         var headerBytes = text.headerBytes
-        headerBytes += [0x0D, 0x0A, 0x0D, 0x0A]
+        if headerBytes.last != 0x0A { headerBytes += [0x0D, 0x0A] }
+        headerBytes += [0x0D, 0x0A]
         let mailMessage = try? MailMessage(parsing: headerBytes + text.body)
 
         var findings = SpamFolderHints.findings(text, mailFrom: boundary?.mailFrom ?? returnPath)
