@@ -76,15 +76,15 @@ enum BounceClassifier {
         } else if let word = localDeliveryWords.first(where: text.contains) {
             kind = .soft
             reason = "The receiving host's own delivery program failed (\"\(word)\"): a problem on that server, not a bad address."
+        } else if specificSubject, let status {
+            kind = .soft
+            reason = "Status \(status) is in the subject \"\(StatusCodeRegistry.subjectMeaning(status.subject) ?? "?")\" (RFC 3463), not addressing: the address is fine; fix the cause and send again."
         } else if command == "DATA", !(subjectDetail.map(addressCodes.contains) ?? false) {
             kind = .soft
             reason = "Refused after DATA, once the server had seen the message: a content or policy filter, not the address (the server accepted the recipient first)."
         } else if command == "MAIL" {
             kind = .soft
             reason = "Refused at MAIL FROM, before any recipient was named: the server refused your sender or your server, not the address."
-        } else if specificSubject, let status {
-            kind = .soft
-            reason = "Status \(status) is about the \(StatusCodeRegistry.subjectMeaning(status.subject)?.lowercased() ?? "message"), not the address: fix the cause and send again."
         } else if let word = softWords.first(where: text.contains), !(subjectDetail.map(addressCodes.contains) ?? false) {
             kind = .soft
             reason = "The server's words (\"\(word)\") name a cause other than the address; the address itself is fine."

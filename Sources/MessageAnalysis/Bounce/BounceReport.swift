@@ -60,7 +60,9 @@ public struct BounceAnalyzer: Sendable {
         let (report, originalText, bodyIncluded) = try Self.read(bytes)
         var result = report
         if let originalText {
-            let original = await headers.analyze(originalText, bodyIncluded: bodyIncluded)
+            var original = await headers.analyze(originalText, bodyIncluded: bodyIncluded)
+            // The original never reached the receiver's boundary: not finding it says nothing.
+            original.findings.removeAll { $0.id == MessageFindingID.noTrustBoundary }
             result.original = original
             (result.conclusions, result.findings) = Self.conclusions(recipients: report.recipients, original: original)
         }
