@@ -114,16 +114,7 @@ public enum MailDate {
             }
         }
         let trailing = index < tokens.count
-        var components = DateComponents()
-        components.calendar = Calendar(identifier: .gregorian)
-        components.timeZone = TimeZone(identifier: "UTC")
-        components.year = year
-        components.month = month
-        components.day = day
-        components.hour = hour
-        components.minute = minute
-        components.second = 0
-        guard let base = components.date else { return nil }
+        guard let base = utc(year, month, day, hour, minute) else { return nil }
         let date = base.addingTimeInterval(seconds - Double(offsetMinutes * 60))
         return Reading(
             date: date, fractionalSeconds: fractional, trailingText: trailing, missingZone: missingZone,
@@ -164,18 +155,20 @@ public enum MailDate {
             offset = (value / 100) * 60 + value % 100
             if sign == "-" { offset = -offset }
         }
-        var components = DateComponents()
-        components.calendar = Calendar(identifier: .gregorian)
-        components.timeZone = TimeZone(identifier: "UTC")
-        components.year = year
-        components.month = month
-        components.day = day
-        components.hour = hour
-        components.minute = minute
-        guard (1...12).contains(month), (1...31).contains(day), let base = components.date else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), let base = utc(year, month, day, hour, minute) else { return nil }
         return Reading(
             date: base.addingTimeInterval(seconds - Double(offset * 60)), fractionalSeconds: fractional,
             trailingText: trailing, missingZone: missingZone)
+    }
+
+    /// The instant of a UTC calendar date and time (whole minutes).
+    static func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int) -> Date? {
+        var components = DateComponents()
+        components.calendar = Calendar(identifier: .gregorian)
+        components.timeZone = TimeZone(identifier: "UTC")
+        (components.year, components.month, components.day) = (year, month, day)
+        (components.hour, components.minute, components.second) = (hour, minute, 0)
+        return components.date
     }
 
     static func monthNumber(_ token: Substring?) -> Int? {
