@@ -34,3 +34,45 @@ import TestSupport
         #expect(report.originalSource == "quoted")
     }
 }
+
+/// Gmail's variant: the RFC 3464 fields written in a text/plain part, not a delivery-status one.
+@Suite struct DeliveryStatusInTextTests {
+    @Test func fieldsInATextPartAreRead() throws {
+        let text = """
+            From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+            To: sender@example.com
+            Subject: Delivery Status Notification (Failure)
+            Content-Type: multipart/report; boundary="g1"; report-type=delivery-status
+
+            --g1
+            Content-Type: text/plain; charset="UTF-8"
+
+            ** Address not found **
+
+            --g1
+            Content-Type: text/plain; charset="UTF-8"
+
+            Reporting-MTA: dns; googlemail.com
+            Received-From-MTA: dns; sender@example.com
+            Arrival-Date: Wed, 17 Apr 2024 02:10:00 -0700 (PDT)
+
+            Final-Recipient: rfc822; nobody@gmail.com
+            Action: failed
+            Status: 5.1.1
+            Remote-MTA: dns; gmail-smtp-in.l.google.com. (2607:f8b0:4004:c1b::1a, the server for the domain gmail.com.)
+            Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does not exist. - gsmtp
+            Last-Attempt-Date: Wed, 17 Apr 2024 02:10:01 -0700 (PDT)
+
+            --g1--
+            """
+        let report = try BounceAnalyzer.parse(Array(text.utf8))
+        #expect(report.format == .deliveryStatusInText)
+        #expect(report.reportingMTA == "googlemail.com")
+        let recipient = try #require(report.recipients.first)
+        #expect(recipient.recipient == "nobody@gmail.com")
+        #expect(recipient.status?.description == "5.1.1")
+        #expect(recipient.replyCode == 550)
+        #expect(recipient.classification.kind == .hard)
+        #expect(recipient.classification.explanation.provider?.rawValue == "gmail")
+    }
+}

@@ -87,6 +87,36 @@ import TestSupport
     }
 }
 
+/// sisimai itself (libsisimai-perl 4.25) on the same files: the actions recorded in
+/// expected.json are what it reports, and ours agree with them (scripts/install-deps --test
+/// installs it; without it this fails, it does not pass silently).
+@Suite struct SisimaiLiveTests {
+    struct Row: Decodable {
+        var recipient: String
+        var action: String
+        var status: String
+    }
+
+    @Test func sisimaiReadsTheCorpusAsRecorded() async throws {
+        let files = SisimaiCorpusTests.files.map { SisimaiCorpusTests.directory + "/" + $0 }
+        let output = try await ProcessRunner.run("/usr/bin/perl", [KnotServer.fixtures("tools/sisimai-read.pl")] + files)
+        try #require(output.status == 0, "sisimai failed (apt-get install libsisimai-perl; scripts/install-deps --test): \(output.stderrText)")
+        let live = try JSONDecoder().decode([String: [Row]].self, from: output.stdout)
+        let expected = try SisimaiCorpusTests.expectations()
+        for (file, rows) in expected {
+            let actions = (live[file] ?? []).map { $0.action.isEmpty ? nil : $0.action }
+            #expect(actions == rows.map(\.action), "\(file): sisimai now says \(actions)")
+            // Ours agree with sisimai's live action wherever the corpus test does not list a difference.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: SisimaiCorpusTests.directory + "/" + file))
+            let report = try BounceAnalyzer.parse(Array(bytes))
+            for (index, row) in (live[file] ?? []).enumerated() where !row.action.isEmpty {
+                guard SisimaiCorpusTests.differences["\(file)#\(index)"] == nil else { continue }
+                #expect(report.recipients[safe: index]?.action?.rawValue == row.action, "\(file) #\(index)")
+            }
+        }
+    }
+}
+
 extension Array {
     subscript(safe index: Int) -> Element? { index >= 0 && index < count ? self[index] : nil }
 }
