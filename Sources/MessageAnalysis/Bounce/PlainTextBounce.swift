@@ -61,15 +61,21 @@ enum PlainTextBounce {
         for (position, item) in found.enumerated() {
             let end = position + 1 < found.count ? found[position + 1].line : lines.count
             var block = [item.rest] + lines[(item.line + 1)..<end].map { String($0) }
-            // A reply before the first recipient (Gmail writes the address, then the reply) or
-            // none at all in the block: use the whole prose.
-            if ReplyText.firstReply(block.joined(separator: "\n")) == nil { block = lines.map(String.init) }
+            // No reply in the recipient's own lines: the reply may stand elsewhere in the prose
+            // (before the recipients); else the recipient's own words are the diagnostic
+            // (Exchange 2003: "The recipient name is not recognized").
+            if ReplyText.firstReply(block.joined(separator: "\n")) == nil {
+                let whole = lines.map(String.init)
+                if ReplyText.firstReply(whole.joined(separator: "\n")) != nil { block = whole }
+            }
             let diagnostic = diagnosticText(block)
             let reply = ReplyText.firstReply(diagnostic ?? "")
             var status = reply?.enhancedCode
             var source: StatusSource? = status == nil ? nil : .reply
             if status == nil {
-                status = inferredStatus(replyCode: reply?.code, text: block.joined(separator: " ").lowercased(), delayed: delayed)
+                status = inferredStatus(
+                    replyCode: reply?.code, text: block.joined(separator: " ").lowercased(), prose: prose.lowercased(),
+                    delayed: delayed)
                 source = status == nil ? nil : .inferred
             }
             let statusClass = status?.statusClass ?? reply?.code.map { $0 / 100 }
@@ -159,15 +165,18 @@ enum PlainTextBounce {
     /// A status the prose does not write, inferred from its words and reply code (reported as
     /// inferred): `x.1.1` for an unknown user, `x.2.2` for a full mailbox, `x.4.7` for an expired
     /// message, else `x.0.0`.
-    static func inferredStatus(replyCode: Int?, text: String, delayed: Bool) -> EnhancedStatusCode? {
+    ///
+    /// `text` is the recipient's own lines, `prose` the whole notice: the class is often said once
+    /// for all recipients ("This is a permanent error").
+    static func inferredStatus(replyCode: Int?, text: String, prose: String, delayed: Bool) -> EnhancedStatusCode? {
         var statusClass = replyCode.map { $0 / 100 }
         if statusClass == nil {
             if delayed {
                 statusClass = 4
-            } else if text.contains("permanent") || text.contains("failed") || text.contains("could not be delivered")
-                || text.contains("did not reach") || text.contains("was not delivered") || text.contains("unable to deliver") {
+            } else if ["permanent", "failed", "could not be delivered", "did not reach", "was not delivered",
+                        "unable to deliver", "not be delivered", "undeliverable"].contains(where: { text.contains($0) || prose.contains($0) }) {
                 statusClass = 5
-            } else if text.contains("temporar") {
+            } else if text.contains("temporar") || prose.contains("temporar") {
                 statusClass = 4
             }
         }
