@@ -82,7 +82,8 @@ import TestSupport
             if let code = Int(want.replyCode), got.replyCode != nil {
                 #expect(got.replyCode == code, "\(file) #\(index): reply \(got.replyCode ?? 0) vs \(code)")
             }
-            #expect(!got.classification.explanation.fix.isEmpty)
+            #expect(!got.classification.fix.isEmpty)
+            if got.classification.kind == .hard { #expect(got.classification.fix.contains("Remove the address") || got.classification.explanation.match == .provider || got.classification.explanation.match == .generic) }
         }
     }
 }

@@ -7,7 +7,7 @@ public func fuzzBounce(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: count)
     guard let report = try? BounceAnalyzer.parse(bytes) else { return 0 }
     for recipient in report.recipients {
-        precondition(!recipient.classification.explanation.fix.isEmpty, "a recipient without a fix")
+        precondition(!recipient.classification.fix.isEmpty, "a recipient without a fix")
     }
     _ = try? report.jsonData()
     return 0

@@ -102,8 +102,8 @@ enum HeadersRendering {
             if let remote = recipient.remoteMTA { lines.append("  remote    \(remote)") }
             lines.append("  why       \(c.kindReason)")
             lines.append("  meaning   \(c.explanation.meaning)")
-            lines.append("  fix       \(c.explanation.fix)")
-            if let command = c.explanation.command { lines.append("  prove it  \(command)") }
+            lines.append("  fix       \(c.fix)")
+            if let command = c.command { lines.append("  prove it  \(command)") }
         }
         if let original = report.original {
             lines.append("")

@@ -29,6 +29,11 @@ public struct BounceClassification: Sendable, Hashable, Codable {
     /// The shared reply table's explanation (the one `dnsaudit smtp explain` gives): the
     /// provider's meaning, the fix and the dnsaudit command that proves it.
     public var explanation: ReplyExplanation
+    /// What to do: the table's fix when it knows the reply (a provider's or a generic entry), else
+    /// one for the kind of bounce (a bad address, a full mailbox, a policy refusal).
+    public var fix: String
+    /// The dnsaudit command that proves the fix, when one does.
+    public var command: String?
 }
 
 /// Classifies a bounced recipient from its status, reply and diagnostic text.
@@ -57,6 +62,26 @@ enum BounceClassifier {
     ]
     /// Words of a local delivery program that failed (procmail, a pipe): the mailbox exists.
     static let localDeliveryWords = ["procmail", "mailer error", "couldn't create", "command died", "pipe to"]
+
+    /// A fix for a reply the table does not know, by what the bounce is.
+    static func fix(kind: BounceKind, status: EnhancedStatusCode?, permanence: Permanence?) -> (String, String?) {
+        if kind == .hard {
+            return ("Remove the address from your list, or correct it (a typo in the local part or the domain); sending again fails the same way.", nil)
+        }
+        switch status?.subject {
+        case 2:
+            return ("The recipient's mailbox is full or disabled: retry later, or reach the recipient another way.", nil)
+        case 7:
+            return ("The receiver refused your mail by policy: read its text; check your authentication and reputation (SPF, DKIM, DMARC, reverse DNS).",
+                    "dnsaudit DOMAIN; dnsaudit presend --no-sign --mail-from ADDRESS --ip IP < message.eml")
+        case 4:
+            return ("The receiver could not be reached or routing failed: check its MX records, then retry.", "dnsaudit query DOMAIN MX")
+        default:
+            return permanence == .soft
+                ? ("A temporary failure: the sending server retries; if it keeps failing, read the server's text.", nil)
+                : ("Read the server's text: it names the cause; fix that before sending again.", nil)
+        }
+    }
 
     static func classify(
         status: EnhancedStatusCode?, replyCode: Int?, diagnostic: String?, remoteMTA: String?, command: String?
@@ -109,10 +134,16 @@ enum BounceClassifier {
             providerHint = ReplyClassifier.markers.first { $0.1.contains(where: remote.contains) }?.0
         }
         let explanation = ReplyClassifier().explain(reply, provider: providerHint)
+        var fix = explanation.fix
+        var command = explanation.command
+        if explanation.match != .provider && explanation.match != .generic {
+            (fix, command) = Self.fix(kind: kind, status: status, permanence: permanence)
+        }
         return BounceClassification(
             kind: kind, kindReason: reason, permanence: permanence,
             statusClass: statusClass.flatMap(StatusCodeRegistry.classMeaning),
             subject: status.flatMap { StatusCodeRegistry.subjectMeaning($0.subject) },
-            detail: status.flatMap { StatusCodeRegistry.detail(of: $0)?.meaning }, explanation: explanation)
+            detail: status.flatMap { StatusCodeRegistry.detail(of: $0)?.meaning }, explanation: explanation,
+            fix: fix, command: command)
     }
 }

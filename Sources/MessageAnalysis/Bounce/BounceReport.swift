@@ -201,15 +201,15 @@ public struct BounceAnalyzer: Sendable {
             let statusNote = recipient.statusSource == .inferred ? " (inferred: the bounce gives no status code)" : ""
             let action = recipient.action.map { "\($0.rawValue): " } ?? ""
             conclusions.append(
-                "\(recipient.recipient): \(action)\(c.kind.rawValue) bounce\(status)\(statusNote). \(c.explanation.meaning) Fix: \(c.explanation.fix)"
-                    + (c.explanation.command.map { " Prove it: \($0)" } ?? ""))
+                "\(recipient.recipient): \(action)\(c.kind.rawValue) bounce\(status)\(statusNote). \(c.explanation.meaning) Fix: \(c.fix)"
+                    + (c.command.map { " Prove it: \($0)" } ?? ""))
             findings.append(Finding(
                 id: c.kind == .hard ? MessageFindingID.hardBounce : MessageFindingID.softBounce,
                 severity: c.kind == .hard ? .error : .warning,
                 title: "\(recipient.recipient): \(c.kind.rawValue) bounce\(status)",
                 detail: "\(c.kindReason) \(c.explanation.meaning) \(c.explanation.cause)",
                 evidence: [recipient.diagnostic].compactMap { $0 }, rfc: c.explanation.source.citation,
-                fix: c.explanation.fix + (c.explanation.command.map { " Prove it: \($0)" } ?? "")))
+                fix: c.fix + (c.command.map { " Prove it: \($0)" } ?? "")))
         }
         // An authentication bounce with the original's header: say which check, from the header.
         let authenticationBounce = recipients.contains { recipient in
