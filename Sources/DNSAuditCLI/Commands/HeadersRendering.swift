@@ -100,6 +100,7 @@ enum HeadersRendering {
             }
             if let diagnostic = recipient.diagnostic { lines.append("  server    \(diagnostic.prefix(300))") }
             if let remote = recipient.remoteMTA { lines.append("  remote    \(remote)") }
+            if let command = recipient.smtpCommand { lines.append("  refused   at \(command)") }
             lines.append("  why       \(c.kindReason)")
             lines.append("  meaning   \(c.explanation.meaning)")
             lines.append("  fix       \(c.fix)")
