@@ -141,3 +141,26 @@ import TestSupport
         #expect(missing.stderr.contains("cannot open"))
     }
 }
+
+/// Bounces built to make the readers' work grow faster than the input: many recipients.
+@Suite struct BounceWorkBoundTests {
+    @Test func aHundredThousandRecipientLinesAreCappedAndQuick() throws {
+        var prose = "From: MAILER-DAEMON@example.net\r\nSubject: failure\r\n\r\nThis is a permanent error.\r\n"
+        for index in 0..<100_000 { prose += "<user\(index)@example.org>:\r\nno reply here\r\n" }
+        let start = ContinuousClock.now
+        let report = try BounceAnalyzer.parse(Array(prose.utf8))
+        #expect(ContinuousClock.now - start < .seconds(60))
+        #expect(report.recipients.count <= 500)
+        #expect(!report.recipients.isEmpty)
+    }
+
+    @Test func aHundredThousandDSNBlocksAreCapped() throws {
+        var text = "From: MAILER-DAEMON@example.net\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
+        for index in 0..<100_000 { text += "Final-Recipient: rfc822; u\(index)@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n" }
+        text += "--b--\r\n"
+        let start = ContinuousClock.now
+        let report = try BounceAnalyzer.parse(Array(text.utf8))
+        #expect(ContinuousClock.now - start < .seconds(60))
+        #expect(report.recipients.count == 500)
+    }
+}

@@ -53,6 +53,9 @@ public struct BounceAnalyzer: Sendable {
 
     public init(headers: HeaderAnalyzer) { self.headers = headers }
 
+    /// Bytes of one text part read as the bounce's notice.
+    public static let maximumProseBytes = 1 << 20
+
     /// Analyses a bounce.
     ///
     /// - Throws: ``MessageReadError`` when the input is not a message at all.
@@ -91,15 +94,16 @@ public struct BounceAnalyzer: Sendable {
         // 1. message/delivery-status parts (RFC 3464 §2; message/global-delivery-status, RFC 6533).
         for part in parts where ["delivery-status", "global-delivery-status"].contains(part.contentType.subtype)
             && (part.contentType.type == "message" || part.contentType.type == "text") {
-            let found = DSNFields.recipients(in: part.bodyText)
-            recipients += found.recipients
+            let found = DSNFields.recipients(in: TextLines.normalized(part.decodedBody.prefix(Self.maximumProseBytes)))
+            recipients += found.recipients.prefix(PlainTextBounce.maximumRecipients - recipients.count)
             reportingMTA = reportingMTA ?? found.reportingMTA
         }
         if !recipients.isEmpty { format = .deliveryStatus }
         // 2. The fields in a text part (Gmail), or in a report whose MIME structure is broken.
         if recipients.isEmpty {
             for part in parts where part.contentType.type == "text" || part.contentType.type == "multipart" {
-                let body = part.contentType.type == "multipart" ? TextLines.normalized(part.text.body) : part.bodyText
+                let bytes = part.contentType.type == "multipart" ? part.text.body : part.decodedBody
+                let body = TextLines.normalized(bytes.prefix(Self.maximumProseBytes))
                 let lowered = body.lowercased()
                 guard lowered.contains("final-recipient:") || lowered.contains("original-recipient:") else { continue }
                 let found = DSNFields.recipients(in: body)
@@ -113,11 +117,20 @@ public struct BounceAnalyzer: Sendable {
         }
         // 3. The prose.
         var quotedOriginal: MessageText?
-        var proseTexts = parts.filter { $0.contentType.type == "text" && $0.contentType.subtype != "rfc822-headers" }.map { part in
-            part.contentType.subtype == "html" ? Self.strippingTags(part.bodyText) : part.bodyText
+        // A notice is short: a huge text part is read only at its start (the original's copy, if
+        // quoted there, is read from that start too).
+        var proseTexts: [String] = []
+        for part in parts where part.contentType.type == "text" && part.contentType.subtype != "rfc822-headers" {
+            if part.decodedBody.count > Self.maximumProseBytes {
+                problems.append(ReadProblem(
+                    line: part.text.bodyFirstLine,
+                    "a text part is longer than \(Self.maximumProseBytes >> 20) MiB: only its start is read as the notice"))
+            }
+            let text = TextLines.normalized(part.decodedBody.prefix(Self.maximumProseBytes))
+            proseTexts.append(part.contentType.subtype == "html" ? Self.strippingTags(text) : text)
         }
         // A multipart whose boundaries could not be found, or an odd top-level type: its body is the prose.
-        if proseTexts.isEmpty { proseTexts = [TextLines.normalized(text.body)] }
+        if proseTexts.isEmpty { proseTexts = [TextLines.normalized(text.body.prefix(Self.maximumProseBytes))] }
         let bounceFrom = text.values("From").flatMap(Addresses.all(in:)) + text.values("To").flatMap(Addresses.all(in:))
         for body in proseTexts {
             let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
@@ -136,10 +149,12 @@ public struct BounceAnalyzer: Sendable {
                 }
             } else {
                 // What the DSN leaves out is often in the prose: the reply, the refused command.
-                let transcript = PlainTextBounce.transcript(prose)
+                let notice = String(prose.prefix(PlainTextBounce.maximumTranscriptScan))
+                let fallback = PlainTextBounce.transcript(notice)
+                    ?? PlainTextBounce.diagnosticText(notice.split(separator: "\n").map(String.init))
                 for index in recipients.indices {
                     var recipient = recipients[index]
-                    if recipient.diagnostic == nil, let text = transcript ?? PlainTextBounce.diagnosticText(prose.split(separator: "\n").map(String.init)) {
+                    if recipient.diagnostic == nil, let text = fallback {
                         recipient.diagnostic = text
                         if let reply = ReplyText.firstReply(text) {
                             recipient.replyCode = reply.code
@@ -150,7 +165,7 @@ public struct BounceAnalyzer: Sendable {
                         }
                     }
                     if recipient.smtpCommand == nil {
-                        recipient.smtpCommand = SMTPPhase.command(for: recipient.recipient, inTranscript: prose)
+                        recipient.smtpCommand = SMTPPhase.command(for: recipient.recipient, inTranscript: notice)
                     }
                     if recipient != recipients[index] {
                         recipient.reclassify()

@@ -144,6 +144,7 @@ enum DSNFields {
         var recipients: [BouncedRecipient] = []
         var reportingMTA: String?
         for block in blocks(text) {
+            if recipients.count >= PlainTextBounce.maximumRecipients { break }
             if let mta = value(block, "Reporting-MTA") { reportingMTA = typed(mta) }
             let final = typed(value(block, "Final-Recipient")) ?? typed(value(block, "Original-Recipient"))
             let status = value(block, "Status")

@@ -35,6 +35,24 @@ enum PlainTextBounce {
     }
 
     /// The recipients the prose names, each with its reply.
+    /// Recipients read from one notice at most; the rest are ignored.
+    static let maximumRecipients = 500
+    /// Lines of one recipient's block read.
+    static let maximumBlockLines = 50
+    /// Bytes of the notice searched for a transcript naming each recipient (notices are short;
+    /// searching a huge one once per recipient would not be).
+    static let maximumTranscriptScan = 64 << 10
+
+    /// The class a notice states for all its recipients: 4 for a delay, 5 for "permanent",
+    /// "could not be delivered" and the like, else none.
+    static func statedClass(_ lowered: String, delayed: Bool) -> Int? {
+        if delayed { return 4 }
+        if ["permanent", "failed", "could not be delivered", "did not reach", "was not delivered", "unable to deliver",
+            "not be delivered", "undeliverable"].contains(where: lowered.contains) { return 5 }
+        if lowered.contains("temporar") { return 4 }
+        return nil
+    }
+
     static func recipients(in prose: String, bounceFrom: [String]) -> [BouncedRecipient] {
         let lines = prose.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? $0.dropLast() : $0
@@ -43,10 +61,11 @@ enum PlainTextBounce {
         // Lines that name a recipient: the address alone, "<address>:", "address: reply",
         // "address on <date>", "address<mailto:address>".
         var found: [(address: String, line: Int, rest: String)] = []
-        for (index, line) in lines.enumerated() {
+        var seen: Set<String> = []
+        for (index, line) in lines.enumerated() where found.count < maximumRecipients {
             guard let address = recipientAddress(in: line) else { continue }
-            if ignored.contains(address.address.lowercased()) { continue }
-            if found.contains(where: { $0.address.lowercased() == address.address.lowercased() }) { continue }
+            let key = address.address.lowercased()
+            if ignored.contains(key) || !seen.insert(key).inserted { continue }
             found.append((address.address, index, address.rest))
         }
         if found.isEmpty, let failed = lines.firstIndex(where: { $0.lowercased().hasSuffix("address(es) failed:") }) {
@@ -56,32 +75,36 @@ enum PlainTextBounce {
                 if !word.isEmpty, !word.contains(" ") { found.append((word, index, "")) }
             }
         }
-        let delayed = delayWords.contains(where: prose.lowercased().contains)
+        let lowered = prose.lowercased()
+        let delayed = delayWords.contains(where: lowered.contains)
+        // Read once, not per recipient: the whole notice's reply (for recipients whose own lines
+        // hold none), the class it states for all, and the start of it that transcripts are in.
+        let whole = lines.map(String.init)
+        let wholeDiagnostic = ReplyText.firstReply(whole.joined(separator: "\n")) != nil ? diagnosticText(whole) : nil
+        let proseClass = statedClass(lowered, delayed: delayed)
+        let notice = String(prose.prefix(maximumTranscriptScan))
         var recipients: [BouncedRecipient] = []
         for (position, item) in found.enumerated() {
             let end = position + 1 < found.count ? found[position + 1].line : lines.count
-            var block = [item.rest] + lines[(item.line + 1)..<end].map { String($0) }
-            // No reply in the recipient's own lines: the reply may stand elsewhere in the prose
-            // (before the recipients); else the recipient's own words are the diagnostic
-            // (Exchange 2003: "The recipient name is not recognized").
-            if ReplyText.firstReply(block.joined(separator: "\n")) == nil {
-                let whole = lines.map(String.init)
-                if ReplyText.firstReply(whole.joined(separator: "\n")) != nil { block = whole }
-            }
-            let diagnostic = diagnosticText(block)
+            let block = [item.rest] + lines[(item.line + 1)..<end].prefix(maximumBlockLines).map { String($0) }
+            let blockText = block.joined(separator: "\n")
+            // No reply in the recipient's own lines: the reply may stand elsewhere in the notice
+            // (Gmail writes the address, then the reply); else the recipient's own words are the
+            // diagnostic (Exchange 2003: "The recipient name is not recognized").
+            let ownReply = ReplyText.firstReply(blockText) != nil
+            let diagnostic = ownReply ? diagnosticText(block) : wholeDiagnostic ?? diagnosticText(block)
             let reply = ReplyText.firstReply(diagnostic ?? "")
             var status = reply?.enhancedCode
             var source: StatusSource? = status == nil ? nil : .reply
             if status == nil {
-                status = inferredStatus(
-                    replyCode: reply?.code, text: block.joined(separator: " ").lowercased(), prose: prose.lowercased(),
-                    delayed: delayed)
+                let words = (blockText + " " + (diagnostic ?? "")).lowercased()
+                status = inferredStatus(replyCode: reply?.code, text: words, statedClass: proseClass)
                 source = status == nil ? nil : .inferred
             }
             let statusClass = status?.statusClass ?? reply?.code.map { $0 / 100 }
             let action: DeliveryAction = delayed && statusClass != 5 ? .delayed : .failed
             let command = SMTPPhase.command(inDiagnostic: block.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))
-                ?? SMTPPhase.command(for: item.address, inTranscript: prose)
+                ?? SMTPPhase.command(for: item.address, inTranscript: notice)
             recipients.append(BouncedRecipient(
                 recipient: item.address, action: action, status: status, statusSource: source, replyCode: reply?.code,
                 diagnostic: diagnostic, remoteMTA: remoteHost(block), smtpCommand: command))
@@ -166,20 +189,10 @@ enum PlainTextBounce {
     /// inferred): `x.1.1` for an unknown user, `x.2.2` for a full mailbox, `x.4.7` for an expired
     /// message, else `x.0.0`.
     ///
-    /// `text` is the recipient's own lines, `prose` the whole notice: the class is often said once
-    /// for all recipients ("This is a permanent error").
-    static func inferredStatus(replyCode: Int?, text: String, prose: String, delayed: Bool) -> EnhancedStatusCode? {
-        var statusClass = replyCode.map { $0 / 100 }
-        if statusClass == nil {
-            if delayed {
-                statusClass = 4
-            } else if ["permanent", "failed", "could not be delivered", "did not reach", "was not delivered",
-                        "unable to deliver", "not be delivered", "undeliverable"].contains(where: { text.contains($0) || prose.contains($0) }) {
-                statusClass = 5
-            } else if text.contains("temporar") || prose.contains("temporar") {
-                statusClass = 4
-            }
-        }
+    /// `text` is the recipient's own words; `statedClass` the class the notice states for all
+    /// recipients ("This is a permanent error").
+    static func inferredStatus(replyCode: Int?, text: String, statedClass: Int?) -> EnhancedStatusCode? {
+        let statusClass = replyCode.map { $0 / 100 } ?? statedClass
         guard let statusClass, statusClass == 4 || statusClass == 5 else { return nil }
         if BounceClassifier.addressUnknownWords.contains(where: text.contains) {
             return EnhancedStatusCode(statusClass: statusClass, subject: 1, detail: 1)
