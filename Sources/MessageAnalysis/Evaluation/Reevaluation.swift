@@ -13,6 +13,9 @@ public struct Reevaluation: Sendable, Hashable, Codable {
     }
 
     public var status: Status
+    /// "as evaluated now", in the JSON too: keys rotate and `x=` expires, so these results are
+    /// today's, not necessarily the receiver's.
+    public var label = Reevaluation.label
     /// Why not checked.
     public var reason: String?
     /// When the checks ran: the "now" of "as evaluated now".
