@@ -136,3 +136,32 @@ import TestSupport
         #expect(field.deviations.contains(.missingDate) || field.deviations.contains(.unreadableDate))
     }
 }
+
+/// Authentication-Results forms authres refuses, read leniently.
+@Suite struct LenientAuthenticationResultsTests {
+    @Test func oldYahooFromAfterTheAuthservID() {
+        let ar = AuthenticationResults(parsing: "mta508.mail.kks.y.example.co.jp  from=y.example.co.jp; domainkeys=pass (ok); dkim=pass (ok)")
+        #expect(ar.authservID == "mta508.mail.kks.y.example.co.jp")
+        #expect(ar.results.map(\.method) == ["domainkeys", "dkim"])
+        #expect(ar.results[1].comment == "ok")
+        #expect(ar.problems.count == 1)
+    }
+
+    @Test func microsoftWithoutAnAuthservIDAndAnEmptyComment() {
+        let ar = AuthenticationResults(parsing: "spf=none (sender IP is ) smtp.mailfrom=<>; ")
+        #expect(ar.authservID == nil)
+        #expect(ar.results.first?.result == "none")
+        #expect(ar.results.first?.property("smtp", "mailfrom") == "<>")
+    }
+
+    @Test func arcInstanceAndNoResult() {
+        let arc = AuthenticationResults(parsing: "i=3; lists.example.org; none", arc: true)
+        #expect(arc.instance == 3)
+        #expect(arc.authservID == "lists.example.org")
+        #expect(arc.results.isEmpty)
+        #expect(arc.problems.isEmpty)
+        let bad = AuthenticationResults(parsing: "mx.example; spf=pass", arc: true)
+        #expect(bad.instance == nil)
+        #expect(!bad.problems.isEmpty)
+    }
+}

@@ -80,14 +80,19 @@ public struct AuthenticationResults: Sendable, Hashable, Codable {
                 problems.append("no i= instance at the start of an ARC-Authentication-Results field")
             }
         }
-        // The authserv-id: the first segment, unless it already holds a method (no authserv-id).
+        // The authserv-id: the first word of the first segment. Microsoft writes none (the
+        // segment starts with a method); old Yahoo fields put "from=domain" after it, which is
+        // not a method result (kept as a problem, not a result).
         if let first = segments.first {
-            let tokens = Self.tokens(first)
-            let words = tokens.compactMap { token -> String? in if case .word(let word) = token { word } else { nil } }
-            let hasPair = tokens.contains { if case .pair = $0 { true } else { false } }
-            if !hasPair {
-                authservID = words.first
-                if words.count > 1 { version = words[1] }
+            let tokens = Self.tokens(first).filter { if case .comment = $0 { false } else { true } }
+            if case .word(let id)? = tokens.first {
+                authservID = id
+                if tokens.count > 1, case .word(let second) = tokens[1] { version = second }
+                for case .pair(let name, let value) in tokens {
+                    problems.append("\"\(name)=\(value.prefix(40))\" after the authserv-id is not a method result: ignored")
+                }
+                segments.removeFirst()
+            } else if tokens.isEmpty {
                 segments.removeFirst()
             }
         }
