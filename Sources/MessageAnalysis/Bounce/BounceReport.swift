@@ -158,7 +158,7 @@ public struct BounceAnalyzer: Sendable {
                         recipient.diagnostic = text
                         if let reply = ReplyText.firstReply(text) {
                             recipient.replyCode = reply.code
-                            if recipient.status == nil, let code = reply.enhancedCode {
+                            if let code = reply.enhancedCode, DSNFields.replyCodeIsBetter(code, than: recipient.status) {
                                 recipient.status = code
                                 recipient.statusSource = .reply
                             }

@@ -155,9 +155,7 @@ enum DSNFields {
             var source: StatusSource? = code == nil ? nil : .statusField
             // A generic X.0.0 in Status, a specific code in the reply (Amazon SES, Courier): the
             // reply's is the one that says what happened.
-            if let replyCode = reply?.enhancedCode,
-               code == nil || (code?.subject == 0 && code?.detail == 0 && replyCode.statusClass == code?.statusClass
-                               && (replyCode.subject != 0 || replyCode.detail != 0)) {
+            if let replyCode = reply?.enhancedCode, replyCodeIsBetter(replyCode, than: code) {
                 code = replyCode
                 source = .reply
             }
@@ -168,6 +166,14 @@ enum DSNFields {
                 remoteMTA: typed(value(block, "Remote-MTA"))))
         }
         return (recipients, reportingMTA)
+    }
+
+    /// Whether a reply's enhanced code says more than the `Status:` field: there is none, or it
+    /// is a generic `X.0.0` and the reply's code is a specific one of the same class.
+    static func replyCodeIsBetter(_ reply: EnhancedStatusCode, than status: EnhancedStatusCode?) -> Bool {
+        guard let status else { return true }
+        return status.subject == 0 && status.detail == 0 && reply.statusClass == status.statusClass
+            && (reply.subject != 0 || reply.detail != 0)
     }
 
     static func firstWord(_ text: String) -> String {

@@ -65,7 +65,10 @@ enum PlainTextBounce {
         for (index, line) in lines.enumerated() where found.count < maximumRecipients {
             guard let address = recipientAddress(in: line) else { continue }
             let key = address.address.lowercased()
-            if ignored.contains(key) || !seen.insert(key).inserted { continue }
+            // The bounce's own From and To are not recipients, unless a line marks the address as
+            // one ("<sender@example.com>:", qmail's form for a message sent to oneself).
+            let marked = line.trimmingCharacters(in: .whitespaces).hasSuffix(":") || !address.rest.isEmpty
+            if (ignored.contains(key) && !marked) || !seen.insert(key).inserted { continue }
             found.append((address.address, index, address.rest))
         }
         if found.isEmpty, let failed = lines.firstIndex(where: { $0.lowercased().hasSuffix("address(es) failed:") }) {
@@ -135,7 +138,9 @@ enum PlainTextBounce {
             rest = String(text[space...]).trimmingCharacters(in: .whitespaces)
             // "user@example.com on Thu, 29 Apr 2010" (Exchange 2003) and "address: reply" only.
             let lowered = rest.lowercased()
-            guard candidate.hasSuffix(":") || lowered.hasPrefix("on ") || lowered.hasPrefix("(") else { return nil }
+            // "user@example.com ... unknown host" (Exim 3, sendmail's "... User unknown").
+            guard candidate.hasSuffix(":") || lowered.hasPrefix("on ") || lowered.hasPrefix("(") || lowered.hasPrefix("...")
+            else { return nil }
             if lowered.hasPrefix("on ") { rest = "" }
         }
         candidate = candidate.trimmingCharacters(in: CharacterSet(charactersIn: "<>:;,\"'"))
