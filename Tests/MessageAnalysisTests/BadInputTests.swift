@@ -164,3 +164,17 @@ import TestSupport
         #expect(report.recipients.count == 500)
     }
 }
+
+/// Line ends as files come: CRLF (Windows), LF (Unix), CR alone (old Mac OS).
+@Suite struct LineEndingTests {
+    @Test(arguments: ["\r\n", "\n", "\r"])
+    func aBounceReadsTheSameWithAnyLineEnd(_ end: String) throws {
+        let path = KnotServer.fixtures("bounces/sisimai/lhost-postfix-04.eml")
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\r\n", with: "\n")
+            .replacingOccurrences(of: "\n", with: end)
+        let report = try BounceAnalyzer.parse(Array(text.utf8))
+        #expect(report.format == .deliveryStatus)
+        #expect(report.recipients.first?.status?.description == "5.1.1")
+        #expect(report.originalSource == "message/rfc822")
+    }
+}

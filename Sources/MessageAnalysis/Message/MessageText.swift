@@ -86,8 +86,13 @@ public struct MessageText: Sendable, Hashable {
     ///
     /// - Throws: ``MessageReadError`` when the input is empty or does not start with a header
     ///   field; every lesser problem is in ``problems``.
+    ///
+    /// Line ends may be LF, CRLF, or (old Mac OS files) CR alone.
     public init(parsing bytes: some Collection<UInt8>, firstLine: Int = 1) throws(MessageReadError) {
-        let input = Array(bytes)
+        var input = Array(bytes)
+        if !input.contains(0x0A), input.contains(0x0D) {
+            for index in input.indices where input[index] == 0x0D { input[index] = 0x0A }
+        }
         self = Self.read(input, firstLine: firstLine)
         if input.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
             throw MessageReadError(.empty, "the input is empty")
