@@ -11,6 +11,7 @@
 //                    ├──────────▶ SMTP (the reply table; no dependencies)
 //                    ├──────────▶ IDNA ──▶ CIDN2 (libidn2: U-labels to A-labels)
 //                    ├──────────▶ SMTPProbing ──▶ SMTP, TLS ──▶ CLibSSL (OpenSSL libssl), DNSCore
+//                    ├──────────▶ MessageAnalysis (headers, bounces) ──▶ SPF, DMARC, DKIM, SMTP
 //                    └──────────▶ DNSLDNS ──▶ DNSCore, CLDNS (libldns), CLinuxIO (epoll, eventfd, sendmmsg)
 //
 // Linux only: the UDP path (DNSLDNS's UDPChannel, through CLinuxIO) is built on epoll, eventfd and
@@ -37,6 +38,7 @@ let package = Package(
         .library(name: "IDNA", targets: ["IDNA"]),
         .library(name: "TLS", targets: ["TLS"]),
         .library(name: "SMTPProbing", targets: ["SMTPProbing"]),
+        .library(name: "MessageAnalysis", targets: ["MessageAnalysis"]),
         .executable(name: "dnsaudit", targets: ["dnsaudit"]),
     ],
     dependencies: [
@@ -101,6 +103,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // A received message's headers and a bounce, read on the engines above (issue 16).
+        .target(
+            name: "MessageAnalysis",
+            dependencies: ["SPF", "DMARC", "DKIM", "SMTP", "MailAuthCore", "DNSCore"],
+            swiftSettings: swiftSettings
+        ),
+
         // The audit engine, the CLI's commands (a target, not a product: only the executable and
         // the tests use it) and the one-line executable.
         .target(
@@ -112,7 +121,7 @@ let package = Package(
         .target(
             name: "DNSAuditCLI",
             dependencies: [
-                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP", "SMTPProbing", "TLS", "IDNA",
+                "DNSAudit", "DNSLDNS", "DNSCore", "SPF", "DMARC", "DKIM", "MailAuthCore", "SMTP", "SMTPProbing", "TLS", "IDNA", "MessageAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -160,6 +169,11 @@ let package = Package(
             dependencies: [
                 "DNSAudit", "DNSAuditCLI", "DKIM", "SPF", "DMARC", "DNSCore", "DNSLDNS", "MailAuthCore", "TestSupport",
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MessageAnalysisTests",
+            dependencies: ["MessageAnalysis", "DKIM", "SMTP", "DNSCore", "DNSLDNS", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -34,5 +34,8 @@ let package = Package(
         fuzzTarget("FuzzDNSWire", ["DNSLDNS", "DNSCore"]),
         fuzzTarget("FuzzMTASTSPolicy", ["DNSAudit", "DNSCore"]),
         fuzzTarget("FuzzDNSSECValidation", ["DNSLDNS", "DNSCore"]),
+        fuzzTarget("FuzzReceived", ["MessageAnalysis"]),
+        fuzzTarget("FuzzAuthenticationResults", ["MessageAnalysis"]),
+        fuzzTarget("FuzzBounce", ["MessageAnalysis"]),
     ]
 )

@@ -156,6 +156,24 @@ def zone_replies(path):
 for path in files("**/*.zone"):
     zone_replies(path)
 
+# Messages and bounces (issue 16): whole files for the bounce reader; every Received and
+# (ARC-)Authentication-Results value, unfolded, for their parsers; the Received block for the chain.
+for path in files("headers/*.eml") + files("bounces/**/*.eml"):
+    data = read(path)
+    add("FuzzBounce", data)
+    text = data.decode("utf-8", "replace").replace("\r\n", "\n")
+    fields = re.findall(r"^([A-Za-z-]+):(.*(?:\n[ \t].*)*)", text, re.M)
+    received = []
+    for name, value in fields:
+        value = re.sub(r"\n[ \t]", " ", value).strip()
+        if name.lower() == "received":
+            add("FuzzReceived", value)
+            received.append("Received: " + value)
+        elif name.lower() in ("authentication-results", "arc-authentication-results"):
+            add("FuzzAuthenticationResults", value)
+    if received:
+        add("FuzzReceived", "\r\n".join(received) + "\r\n\r\n")
+
 shutil.rmtree(OUT, ignore_errors=True)
 for target, seeds in sorted(corpus.items()):
     os.makedirs(os.path.join(OUT, target))

@@ -12,7 +12,7 @@ public struct DNSAuditCommand: AsyncParsableCommand {
         abstract: "Check that a domain's mail will authenticate (SPF, DKIM, DMARC), and sign and gate messages.",
         discussion: String(HelpExamples.root.dropFirst(2)),
         version: VersionText.full,
-        subcommands: [AuditCommand.self, QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self, PresendCommand.self, SMTPCommand.self],
+        subcommands: [AuditCommand.self, QueryCommand.self, SPFCommand.self, DMARCCommand.self, DKIMCommand.self, PresendCommand.self, SMTPCommand.self, HeadersCommand.self, BounceCommand.self],
         defaultSubcommand: AuditCommand.self
     )
 

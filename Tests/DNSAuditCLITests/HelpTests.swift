@@ -8,6 +8,7 @@ import Testing
     static let commands: [[String]] = [
         [], ["audit"], ["query"], ["spf"], ["dmarc"], ["dkim"], ["dkim", "sign"], ["dkim", "verify"], ["dkim", "keygen"],
         ["dkim", "testkey"], ["presend"], ["smtp"], ["smtp", "explain"], ["smtp", "probe"],
+        ["headers"], ["headers", "analyze"], ["bounce"], ["bounce", "analyze"],
     ]
 
     @Test(arguments: commands)

@@ -12,7 +12,7 @@ enum DomainInput {
         ("dkim", "dnsaudit dkim"), ("sign", "dnsaudit dkim sign"), ("verify", "dnsaudit dkim verify"),
         ("keygen", "dnsaudit dkim keygen"), ("testkey", "dnsaudit dkim testkey"), ("presend", "dnsaudit presend"),
         ("smtp", "dnsaudit smtp"), ("explain", "dnsaudit smtp explain"), ("version", "dnsaudit --version"),
-        ("help", "dnsaudit --help"),
+        ("help", "dnsaudit --help"), ("headers", "dnsaudit headers analyze"), ("bounce", "dnsaudit bounce analyze"),
     ]
 
     /// Why `text` is not a domain to audit when it is a single label ("veryfy", "sfp"): almost

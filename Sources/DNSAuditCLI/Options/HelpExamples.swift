@@ -92,4 +92,14 @@ enum HelpExamples {
         ("Explain a reply", "dnsaudit smtp explain \"535-5.7.8 Username and Password not accepted\""),
         ("Explain a whole transcript or traceback", "dnsaudit smtp explain - < error.log"),
     ])
+
+    static let headers = section([
+        ("Why did my mail land in spam? (Gmail: Show original, save)", "dnsaudit headers analyze message.eml"),
+        ("From the clipboard, without asking DNS again", "xclip -o | dnsaudit headers analyze - --no-dns"),
+    ])
+
+    static let bounce = section([
+        ("What does this bounce mean, and what do I fix?", "dnsaudit bounce analyze bounce.eml"),
+        ("As JSON, for a mail log pipeline", "dnsaudit bounce analyze - --format json < bounce.eml"),
+    ])
 }
