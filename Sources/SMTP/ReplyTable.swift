@@ -232,6 +232,27 @@ public enum ReplyTable {
             fix: "Publish SPF and DKIM for the From: domain and a DMARC record, and make sure one of them aligns.",
             command: dmarcCommand,
             source: ReplySource("Microsoft: Outlook.com requirements for high-volume senders (May 2025); NDRs in Exchange Online", url: microsoftNDR.url)),
+        // What bounces from Exchange Online say (issue 16's corpus): the recipient side.
+        ReplyRule(
+            id: "microsoft.recipient-not-found", provider: .microsoft, statusCodes: [.code(5, 1, 10)], standsAlone: true,
+            meaning: "The recipient's address does not exist at the destination (Microsoft's RecipientNotFound; RFC 3463's X.1.10 is a null MX).",
+            cause: "A mistyped or deleted address: Exchange Online found no mailbox for it by SMTP address lookup.",
+            fix: "Check the address with the recipient and remove it from your list if it is gone; do not retry (a hard bounce).",
+            source: microsoftNDR),
+        ReplyRule(
+            id: "microsoft.recipient-rejected", provider: .microsoft, statusCodes: [.code(5, 4, 1)],
+            keywords: ["access denied"], standsAlone: true,
+            meaning: "Exchange Online rejected the recipient: the address does not exist in the destination organization (Directory-Based Edge Blocking) or the domain is not one it accepts.",
+            cause: "A non-existent address, or a domain whose MX points to Exchange Online without being set up as an accepted domain there.",
+            fix: "Check the address; if it is your own domain, add it as an accepted domain in Exchange Online or fix its MX.",
+            command: "dnsaudit DOMAIN",
+            source: microsoftNDR),
+        ReplyRule(
+            id: "microsoft.banned-ip", provider: .microsoft, statusCodes: (606...649).map { .code(5, 7, $0) }, standsAlone: true,
+            meaning: "Microsoft refused the connection: the sending IP is on its block list (\"Access denied, banned sending IP\").",
+            cause: "The sending IP sent spam or has a poor reputation with Microsoft; shared IPs of an email service can be listed for others' mail.",
+            fix: "Request delisting at https://sender.office.com, and find what made the IP send unwanted mail; with an email service, ask them.",
+            source: microsoftNDR),
     ]
 
     // MARK: Yahoo / AOL
