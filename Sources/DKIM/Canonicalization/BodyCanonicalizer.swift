@@ -70,6 +70,15 @@ public struct BodyCanonicalizer: Sendable {
         return out
     }
 
+    private static let spaces: UInt64 = 0x2020_2020_2020_2020
+    private static let carriageReturns: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+
+    /// The high bit of each zero byte of `word` set (the zero-byte test of "Bit Twiddling Hacks").
+    /// A borrow can also flag a byte above a zero byte, never below one: the lowest flag is exact.
+    @inline(__always) private static func zeroFlags(_ word: UInt64) -> UInt64 {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+    }
+
     /// The state machine over one chunk, writing straight into the result's storage. Each input
     /// byte gives at most one output byte, plus what was held from earlier chunks.
     private mutating func process(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
@@ -103,10 +112,42 @@ public struct BodyCanonicalizer: Sendable {
             }
             var i = 0
             let n = input.count
+            guard let source = input.baseAddress.map(UnsafeRawPointer.init),
+                  let target = buffer.baseAddress.map(UnsafeMutableRawPointer.init) else {
+                count = 0
+                return
+            }
             while i < n {
                 // Fast path: the run of ordinary bytes in the middle of a line is copied as is.
                 if lineHasContent && !pendingSpace && !pendingCR {
                     while i < n {
+                        // Eight bytes at once: copied whole while none needs a decision (no CR,
+                        // and for relaxed no TAB and no SP before a WSP or CR), else up to the
+                        // first that does. The byte after the eight is looked at too, so a final SP
+                        // is known to stay.
+                        if i + 9 <= n {
+                            let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                            let flags: UInt64
+                            if relaxed {
+                                let next = source.loadUnaligned(fromByteOffset: i + 1, as: UInt64.self)
+                                // byte | 0x04 is 0x0D for CR and TAB alone; (word ^ next) |
+                                // (word ^ spaces) is zero where an SP is followed by an SP.
+                                flags = Self.zeroFlags((word | 0x0404_0404_0404_0404) ^ Self.carriageReturns)
+                                    | Self.zeroFlags((next | 0x0404_0404_0404_0404) ^ Self.carriageReturns)
+                                    | Self.zeroFlags((word ^ next) | (word ^ Self.spaces))
+                            } else {
+                                flags = Self.zeroFlags(word ^ Self.carriageReturns)
+                            }
+                            target.storeBytes(of: word, toByteOffset: o, as: UInt64.self)
+                            if flags == 0 {
+                                o += 8
+                                i += 8
+                                continue
+                            }
+                            let plain = flags.trailingZeroBitCount >> 3
+                            o += plain
+                            i += plain
+                        }
                         let byte = input[i]
                         if byte == 0x0D { break }
                         if relaxed && (byte == 0x20 || byte == 0x09) {

@@ -49,7 +49,7 @@ public struct DKIMSignature: Sendable, Hashable {
     public static func parse(_ value: String) throws(Problem) -> DKIMSignature {
         let list: TagList
         do { list = try TagList.parse(value, allowEmptySpecs: false) } catch { throw Problem("syntax: \(error)") }
-        if let duplicate = list.duplicates.first { throw Problem("tag \(duplicate.name)= appears twice") }
+        if let duplicate = firstDuplicate(list) { throw Problem("tag \(duplicate)= appears twice") }
         /// A required tag's value: present, or the named problem.
         func required(_ name: String) throws(Problem) -> String {
             guard let tag = list[name] else { throw Problem("required tag \(name)= is missing") }
@@ -57,7 +57,7 @@ public struct DKIMSignature: Sendable, Hashable {
         }
         for name in requiredTags { _ = try required(name) }
         guard list["v"]?.value == "1" else { throw Problem("v= must be 1") }
-        let algorithmName = try required("a").lowercased()
+        let algorithmName = lowercased(try required("a"))
         guard let signature = Base64.decode(try required("b")), !signature.isEmpty else {
             throw Problem("b= is empty or not base64")
         }
@@ -66,7 +66,7 @@ public struct DKIMSignature: Sendable, Hashable {
         }
         var canonicalization = CanonicalizationPair.simple
         if let c = list["c"] {
-            guard let pair = CanonicalizationPair(c.value.lowercased()) else {
+            guard let pair = CanonicalizationPair(lowercased(c.value)) else {
                 throw Problem("unknown canonicalization c=\(c.value)")
             }
             canonicalization = pair
@@ -75,9 +75,9 @@ public struct DKIMSignature: Sendable, Hashable {
         guard !domain.isEmpty, (try? DomainName(domain)) != nil else { throw Problem("d= is not a domain name") }
         let selector = try required("s")
         guard !selector.isEmpty else { throw Problem("s= is empty") }
-        let signedHeaders = try required("h").split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
+        let signedHeaders = colonList(try required("h"))
         guard !signedHeaders.contains(where: \.isEmpty), !signedHeaders.isEmpty else { throw Problem("h= is malformed") }
-        guard signedHeaders.contains(where: { $0.lowercased() == "from" }) else {
+        guard signedHeaders.contains(where: { lowercased($0) == "from" }) else {
             throw Problem("h= does not include From (RFC 6376 §5.4)")
         }
         var identity = "@" + domain
@@ -90,10 +90,10 @@ public struct DKIMSignature: Sendable, Hashable {
             }
             identity = i.value
         }
-        var queryMethods = ["dns/txt"]
+        var queryMethods = defaultQueryMethods
         if let q = list["q"] {
-            queryMethods = q.value.split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
-            guard queryMethods.contains(where: { $0.lowercased() == "dns/txt" })
+            queryMethods = colonList(q.value)
+            guard queryMethods.contains(where: { lowercased($0) == "dns/txt" })
             else { throw Problem("q= does not offer dns/txt") }
         }
         let bodyLength = try number(list["l"], "l")
@@ -107,6 +107,53 @@ public struct DKIMSignature: Sendable, Hashable {
             signature: signature, bodyHash: bodyHash, canonicalization: canonicalization, domain: domain,
             signedHeaders: signedHeaders, identity: identity, bodyLength: bodyLength, queryMethods: queryMethods,
             selector: selector, timestamp: timestamp, expiration: expiration)
+    }
+
+    private static let defaultQueryMethods = ["dns/txt"]
+
+    /// The first tag name that appears a second time, if any.
+    private static func firstDuplicate(_ list: TagList) -> String? {
+        let tags = list.tags
+        for later in tags.indices {
+            for earlier in 0..<later where tags[earlier].name == tags[later].name { return tags[later].name }
+        }
+        return nil
+    }
+
+    /// `text` in lower case. Tag values are ASCII (RFC 6376 §3.2, enforced by ``TagList``), so
+    /// ASCII lower-casing, which copies nothing when there is nothing to change, gives the same
+    /// result as `lowercased()`, which is kept for anything else.
+    private static func lowercased(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 } ? HeaderField.asciiLowercased(text) : text.lowercased()
+    }
+
+    /// A colon-separated list (`h=`, `q=`): the non-empty pieces between colons, each with its
+    /// whitespace removed (so a piece of whitespace alone becomes an empty name).
+    static func colonList(_ value: String) -> [String] {
+        let fast = value.utf8.withContiguousStorageIfAvailable { bytes -> [String]? in
+            // ASCII only (always, for a tag value): whitespace is 0x09-0x0D and SP, CRLF included.
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var pieces: [String] = []
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                var hasWhitespace = false
+                while end < bytes.count, bytes[end] != UInt8(ascii: ":") {
+                    if bytes[end] == 0x20 || (bytes[end] >= 0x09 && bytes[end] <= 0x0D) { hasWhitespace = true }
+                    end += 1
+                }
+                if end > start {
+                    let piece = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                    pieces.append(hasWhitespace
+                        ? String(decoding: piece.filter { !($0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D)) }, as: UTF8.self)
+                        : String(decoding: piece, as: UTF8.self))
+                }
+                start = end + 1
+            }
+            return pieces
+        }
+        if let fast, let pieces = fast { return pieces }
+        return value.split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
     }
 
     private static func number(_ tag: Tag?, _ name: String) throws(Problem) -> Int? {
@@ -138,32 +185,33 @@ enum HeaderHashInput {
         canonicalization: Canonicalization
     ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(header.reduce(0) { $0 + $1.raw.count } + signatureField.raw.count)
-        let names = signedHeaders.map { HeaderField.asciiLowercased($0) }
-        for (position, name) in names.enumerated() {
-            // This is the (k+1)th time h= names `name`: take the (k+1)th instance from the bottom.
-            var skip = 0
-            for earlier in names[..<position] where earlier == name { skip += 1 }
-            var index = header.count - 1
-            while index >= 0 {
-                if header[index].lowercasedName == name {
-                    if skip == 0 { break }
-                    skip -= 1
-                }
-                index -= 1
+        var capacity = signatureField.raw.count
+        for field in header { capacity += field.raw.count + 2 }
+        out.reserveCapacity(capacity)
+        // The (k+1)th time h= names a field, it takes the (k+1)th instance from the bottom: the
+        // lowest one the k earlier mentions have not taken.
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: header.count) { taken in
+            taken.initialize(repeating: false)
+            for signedName in signedHeaders {
+                let name = HeaderField.asciiLowercased(signedName)
+                var index = header.count - 1
+                while index >= 0, taken[index] || header[index].lowercasedName != name { index -= 1 }
+                guard index >= 0 else { continue }  // no instance left: contributes nothing
+                taken[index] = true
+                canonicalization.append(header[index], to: &out)
             }
-            guard index >= 0 else { continue }  // no instance left: contributes nothing
-            out += canonicalization.canonicalize(header[index])
         }
-        let emptied = removingSignatureValue(signatureField.raw, valueStart: signatureField.valueStart)
-        out += canonicalization.canonicalize(
-            raw: emptied, valueStart: signatureField.valueStart, nameEnd: signatureField.name.utf8.count)
+        let raw = signatureField.raw
+        canonicalization.append(
+            raw: raw, valueStart: signatureField.valueStart, nameEnd: signatureField.name.utf8.count,
+            omitting: signatureValue(raw, valueStart: signatureField.valueStart), to: &out)
         return out
     }
 
-    /// The field with the value of its `b=` tag deleted (everything after `b=` up to the next `;`
-    /// or the end), folding inside that value included (RFC 6376 §3.7).
-    static func removingSignatureValue(_ raw: [UInt8], valueStart: Int) -> [UInt8] {
+    /// Where the value of the `b=` tag is in `raw` (everything after `b=` up to the next `;` or the
+    /// end, folding inside that value included), which is left out when hashing (RFC 6376 §3.7);
+    /// empty when there is none.
+    static func signatureValue(_ raw: [UInt8], valueStart: Int) -> Range<Int> {
         var index = valueStart
         while index < raw.count {
             // At the start of a tag-spec: skip FWS, read the name.
@@ -177,11 +225,11 @@ enum HeaderHashInput {
             var end = cursor
             while end < raw.count, raw[end] != UInt8(ascii: ";") { end += 1 }
             if isB, cursor < raw.count, raw[cursor] == UInt8(ascii: "=") {
-                return Array(raw[..<(cursor + 1)]) + Array(raw[end...])
+                return (cursor + 1)..<end
             }
             index = end + 1
         }
-        return raw
+        return raw.count..<raw.count
     }
 
     @inline(__always) static func isFWS(_ byte: UInt8) -> Bool {

@@ -23,6 +23,8 @@ public struct DKIMVerifier: Sendable {
     public var resolver: any DNSResolver
     /// Overall time allowed for all key lookups of one message.
     public var timeout: Duration
+    /// Key records already parsed, with their decoded keys, shared by copies of this verifier.
+    private let keys = KeyCache()
 
     public init(resolver: any DNSResolver, timeout: Duration = .seconds(10)) {
         self.resolver = resolver
@@ -38,8 +40,8 @@ public struct DKIMVerifier: Sendable {
         var results: [DKIMResult] = []
         var bodyHashes: [BodyHashKey: (hash: [UInt8], length: Int)] = [:]
         var evaluated = 0
-        let fromCount = message.fields(named: "From").count  // the same for every signature
-        for (index, field) in message.header.enumerated() where field.hasName("DKIM-Signature") {
+        let fromCount = message.count(ofFieldsNamed: "from")  // the same for every signature
+        for (index, field) in message.header.enumerated() where field.lowercasedName == "dkim-signature" {
             guard evaluated < Self.maximumSignatures else {
                 results.append(DKIMResult(
                     status: .neutral,
@@ -112,10 +114,11 @@ public struct DKIMVerifier: Sendable {
             let what = response.outcome == .nxdomain ? "NXDOMAIN" : "no TXT record"
             return finish(.permerror, "no key for \(name) (\(what))")
         }
-        let record: DKIMKeyRecord
-        do { record = try DKIMKeyRecord.parse(txt.joined) } catch {
+        let parsed: KeyCache.Entry
+        do { parsed = try keys.entry(for: txt.joined) } catch {
             return finish(.permerror, "key record at \(name) is malformed: \(error)")
         }
+        let record = parsed.record
         result.keyRecord = record
         result.testing = record.isTesting
         guard !record.isRevoked else { return finish(.permerror, "key revoked (empty p=)") }
@@ -135,7 +138,7 @@ public struct DKIMVerifier: Sendable {
             return finish(.permerror, "key has t=s but i= domain \(signature.identityDomain) is not d=")
         }
         let key: DKIMPublicKey
-        do { key = try DKIMPublicKey(algorithm: keyAlgorithm, data: record.publicKeyData) } catch {
+        do { key = try parsed.key(keyAlgorithm) } catch {
             return finish(.permerror, "key record at \(name): \(error)")
         }
         result.keyBits = key.bits
@@ -181,5 +184,53 @@ public struct DKIMVerifier: Sendable {
         }
         if record.isTesting { reason += " (key in testing mode, t=y)" }
         return finish(.pass, reason)
+    }
+}
+
+/// Key records parsed once per record text, not once per message: parsing the record, decoding
+/// the key and setting libcrypto up to verify with it cost more than verifying an Ed25519
+/// signature. Bounded, and safe to share between concurrent verifications.
+final class KeyCache: Sendable {
+    /// A parsed record and, when it names a known key type and is not revoked, its decoded key
+    /// (or why that failed).
+    struct Entry: Sendable {
+        let record: DKIMKeyRecord
+        let decoded: Result<DKIMPublicKey, DKIMKeyError>?
+
+        init(_ record: DKIMKeyRecord) {
+            self.record = record
+            if !record.isRevoked, let algorithm = record.keyAlgorithm {
+                decoded = Result { () throws(DKIMKeyError) in
+                    try DKIMPublicKey(algorithm: algorithm, data: record.publicKeyData)
+                }
+            } else {
+                decoded = nil
+            }
+        }
+
+        /// The record's key, decoded as `algorithm` (the record's own type).
+        func key(_ algorithm: DKIMKeyAlgorithm) throws(DKIMKeyError) -> DKIMPublicKey {
+            if let decoded { return try decoded.get() }
+            return try DKIMPublicKey(algorithm: algorithm, data: record.publicKeyData)
+        }
+    }
+
+    /// At most this many records are kept; when full, one is dropped for each one added.
+    static let capacity = 512
+    /// Longer record texts are parsed every time (an 8192-bit RSA key's record is about 1.4 KB).
+    static let maximumTextLength = 4096
+
+    private let entries = LockedState([String: Entry]())
+
+    /// The entry for the record `text`, parsing it unless it has been parsed before.
+    func entry(for text: String) throws(SyntaxError) -> Entry {
+        if let cached = entries.withLock({ $0[text] }) { return cached }
+        let entry = Entry(try DKIMKeyRecord.parse(text))
+        guard text.utf8.count <= Self.maximumTextLength else { return entry }
+        entries.withLock { entries in
+            if entries.count >= Self.capacity, entries[text] == nil { entries.remove(at: entries.startIndex) }
+            entries[text] = entry
+        }
+        return entry
     }
 }
