@@ -148,18 +148,37 @@ public struct BodyCanonicalizer: Sendable {
                             o += plain
                             i += plain
                         }
+                        // The byte that needs a decision, decided here in the common cases; the
+                        // rest (a CR without LF, a chunk ending mid-run) go to the state machine.
                         let byte = input[i]
-                        if byte == 0x0D { break }
-                        if relaxed && (byte == 0x20 || byte == 0x09) {
-                            // One WSP between two ordinary bytes (a space between words) is one SP.
-                            guard i + 1 < n else { break }
-                            let next = input[i + 1]
-                            if next == 0x0D || next == 0x20 || next == 0x09 { break }
-                            buffer[o] = 0x20
-                            buffer[o + 1] = next
+                        if byte == 0x0D {
+                            guard i + 1 < n, input[i + 1] == 0x0A else { break }
+                            buffer[o] = 0x0D  // the end of the line
+                            buffer[o + 1] = 0x0A
                             o += 2
                             i += 2
-                            continue
+                            lineHasContent = false
+                            break
+                        }
+                        if relaxed && (byte == 0x20 || byte == 0x09) {
+                            var end = i + 1
+                            while end < n, input[end] == 0x20 || input[end] == 0x09 { end += 1 }
+                            guard end < n else { break }
+                            if input[end] != 0x0D {
+                                // A run of WSP between two ordinary bytes is one SP.
+                                buffer[o] = 0x20
+                                o += 1
+                                i = end
+                                continue
+                            }
+                            // WSP at the end of a line is dropped.
+                            guard end + 1 < n, input[end + 1] == 0x0A else { break }
+                            buffer[o] = 0x0D
+                            buffer[o + 1] = 0x0A
+                            o += 2
+                            i = end + 2
+                            lineHasContent = false
+                            break
                         }
                         buffer[o] = byte
                         o += 1

@@ -221,15 +221,24 @@ public struct DKIMPublicKey: Sendable {
 /// anything else is handed to Foundation's decoder, so what is accepted is unchanged.
 enum Base64 {
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var compact: [UInt8] = []
-        compact.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 where byte != 0x20 && byte != 0x09 && byte != 0x0D && byte != 0x0A {
-            compact.append(byte)
-        }
+        let compact = text.utf8.withContiguousStorageIfAvailable(removingFWS)
+            ?? Array(text.utf8).withUnsafeBufferPointer(removingFWS)
         if compact.isEmpty { return [] }
         if let decoded = decodeCanonical(compact) { return decoded }
         guard let data = Data(base64Encoded: Data(compact)) else { return nil }
         return Array(data)
+    }
+
+    /// `text` without SP, TAB, CR and LF.
+    private static func removingFWS(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: text.count) { buffer, initialized in
+            var o = 0
+            for byte in text where byte != 0x20 && byte != 0x09 && byte != 0x0D && byte != 0x0A {
+                buffer[o] = byte
+                o += 1
+            }
+            initialized = o
+        }
     }
 
     /// The bytes of canonical base64, or `nil` for anything else (which may still be valid).
