@@ -82,148 +82,165 @@ public struct BodyCanonicalizer: Sendable {
     /// The state machine over one chunk, writing straight into the result's storage. Each input
     /// byte gives at most one output byte, plus what was held from earlier chunks.
     private mutating func process(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        let relaxed = algorithm == .relaxed
         let capacity = input.count + 2 * pendingEmptyLines + 4
+        var canonicalizer = self
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            count = canonicalizer.run(input, into: buffer)
+        }
+        self = canonicalizer
+        return out
+    }
+
+    /// Writes `byte`, a content byte, after what was held: empty lines, then a space.
+    @inline(__always)
+    private static func content(
+        _ byte: UInt8, _ buffer: UnsafeMutableBufferPointer<UInt8>, _ o: inout Int, pendingEmptyLines: inout Int,
+        pendingSpace: inout Bool, lineHasContent: inout Bool, emittedAnything: inout Bool
+    ) {
+        if !lineHasContent {
+            while pendingEmptyLines > 0 {
+                buffer[o] = 0x0D
+                buffer[o + 1] = 0x0A
+                o += 2
+                pendingEmptyLines -= 1
+            }
+            lineHasContent = true
+            emittedAnything = true
+        }
+        if pendingSpace {
+            buffer[o] = 0x20
+            o += 1
+            pendingSpace = false
+        }
+        buffer[o] = byte
+        o += 1
+    }
+
+    /// The state machine over `input`, writing into `buffer` (large enough: each input byte gives
+    /// at most one output byte, plus what was held); returns how many bytes it wrote.
+    private mutating func run(_ input: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        // Locals, not stored properties, in the loop: a struct's stored properties are not kept in
+        // registers across it. (Before, closure-captured locals cost an exclusivity check a byte.)
+        let relaxed = algorithm == .relaxed
         var pendingCR = self.pendingCR
         var pendingEmptyLines = self.pendingEmptyLines
         var pendingSpace = self.pendingSpace
         var lineHasContent = self.lineHasContent
         var emittedAnything = self.emittedAnything
-        let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            var o = 0
-            @inline(__always) func content(_ byte: UInt8) {
-                if !lineHasContent {
-                    while pendingEmptyLines > 0 {
+        var o = 0
+        var i = 0
+        let n = input.count
+        guard let source = input.baseAddress.map(UnsafeRawPointer.init),
+              let target = buffer.baseAddress.map(UnsafeMutableRawPointer.init) else { return 0 }
+        while i < n {
+            // Fast path: the run of ordinary bytes in the middle of a line is copied as is.
+            if lineHasContent && !pendingSpace && !pendingCR {
+                while i < n {
+                    // Eight bytes at once: copied whole while none needs a decision (no CR,
+                    // and for relaxed no TAB and no SP before a WSP or CR), else up to the
+                    // first that does. The byte after the eight is looked at too, so a final SP
+                    // is known to stay.
+                    if i + 9 <= n {
+                        let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        let flags: UInt64
+                        if relaxed {
+                            let next = source.loadUnaligned(fromByteOffset: i + 1, as: UInt64.self)
+                            // byte | 0x04 is 0x0D for CR and TAB alone; (word ^ next) |
+                            // (word ^ spaces) is zero where an SP is followed by an SP.
+                            flags = Self.zeroFlags((word | 0x0404_0404_0404_0404) ^ Self.carriageReturns)
+                                | Self.zeroFlags((next | 0x0404_0404_0404_0404) ^ Self.carriageReturns)
+                                | Self.zeroFlags((word ^ next) | (word ^ Self.spaces))
+                        } else {
+                            flags = Self.zeroFlags(word ^ Self.carriageReturns)
+                        }
+                        target.storeBytes(of: word, toByteOffset: o, as: UInt64.self)
+                        if flags == 0 {
+                            o += 8
+                            i += 8
+                            continue
+                        }
+                        let plain = flags.trailingZeroBitCount >> 3
+                        o += plain
+                        i += plain
+                    }
+                    // The byte that needs a decision, decided here in the common cases; the
+                    // rest (a CR without LF, a chunk ending mid-run) go to the state machine.
+                    let byte = input[i]
+                    if byte == 0x0D {
+                        guard i + 1 < n, input[i + 1] == 0x0A else { break }
+                        buffer[o] = 0x0D  // the end of the line
+                        buffer[o + 1] = 0x0A
+                        o += 2
+                        i += 2
+                        lineHasContent = false
+                        break
+                    }
+                    if relaxed && (byte == 0x20 || byte == 0x09) {
+                        var end = i + 1
+                        while end < n, input[end] == 0x20 || input[end] == 0x09 { end += 1 }
+                        guard end < n else { break }
+                        if input[end] != 0x0D {
+                            // A run of WSP between two ordinary bytes is one SP.
+                            buffer[o] = 0x20
+                            o += 1
+                            i = end
+                            continue
+                        }
+                        // WSP at the end of a line is dropped.
+                        guard end + 1 < n, input[end + 1] == 0x0A else { break }
                         buffer[o] = 0x0D
                         buffer[o + 1] = 0x0A
                         o += 2
-                        pendingEmptyLines -= 1
+                        i = end + 2
+                        lineHasContent = false
+                        break
                     }
-                    lineHasContent = true
-                    emittedAnything = true
-                }
-                if pendingSpace {
-                    buffer[o] = 0x20
+                    buffer[o] = byte
                     o += 1
+                    i += 1
+                }
+                if i == n { break }
+            }
+            let byte = input[i]
+            i += 1
+            if pendingCR {
+                pendingCR = false
+                if byte == 0x0A {
+                    // End of line. Relaxed: WSP at the end of a line is dropped.
                     pendingSpace = false
+                    if lineHasContent {
+                        buffer[o] = 0x0D
+                        buffer[o + 1] = 0x0A
+                        o += 2
+                        lineHasContent = false
+                    } else {
+                        pendingEmptyLines += 1
+                    }
+                    continue
                 }
-                buffer[o] = byte
+                Self.content(
+                    0x0D, buffer, &o, pendingEmptyLines: &pendingEmptyLines, pendingSpace: &pendingSpace,
+                    lineHasContent: &lineHasContent, emittedAnything: &emittedAnything)
+            }
+            if byte == 0x0D {
+                pendingCR = true
+            } else if relaxed && (byte == 0x20 || byte == 0x09) {
+                pendingSpace = true
+            } else if !pendingSpace && lineHasContent {
+                buffer[o] = byte  // the common case: an ordinary byte mid-line
                 o += 1
+            } else {
+                Self.content(
+                    byte, buffer, &o, pendingEmptyLines: &pendingEmptyLines, pendingSpace: &pendingSpace,
+                    lineHasContent: &lineHasContent, emittedAnything: &emittedAnything)
             }
-            var i = 0
-            let n = input.count
-            guard let source = input.baseAddress.map(UnsafeRawPointer.init),
-                  let target = buffer.baseAddress.map(UnsafeMutableRawPointer.init) else {
-                count = 0
-                return
-            }
-            while i < n {
-                // Fast path: the run of ordinary bytes in the middle of a line is copied as is.
-                if lineHasContent && !pendingSpace && !pendingCR {
-                    while i < n {
-                        // Eight bytes at once: copied whole while none needs a decision (no CR,
-                        // and for relaxed no TAB and no SP before a WSP or CR), else up to the
-                        // first that does. The byte after the eight is looked at too, so a final SP
-                        // is known to stay.
-                        if i + 9 <= n {
-                            let word = source.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                            let flags: UInt64
-                            if relaxed {
-                                let next = source.loadUnaligned(fromByteOffset: i + 1, as: UInt64.self)
-                                // byte | 0x04 is 0x0D for CR and TAB alone; (word ^ next) |
-                                // (word ^ spaces) is zero where an SP is followed by an SP.
-                                flags = Self.zeroFlags((word | 0x0404_0404_0404_0404) ^ Self.carriageReturns)
-                                    | Self.zeroFlags((next | 0x0404_0404_0404_0404) ^ Self.carriageReturns)
-                                    | Self.zeroFlags((word ^ next) | (word ^ Self.spaces))
-                            } else {
-                                flags = Self.zeroFlags(word ^ Self.carriageReturns)
-                            }
-                            target.storeBytes(of: word, toByteOffset: o, as: UInt64.self)
-                            if flags == 0 {
-                                o += 8
-                                i += 8
-                                continue
-                            }
-                            let plain = flags.trailingZeroBitCount >> 3
-                            o += plain
-                            i += plain
-                        }
-                        // The byte that needs a decision, decided here in the common cases; the
-                        // rest (a CR without LF, a chunk ending mid-run) go to the state machine.
-                        let byte = input[i]
-                        if byte == 0x0D {
-                            guard i + 1 < n, input[i + 1] == 0x0A else { break }
-                            buffer[o] = 0x0D  // the end of the line
-                            buffer[o + 1] = 0x0A
-                            o += 2
-                            i += 2
-                            lineHasContent = false
-                            break
-                        }
-                        if relaxed && (byte == 0x20 || byte == 0x09) {
-                            var end = i + 1
-                            while end < n, input[end] == 0x20 || input[end] == 0x09 { end += 1 }
-                            guard end < n else { break }
-                            if input[end] != 0x0D {
-                                // A run of WSP between two ordinary bytes is one SP.
-                                buffer[o] = 0x20
-                                o += 1
-                                i = end
-                                continue
-                            }
-                            // WSP at the end of a line is dropped.
-                            guard end + 1 < n, input[end + 1] == 0x0A else { break }
-                            buffer[o] = 0x0D
-                            buffer[o + 1] = 0x0A
-                            o += 2
-                            i = end + 2
-                            lineHasContent = false
-                            break
-                        }
-                        buffer[o] = byte
-                        o += 1
-                        i += 1
-                    }
-                    if i == n { break }
-                }
-                let byte = input[i]
-                i += 1
-                if pendingCR {
-                    pendingCR = false
-                    if byte == 0x0A {
-                        // End of line. Relaxed: WSP at the end of a line is dropped.
-                        pendingSpace = false
-                        if lineHasContent {
-                            buffer[o] = 0x0D
-                            buffer[o + 1] = 0x0A
-                            o += 2
-                            lineHasContent = false
-                        } else {
-                            pendingEmptyLines += 1
-                        }
-                        continue
-                    }
-                    content(0x0D)
-                }
-                if byte == 0x0D {
-                    pendingCR = true
-                } else if relaxed && (byte == 0x20 || byte == 0x09) {
-                    pendingSpace = true
-                } else if !pendingSpace && lineHasContent {
-                    buffer[o] = byte  // the common case: an ordinary byte mid-line
-                    o += 1
-                } else {
-                    content(byte)
-                }
-            }
-            count = o
         }
         self.pendingCR = pendingCR
         self.pendingEmptyLines = pendingEmptyLines
         self.pendingSpace = pendingSpace
         self.lineHasContent = lineHasContent
         self.emittedAnything = emittedAnything
-        return out
+        return o
     }
 }
 

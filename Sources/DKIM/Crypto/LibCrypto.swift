@@ -245,6 +245,8 @@ final class EVPKey: @unchecked Sendable {
                 throw LibCryptoError("choosing PKCS#1 v1.5 padding")
             }
         }
+        // The context is used once: let the final step finish it rather than work on a copy.
+        EVP_MD_CTX_set_flags(context, EVP_MD_CTX_FLAG_FINALISE)
         var length = Int(EVP_PKEY_get_size(pointer))
         var signature = [UInt8](repeating: 0, count: length)
         let status = message.withUnsafeBufferPointer { input in
@@ -267,6 +269,8 @@ final class EVPKey: @unchecked Sendable {
         } else {
             guard Self.startVerifying(context, key: pointer, rsa: type == .rsa) else { return false }
         }
+        // The context is used once: let the final step finish it rather than work on a copy.
+        EVP_MD_CTX_set_flags(context, EVP_MD_CTX_FLAG_FINALISE)
         let status = message.withUnsafeBufferPointer { input in
             signature.withUnsafeBufferPointer { sig in
                 EVP_DigestVerify(context, sig.baseAddress, sig.count, input.baseAddress, input.count)

@@ -131,16 +131,24 @@ public struct DKIMSigner: Sendable {
     /// The `h=` list for `message`: the configured list, or each default field present, over-signed.
     public static func signedHeaderNames(for message: MailMessage, configured: [String]?) -> [String] {
         if let configured { return configured }
-        var names: [String] = []
-        for name in defaultSignedHeadersLowercased {
-            var count = 0
-            for field in message.header where field.lowercasedName == name { count += 1 }
-            if count > 0 { names += repeatElement(name, count: count + 1) }
+        let defaults = defaultSignedHeadersLowercased
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: defaults.count) { counts in
+            counts.initialize(repeating: 0)
+            for field in message.header {
+                if let position = defaultSignedHeaderPositions[field.lowercasedName] { counts[position] += 1 }
+            }
+            var names: [String] = []
+            for (position, name) in defaults.enumerated() where counts[position] > 0 {
+                names += repeatElement(name, count: counts[position] + 1)
+            }
+            return names
         }
-        return names
     }
 
     static let defaultSignedHeadersLowercased = defaultSignedHeaders.map { HeaderField.asciiLowercased($0) }
+    /// Where each of ``defaultSignedHeadersLowercased`` is in that list.
+    static let defaultSignedHeaderPositions = Dictionary(
+        uniqueKeysWithValues: defaultSignedHeadersLowercased.enumerated().map { ($1, $0) })
 
     /// A configuration checked, with the start of its field laid out: everything but `t=`, `x=`,
     /// `l=`, `h=` (when it follows the message), `bh=` and `b=`.
@@ -265,7 +273,7 @@ public struct DKIMSigner: Sendable {
                 name: "DKIM-Signature", raw: field.out, valueStart: valueStart, lowercasedName: "dkim-signature")
             let input = HeaderHashInput.build(
                 header: message.header, signedHeaders: headers, signatureField: unsignedField,
-                canonicalization: canonicalization.header)
+                canonicalization: canonicalization.header, signatureValue: field.out.count..<field.out.count)
             let signature: [UInt8]
             do {
                 signature = try key.sign(algorithm == .ed25519SHA256 ? SHA256Stream.hash(input) : input)

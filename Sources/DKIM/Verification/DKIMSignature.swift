@@ -180,9 +180,12 @@ public struct DKIMSignature: Sendable, Hashable {
 enum HeaderHashInput {
     /// Picks fields for `h=`: each name takes the last unused instance, going up from the bottom
     /// (RFC 6376 §5.4.2); a name with no instance left contributes nothing.
+    ///
+    /// `signatureValue` is where the `b=` value is in `signatureField`, when the caller knows
+    /// (the signer, whose field ends in an empty `b=`); else it is found.
     static func build(
         header: [HeaderField], signedHeaders: [String], signatureField: HeaderField,
-        canonicalization: Canonicalization
+        canonicalization: Canonicalization, signatureValue knownValue: Range<Int>? = nil
     ) -> [UInt8] {
         var out: [UInt8] = []
         var capacity = signatureField.raw.count
@@ -204,7 +207,7 @@ enum HeaderHashInput {
         let raw = signatureField.raw
         canonicalization.append(
             raw: raw, valueStart: signatureField.valueStart, nameEnd: signatureField.name.utf8.count,
-            omitting: signatureValue(raw, valueStart: signatureField.valueStart), to: &out)
+            omitting: knownValue ?? signatureValue(raw, valueStart: signatureField.valueStart), to: &out)
         return out
     }
 
