@@ -23,21 +23,32 @@ public struct CanonicalizationPair: Sendable, Hashable, Codable, CustomStringCon
 
     /// Parses a `c=` value: `header` alone means `header/simple` (RFC 6376 §3.5).
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 1 || parts.count == 2,
-              let header = Canonicalization(rawValue: String(parts[0])) else { return nil }
-        if parts.count == 2 {
-            guard let body = Canonicalization(rawValue: String(parts[1])) else { return nil }
-            self.init(header: header, body: body)
-        } else {
+        // Split at the first "/" and compare each side to the two names (no String made).
+        guard let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")) else {
+            guard let header = Canonicalization(named: text[...]) else { return nil }
             self.init(header: header, body: .simple)
+            return
         }
+        guard let header = Canonicalization(named: text[..<slash]),
+              let body = Canonicalization(named: text[text.utf8.index(after: slash)...]) else { return nil }
+        self.init(header: header, body: body)
     }
 
     public var description: String { "\(header.rawValue)/\(body.rawValue)" }
 }
 
 extension Canonicalization {
+    /// The algorithm named exactly `name` (as `init(rawValue:)`, without making a String).
+    init?(named name: Substring) {
+        if name.utf8.elementsEqual(Self.simple.rawValue.utf8) {
+            self = .simple
+        } else if name.utf8.elementsEqual(Self.relaxed.rawValue.utf8) {
+            self = .relaxed
+        } else {
+            return nil
+        }
+    }
+
     /// The canonical form of one header field, ending in CRLF (RFC 6376 §3.4.1, §3.4.2).
     ///
     /// - simple: the field unchanged.

@@ -50,13 +50,14 @@ public struct DKIMSignature: Sendable, Hashable {
         let list: TagList
         do { list = try TagList.parse(value, allowEmptySpecs: false) } catch { throw Problem("syntax: \(error)") }
         if let duplicate = firstDuplicate(list) { throw Problem("tag \(duplicate)= appears twice") }
+        let known = KnownTags(list)
         /// A required tag's value: present, or the named problem.
         func required(_ name: String) throws(Problem) -> String {
-            guard let tag = list[name] else { throw Problem("required tag \(name)= is missing") }
+            guard let tag = known[name] else { throw Problem("required tag \(name)= is missing") }
             return tag.value
         }
         for name in requiredTags { _ = try required(name) }
-        guard list["v"]?.value == "1" else { throw Problem("v= must be 1") }
+        guard known["v"]?.value == "1" else { throw Problem("v= must be 1") }
         let algorithmName = lowercased(try required("a"))
         guard let signature = Base64.decode(try required("b")), !signature.isEmpty else {
             throw Problem("b= is empty or not base64")
@@ -65,7 +66,7 @@ public struct DKIMSignature: Sendable, Hashable {
             throw Problem("bh= is empty or not base64")
         }
         var canonicalization = CanonicalizationPair.simple
-        if let c = list["c"] {
+        if let c = known["c"] {
             guard let pair = CanonicalizationPair(lowercased(c.value)) else {
                 throw Problem("unknown canonicalization c=\(c.value)")
             }
@@ -81,7 +82,7 @@ public struct DKIMSignature: Sendable, Hashable {
             throw Problem("h= does not include From (RFC 6376 §5.4)")
         }
         var identity = "@" + domain
-        if let i = list["i"] {
+        if let i = known["i"] {
             guard let at = i.value.lastIndex(of: "@") else { throw Problem("i= has no @") }
             let iDomain = i.value[i.value.index(after: at)...].lowercased()
             let dDomain = domain.lowercased()
@@ -91,14 +92,14 @@ public struct DKIMSignature: Sendable, Hashable {
             identity = i.value
         }
         var queryMethods = defaultQueryMethods
-        if let q = list["q"] {
+        if let q = known["q"] {
             queryMethods = colonList(q.value)
             guard queryMethods.contains(where: { lowercased($0) == "dns/txt" })
             else { throw Problem("q= does not offer dns/txt") }
         }
-        let bodyLength = try number(list["l"], "l")
-        let timestamp = try number(list["t"], "t")
-        let expiration = try number(list["x"], "x")
+        let bodyLength = try number(known["l"], "l")
+        let timestamp = try number(known["t"], "t")
+        let expiration = try number(known["x"], "x")
         if let timestamp, let expiration, expiration < timestamp {
             throw Problem("x= is before t= (RFC 6376 §3.5)")
         }
@@ -110,6 +111,53 @@ public struct DKIMSignature: Sendable, Hashable {
     }
 
     private static let defaultQueryMethods = ["dns/txt"]
+
+    /// The tags this parser reads, found in one pass over the list (duplicates are already
+    /// refused, so each is the only one of its name).
+    private struct KnownTags {
+        var v, a, b, bh, c, d, h, i, l, q, s, t, x: Tag?
+
+        init(_ list: TagList) {
+            for tag in list.tags {
+                switch tag.name {
+                case "v": v = v ?? tag
+                case "a": a = a ?? tag
+                case "b": b = b ?? tag
+                case "bh": bh = bh ?? tag
+                case "c": c = c ?? tag
+                case "d": d = d ?? tag
+                case "h": h = h ?? tag
+                case "i": i = i ?? tag
+                case "l": l = l ?? tag
+                case "q": q = q ?? tag
+                case "s": s = s ?? tag
+                case "t": t = t ?? tag
+                case "x": x = x ?? tag
+                default: break
+                }
+            }
+        }
+
+        /// The tag named `name` (exact, case-sensitive, as ``TagList``'s subscript).
+        subscript(name: String) -> Tag? {
+            switch name {
+            case "v": v
+            case "a": a
+            case "b": b
+            case "bh": bh
+            case "c": c
+            case "d": d
+            case "h": h
+            case "i": i
+            case "l": l
+            case "q": q
+            case "s": s
+            case "t": t
+            case "x": x
+            default: nil
+            }
+        }
+    }
 
     /// The first tag name that appears a second time, if any.
     private static func firstDuplicate(_ list: TagList) -> String? {
