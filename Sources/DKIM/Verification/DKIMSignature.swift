@@ -182,6 +182,7 @@ public struct DKIMSignature: Sendable, Hashable {
             // ASCII only (always, for a tag value): whitespace is 0x09-0x0D and SP, CRLF included.
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
             var pieces: [String] = []
+            pieces.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: ":") ? $0 + 1 : $0 })
             var start = 0
             while start < bytes.count {
                 var end = start
@@ -192,9 +193,7 @@ public struct DKIMSignature: Sendable, Hashable {
                 }
                 if end > start {
                     let piece = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                    pieces.append(hasWhitespace
-                        ? String(decoding: piece.filter { !($0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D)) }, as: UTF8.self)
-                        : String(decoding: piece, as: UTF8.self))
+                    pieces.append(hasWhitespace ? withoutWhitespace(piece) : String(decoding: piece, as: UTF8.self))
                 }
                 start = end + 1
             }
@@ -202,6 +201,18 @@ public struct DKIMSignature: Sendable, Hashable {
         }
         if let fast, let pieces = fast { return pieces }
         return value.split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
+    }
+
+    /// `piece` (ASCII) without its whitespace, as a String, copied on the stack on the way.
+    private static func withoutWhitespace(_ piece: UnsafeBufferPointer<UInt8>) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: piece.count) { kept in
+            var count = 0
+            for byte in piece where !(byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)) {
+                kept[count] = byte
+                count += 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: kept[0..<count]), as: UTF8.self)
+        }
     }
 
     private static func number(_ tag: Tag?, _ name: String) throws(Problem) -> Int? {
