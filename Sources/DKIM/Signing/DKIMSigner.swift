@@ -138,6 +138,7 @@ public struct DKIMSigner: Sendable {
                 if let position = defaultSignedHeaderPositions[field.lowercasedName] { counts[position] += 1 }
             }
             var names: [String] = []
+            names.reserveCapacity(counts.reduce(0) { $1 > 0 ? $0 + $1 + 1 : $0 })
             for (position, name) in defaults.enumerated() where counts[position] > 0 {
                 names += repeatElement(name, count: counts[position] + 1)
             }
@@ -300,12 +301,13 @@ public struct DKIMSigner: Sendable {
         static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
             if value < 0 { out.append(UInt8(ascii: "-")) }
             var magnitude = value.magnitude
-            var digits: [UInt8] = []
+            var divisor: UInt = 1
+            while divisor <= magnitude / 10 { divisor *= 10 }
             repeat {
-                digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-                magnitude /= 10
-            } while magnitude > 0
-            out += digits.reversed()
+                out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+                magnitude %= divisor
+                divisor /= 10
+            } while divisor > 0
         }
     }
 
