@@ -308,10 +308,18 @@ final class SHA256Stream {
         return digest
     }
 
+    /// The digest of `bytes`, in one call (no stream object).
     static func hash(_ bytes: [UInt8]) -> [UInt8] {
-        let stream = SHA256Stream()
-        stream.update(bytes)
-        return stream.finalize()
+        var digest = [UInt8](repeating: 0, count: 32)
+        let hashed = bytes.withUnsafeBytes { input in
+            digest.withUnsafeMutableBufferPointer { output in
+                EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, sha256Digest.pointer, nil)
+            }
+        }
+        guard hashed == 1 else {
+            fatalError("libcrypto could not compute SHA-256: \(LibCryptoError("EVP_Digest"))")
+        }
+        return digest
     }
 }
 

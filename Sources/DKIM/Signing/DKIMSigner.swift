@@ -109,18 +109,20 @@ public struct DKIMSigner: Sendable {
         fields.reserveCapacity(prepared.count)
         var warnings: [Finding] = []
         // One body hash per body canonicalization (at most two).
-        var bodyHashes: [(canonicalization: Canonicalization, hash: [UInt8], length: Int)] = []
+        var bodyHashes: (simple: (hash: [UInt8], length: Int)?, relaxed: (hash: [UInt8], length: Int)?)
         for configuration in prepared {
             let configuration = try configuration.get()
             let canonicalization = configuration.canonicalization.body
             let body: (hash: [UInt8], length: Int)
-            if let cached = bodyHashes.first(where: { $0.canonicalization == canonicalization }) {
-                body = (cached.hash, cached.length)
-            } else {
-                let hasher = BodyHasher(canonicalization, limit: nil)
-                hasher.update(message.body)
-                body = (hasher.finish(), hasher.canonicalLength)
-                bodyHashes.append((canonicalization, body.hash, body.length))
+            switch (canonicalization, bodyHashes.simple, bodyHashes.relaxed) {
+            case (.simple, let cached?, _), (.relaxed, _, let cached?):
+                body = cached
+            case (.simple, nil, _):
+                body = BodyHasher.hash(message.body, .simple)
+                bodyHashes.simple = body
+            case (.relaxed, _, nil):
+                body = BodyHasher.hash(message.body, .relaxed)
+                bodyHashes.relaxed = body
             }
             fields.append(try configuration.signature(for: message, bodyHash: body.hash, bodyLength: body.length, now: now))
             warnings += configuration.warnings
@@ -270,10 +272,10 @@ public struct DKIMSigner: Sendable {
             // Hash the field with b= empty, sign, and append the value.
             field.out += ";\r\n b=".utf8
             let valueStart = "DKIM-Signature:".utf8.count
-            let unsignedField = HeaderField(
-                name: "DKIM-Signature", raw: field.out, valueStart: valueStart, lowercasedName: "dkim-signature")
             let input = HeaderHashInput.build(
-                header: message.header, signedHeaders: headers, signatureField: unsignedField,
+                header: message.header, signedHeaders: headers,
+                signatureField: HeaderField(
+                    name: "DKIM-Signature", raw: field.out, valueStart: valueStart, lowercasedName: "dkim-signature"),
                 canonicalization: canonicalization.header, signatureValue: field.out.count..<field.out.count)
             let signature: [UInt8]
             do {
@@ -283,7 +285,8 @@ public struct DKIMSigner: Sendable {
             }
             // b= value, folded: " b=" then 75 characters, then lines of CRLF SP + 77.
             let encoded = Base64.encodedBytes(signature)
-            var raw = unsignedField.raw
+            var raw = field.out
+            field.out = []  // so raw is the only reference and grows in place
             raw.reserveCapacity(raw.count + encoded.count + encoded.count / 32 * 3)
             var start = 0
             var take = lineWidth - 3
