@@ -55,78 +55,78 @@ extension Canonicalization {
     /// - relaxed: name in lower case; value unfolded, each run of WSP made one SP, WSP at the
     ///   start and end of the value and around the colon removed.
     public func canonicalize(_ field: HeaderField) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(field.raw.count + 2)
-        append(field, to: &out)
-        return out
+        [UInt8](unsafeUninitializedCapacity: field.raw.count + 2) { buffer, count in
+            count = write(field, into: buffer, at: 0)
+        }
     }
 
-    /// Appends the canonical form of `field` and its CRLF to `out`.
-    func append(_ field: HeaderField, to out: inout [UInt8]) {
-        append(raw: field.raw, valueStart: field.valueStart, nameEnd: field.name.utf8.count, to: &out)
-        out.append(0x0D)
-        out.append(0x0A)
+    /// Writes the canonical form of `field` and its CRLF into `buffer` from `start`, which must
+    /// leave room for the field and two bytes; returns where it stopped.
+    func write(_ field: HeaderField, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        let end = write(raw: field.raw, valueStart: field.valueStart, nameEnd: field.name.utf8.count, into: buffer, at: start)
+        buffer[end] = 0x0D
+        buffer[end + 1] = 0x0A
+        return end + 2
     }
 
-    /// The canonical form without the final CRLF (how the DKIM-Signature field itself is hashed,
-    /// RFC 6376 §3.7).
-    func canonicalize(raw: [UInt8], valueStart: Int, nameEnd: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        append(raw: raw, valueStart: valueStart, nameEnd: nameEnd, to: &out)
-        return out
-    }
-
-    /// Appends the canonical form of the field `raw`, without a final CRLF, leaving out the bytes
-    /// in `omitted` (the `b=` value when the signature field itself is hashed, RFC 6376 §3.7).
-    func append(raw: [UInt8], valueStart: Int, nameEnd: Int, omitting omitted: Range<Int> = 0..<0, to out: inout [UInt8]) {
-        switch self {
-        case .simple:
-            if omitted.isEmpty {
-                out += raw
-            } else {
-                out += raw[..<omitted.lowerBound]
-                out += raw[omitted.upperBound...]
-            }
-        case .relaxed:
-            raw.withUnsafeBufferPointer { input in
-                // Each input byte gives at most one output byte, plus the colon.
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: input.count + 1) { buffer in
-                    var o = 0
-                    for index in 0..<nameEnd {
-                        let byte = input[index]
-                        buffer[o] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                        o += 1
-                    }
-                    buffer[o] = UInt8(ascii: ":")
+    /// Writes the canonical form of the field `raw`, without a final CRLF, into `buffer` from
+    /// `start` (room for `raw.count` bytes needed: relaxed never writes more), leaving out the bytes in `omitted` (the
+    /// `b=` value when the signature field itself is hashed, RFC 6376 §3.7); returns where it
+    /// stopped.
+    func write(
+        raw: [UInt8], valueStart: Int, nameEnd: Int, omitting omitted: Range<Int> = 0..<0,
+        into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int
+    ) -> Int {
+        raw.withUnsafeBufferPointer { input in
+            var o = start
+            switch self {
+            case .simple:
+                // Everything but `omitted`: the bytes before it, then the bytes after it.
+                let head = 0..<(omitted.isEmpty ? input.count : omitted.lowerBound)
+                let tail = (omitted.isEmpty ? input.count : omitted.upperBound)..<input.count
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[o..<(o + head.count)])
+                    .update(fromContentsOf: UnsafeBufferPointer(rebasing: input[head]))
+                o += head.count
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[o..<(o + tail.count)])
+                    .update(fromContentsOf: UnsafeBufferPointer(rebasing: input[tail]))
+                o += tail.count
+            case .relaxed:
+                // Each input byte gives at most one output byte (the colon stands for the bytes
+                // from the end of the name to the value).
+                for index in 0..<nameEnd {
+                    let byte = input[index]
+                    buffer[o] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
                     o += 1
-                    let valueOutput = o
-                    var pendingSpace = false
-                    var index = valueStart
-                    while index < input.count {
-                        if index == omitted.lowerBound, !omitted.isEmpty {
-                            index = omitted.upperBound
-                            continue
-                        }
-                        let byte = input[index]
-                        index += 1
-                        switch byte {
-                        case 0x0D, 0x0A:
-                            continue  // unfolding: CRLF in a field only occurs before WSP
-                        case 0x20, 0x09:
-                            pendingSpace = true
-                        default:
-                            if pendingSpace && o > valueOutput {
-                                buffer[o] = 0x20
-                                o += 1
-                            }
-                            pendingSpace = false
-                            buffer[o] = byte
+                }
+                buffer[o] = UInt8(ascii: ":")
+                o += 1
+                let valueOutput = o
+                var pendingSpace = false
+                var index = valueStart
+                while index < input.count {
+                    if index == omitted.lowerBound, !omitted.isEmpty {
+                        index = omitted.upperBound
+                        continue
+                    }
+                    let byte = input[index]
+                    index += 1
+                    switch byte {
+                    case 0x0D, 0x0A:
+                        continue  // unfolding: CRLF in a field only occurs before WSP
+                    case 0x20, 0x09:
+                        pendingSpace = true
+                    default:
+                        if pendingSpace && o > valueOutput {
+                            buffer[o] = 0x20
                             o += 1
                         }
+                        pendingSpace = false
+                        buffer[o] = byte
+                        o += 1
                     }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<o]))
                 }
             }
+            return o
         }
     }
 }

@@ -246,28 +246,29 @@ enum HeaderHashInput {
         header: [HeaderField], signedHeaders: [String], signatureField: HeaderField,
         canonicalization: Canonicalization, signatureValue knownValue: Range<Int>? = nil
     ) -> [UInt8] {
-        var out: [UInt8] = []
-        var capacity = signatureField.raw.count
+        // Room for every field and its CRLF, and for the signature field and the relaxed colon.
+        var capacity = signatureField.raw.count + 1
         for field in header { capacity += field.raw.count + 2 }
-        out.reserveCapacity(capacity)
-        // The (k+1)th time h= names a field, it takes the (k+1)th instance from the bottom: the
-        // lowest one the k earlier mentions have not taken.
-        withUnsafeTemporaryAllocation(of: Bool.self, capacity: header.count) { taken in
-            taken.initialize(repeating: false)
-            for signedName in signedHeaders {
-                let name = HeaderField.asciiLowercased(signedName)
-                var index = header.count - 1
-                while index >= 0, taken[index] || header[index].lowercasedName != name { index -= 1 }
-                guard index >= 0 else { continue }  // no instance left: contributes nothing
-                taken[index] = true
-                canonicalization.append(header[index], to: &out)
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var o = 0
+            // The (k+1)th time h= names a field, it takes the (k+1)th instance from the bottom: the
+            // lowest one the k earlier mentions have not taken.
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: header.count) { taken in
+                taken.initialize(repeating: false)
+                for signedName in signedHeaders {
+                    let name = HeaderField.asciiLowercased(signedName)
+                    var index = header.count - 1
+                    while index >= 0, taken[index] || header[index].lowercasedName != name { index -= 1 }
+                    guard index >= 0 else { continue }  // no instance left: contributes nothing
+                    taken[index] = true
+                    o = canonicalization.write(header[index], into: buffer, at: o)
+                }
             }
+            let raw = signatureField.raw
+            count = canonicalization.write(
+                raw: raw, valueStart: signatureField.valueStart, nameEnd: signatureField.name.utf8.count,
+                omitting: knownValue ?? signatureValue(raw, valueStart: signatureField.valueStart), into: buffer, at: o)
         }
-        let raw = signatureField.raw
-        canonicalization.append(
-            raw: raw, valueStart: signatureField.valueStart, nameEnd: signatureField.name.utf8.count,
-            omitting: knownValue ?? signatureValue(raw, valueStart: signatureField.valueStart), to: &out)
-        return out
     }
 
     /// Where the value of the `b=` tag is in `raw` (everything after `b=` up to the next `;` or the
