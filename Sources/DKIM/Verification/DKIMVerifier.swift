@@ -11,6 +11,11 @@ import MailAuthCore
 ///
 /// Outcomes are values: a broken signature, a missing key or a DNS failure is a ``DKIMResult``,
 /// never a thrown error.
+///
+/// The key record is still fetched for every signature, but each distinct record text is parsed
+/// and its key decoded once, then kept (at most ``KeyCache/capacity`` records, shared by copies of
+/// the verifier and safe across tasks): a stream of mail from one signer decodes its key once. A
+/// rotated key is a different record text, so it is parsed afresh.
 public struct DKIMVerifier: Sendable {
     /// At most this many signatures are evaluated per message; the rest are `neutral`
     /// (RFC 6376 §6.1 lets verifiers limit the work one message can cause).
