@@ -13,7 +13,7 @@ import MailAuthCore
 /// never a thrown error.
 ///
 /// The key record is still fetched for every signature, but each distinct record text is parsed
-/// and its key decoded once, then kept (at most ``KeyCache/capacity`` records, shared by copies of
+/// and its key decoded once, then kept (at most 512 records, shared by copies of
 /// the verifier and safe across tasks): a stream of mail from one signer decodes its key once. A
 /// rotated key is a different record text, so it is parsed afresh.
 public struct DKIMVerifier: Sendable {
