@@ -215,19 +215,119 @@ public struct DKIMPublicKey: Sendable {
 }
 
 /// Base64 as DKIM writes it: whitespace (FWS) may appear anywhere and is ignored (RFC 6376 §2.4).
+///
+/// Canonical base64 (RFC 4648 §4: the standard alphabet, `=` padding to a multiple of four, zero
+/// bits after the last byte), which is what signers write, is decoded here without Foundation;
+/// anything else is handed to Foundation's decoder, so what is accepted is unchanged.
 enum Base64 {
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var compact: [UInt8] = []
-        compact.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 where byte != 0x20 && byte != 0x09 && byte != 0x0D && byte != 0x0A {
-            compact.append(byte)
-        }
+        let compact = text.utf8.withContiguousStorageIfAvailable(removingFWS)
+            ?? Array(text.utf8).withUnsafeBufferPointer(removingFWS)
         if compact.isEmpty { return [] }
+        if let decoded = decodeCanonical(compact) { return decoded }
         guard let data = Data(base64Encoded: Data(compact)) else { return nil }
         return Array(data)
     }
 
-    static func encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+    /// `text` without SP, TAB, CR and LF.
+    private static func removingFWS(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: text.count) { buffer, initialized in
+            var o = 0
+            for byte in text where byte != 0x20 && byte != 0x09 && byte != 0x0D && byte != 0x0A {
+                buffer[o] = byte
+                o += 1
+            }
+            initialized = o
+        }
+    }
+
+    /// The bytes of canonical base64, or `nil` for anything else (which may still be valid).
+    static func decodeCanonical(_ text: [UInt8]) -> [UInt8]? {
+        guard !text.isEmpty, text.count % 4 == 0 else { return nil }
+        var padding = 0
+        if text[text.count - 1] == UInt8(ascii: "=") { padding = text[text.count - 2] == UInt8(ascii: "=") ? 2 : 1 }
+        let count = text.count / 4 * 3 - padding
+        var failed = false
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            text.withUnsafeBufferPointer { input in
+                var o = 0
+                var i = 0
+                let n = input.count
+                while i < n {
+                    let a = decodingTable[Int(input[i])]
+                    let b = decodingTable[Int(input[i + 1])]
+                    let c = decodingTable[Int(input[i + 2])]
+                    let d = decodingTable[Int(input[i + 3])]
+                    if a | b | c | d < 64 {
+                        buffer[o] = a << 2 | b >> 4
+                        buffer[o + 1] = b << 4 | c >> 2
+                        buffer[o + 2] = c << 6 | d
+                        o += 3
+                        i += 4
+                        continue
+                    }
+                    // Only the last quantum may hold padding: "xx==" or "xxx=", unused bits zero.
+                    guard i + 4 == n, a < 64, b < 64, padding > 0 else { failed = true; break }
+                    if padding == 2 {
+                        guard c == pad, d == pad, b & 0x0F == 0 else { failed = true; break }
+                        buffer[o] = a << 2 | b >> 4
+                        o += 1
+                    } else {
+                        guard c < 64, d == pad, c & 0x03 == 0 else { failed = true; break }
+                        buffer[o] = a << 2 | b >> 4
+                        buffer[o + 1] = b << 4 | c >> 2
+                        o += 2
+                    }
+                    i += 4
+                }
+                initialized = failed ? 0 : o
+            }
+        }
+        return failed ? nil : out
+    }
+
+    static func encode(_ bytes: [UInt8]) -> String { String(decoding: encodedBytes(bytes), as: UTF8.self) }
+
+    /// Base64 of `bytes` as ASCII bytes, with `=` padding (RFC 4648 §4).
+    static func encodedBytes(_ bytes: [UInt8]) -> [UInt8] {
+        let count = (bytes.count + 2) / 3 * 4
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBufferPointer { input in
+                var o = 0
+                var i = 0
+                let n = input.count
+                while i + 3 <= n {
+                    let value = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    buffer[o] = alphabet[Int(value >> 18)]
+                    buffer[o + 1] = alphabet[Int(value >> 12 & 0x3F)]
+                    buffer[o + 2] = alphabet[Int(value >> 6 & 0x3F)]
+                    buffer[o + 3] = alphabet[Int(value & 0x3F)]
+                    o += 4
+                    i += 3
+                }
+                if i < n {
+                    let second = i + 1 < n ? UInt32(input[i + 1]) : 0
+                    let value = UInt32(input[i]) << 16 | second << 8
+                    buffer[o] = alphabet[Int(value >> 18)]
+                    buffer[o + 1] = alphabet[Int(value >> 12 & 0x3F)]
+                    buffer[o + 2] = i + 1 < n ? alphabet[Int(value >> 6 & 0x3F)] : UInt8(ascii: "=")
+                    buffer[o + 3] = UInt8(ascii: "=")
+                    o += 4
+                }
+                initialized = o
+            }
+        }
+    }
+
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    /// `=` in ``decodingTable``; every other byte outside the alphabet is 0xFF.
+    private static let pad: UInt8 = 0xFE
+    private static let decodingTable: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(value) }
+        table[Int(UInt8(ascii: "="))] = pad
+        return table
+    }()
 }
 
 extension EVPKey {

@@ -50,27 +50,58 @@ final class EVPKey: @unchecked Sendable {
     /// For an Ed25519 private key: a signing context set up once and copied for each signature
     /// (setting one up costs about as much as 7% of the signature). Only ever read after init.
     private let ed25519SignTemplate: OpaquePointer?
+    /// For a public key loaded to verify with: a verification context set up once (digest,
+    /// padding, and, for a key decoded by the legacy RSA decoder, its export to the provider) and
+    /// copied for each signature, so verifying the next message with the same key does none of
+    /// that again. Only ever read after init.
+    private let verifyTemplate: OpaquePointer?
 
-    init(takingOwnershipOf pointer: OpaquePointer) {
+    /// Takes `pointer`; `forVerifying` sets up the context every ``verify(_:over:)`` copies.
+    init(takingOwnershipOf pointer: OpaquePointer, forVerifying: Bool = false) {
         self.pointer = pointer
-        var template: OpaquePointer?
-        var length = 0
-        if EVP_PKEY_get_base_id(pointer) == EVP_PKEY_ED25519,
-           EVP_PKEY_get_raw_private_key(pointer, nil, &length) == 1,
-           let context = EVP_MD_CTX_new() {
-            if EVP_DigestSignInit(context, nil, nil, nil, pointer) == 1 {
-                template = context
-            } else {
-                EVP_MD_CTX_free(context)
+        var signTemplate: OpaquePointer?
+        var verifyTemplate: OpaquePointer?
+        let baseID = EVP_PKEY_get_base_id(pointer)
+        if forVerifying {
+            if let context = EVP_MD_CTX_new() {
+                if Self.startVerifying(context, key: pointer, rsa: baseID == EVP_PKEY_RSA) {
+                    verifyTemplate = context
+                } else {
+                    EVP_MD_CTX_free(context)
+                }
+            }
+        } else {
+            var length = 0
+            if baseID == EVP_PKEY_ED25519,
+               EVP_PKEY_get_raw_private_key(pointer, nil, &length) == 1,
+               let context = EVP_MD_CTX_new() {
+                if EVP_DigestSignInit(context, nil, nil, nil, pointer) == 1 {
+                    signTemplate = context
+                } else {
+                    EVP_MD_CTX_free(context)
+                }
             }
         }
         ERR_clear_error()
-        self.ed25519SignTemplate = template
+        self.ed25519SignTemplate = signTemplate
+        self.verifyTemplate = verifyTemplate
     }
 
     deinit {
         if let ed25519SignTemplate { EVP_MD_CTX_free(ed25519SignTemplate) }
+        if let verifyTemplate { EVP_MD_CTX_free(verifyTemplate) }
         EVP_PKEY_free(pointer)
+    }
+
+    /// Sets `context` up to verify with `key`: RSASSA-PKCS1-v1_5 with SHA-256 for RSA, PureEdDSA
+    /// for Ed25519.
+    private static func startVerifying(_ context: OpaquePointer, key: OpaquePointer, rsa: Bool) -> Bool {
+        var keyContext: OpaquePointer?
+        guard EVP_DigestVerifyInit(context, &keyContext, rsa ? sha256Digest.pointer : nil, nil, key) == 1 else {
+            return false
+        }
+        if rsa, let keyContext, dnsaudit_set_pkcs1_padding(keyContext) <= 0 { return false }
+        return true
     }
 
     var type: EVPKeyType? {
@@ -115,7 +146,7 @@ final class EVPKey: @unchecked Sendable {
             EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count)
         }
         guard let key else { throw LibCryptoError("loading an Ed25519 public key") }
-        return EVPKey(takingOwnershipOf: key)
+        return EVPKey(takingOwnershipOf: key, forVerifying: true)
     }
 
     /// An RSA public key from DER: SubjectPublicKeyInfo (RFC 5280 §4.1, what RFC 6376 §3.6.1
@@ -129,7 +160,7 @@ final class EVPKey: @unchecked Sendable {
             return dnsaudit_rsa_public_key(base, buffer.count, 1)
         }
         guard let key else { throw LibCryptoError("decoding an RSA public key") }
-        let wrapped = EVPKey(takingOwnershipOf: key)
+        let wrapped = EVPKey(takingOwnershipOf: key, forVerifying: true)
         guard wrapped.type == .rsa else { throw LibCryptoError("decoding an RSA public key (not RSA)") }
         return wrapped
     }
@@ -214,6 +245,8 @@ final class EVPKey: @unchecked Sendable {
                 throw LibCryptoError("choosing PKCS#1 v1.5 padding")
             }
         }
+        // The context is used once: let the final step finish it rather than work on a copy.
+        EVP_MD_CTX_set_flags(context, EVP_MD_CTX_FLAG_FINALISE)
         var length = Int(EVP_PKEY_get_size(pointer))
         var signature = [UInt8](repeating: 0, count: length)
         let status = message.withUnsafeBufferPointer { input in
@@ -222,7 +255,8 @@ final class EVPKey: @unchecked Sendable {
             }
         }
         guard status == 1 else { throw LibCryptoError("signing") }
-        return Array(signature.prefix(length))
+        if length < signature.count { signature.removeLast(signature.count - length) }
+        return signature
     }
 
     /// Checks a signature made by ``sign(_:)``; false for any mismatch or malformed signature.
@@ -230,10 +264,13 @@ final class EVPKey: @unchecked Sendable {
         defer { ERR_clear_error() }
         guard let context = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(context) }
-        var keyContext: OpaquePointer?
-        let digest = type == .rsa ? sha256Digest.pointer : nil
-        guard EVP_DigestVerifyInit(context, &keyContext, digest, nil, pointer) == 1 else { return false }
-        if type == .rsa, let keyContext, dnsaudit_set_pkcs1_padding(keyContext) <= 0 { return false }
+        if let verifyTemplate {
+            guard EVP_MD_CTX_copy_ex(context, verifyTemplate) == 1 else { return false }
+        } else {
+            guard Self.startVerifying(context, key: pointer, rsa: type == .rsa) else { return false }
+        }
+        // The context is used once: let the final step finish it rather than work on a copy.
+        EVP_MD_CTX_set_flags(context, EVP_MD_CTX_FLAG_FINALISE)
         let status = message.withUnsafeBufferPointer { input in
             signature.withUnsafeBufferPointer { sig in
                 EVP_DigestVerify(context, sig.baseAddress, sig.count, input.baseAddress, input.count)
@@ -271,10 +308,18 @@ final class SHA256Stream {
         return digest
     }
 
+    /// The digest of `bytes`, in one call (no stream object).
     static func hash(_ bytes: [UInt8]) -> [UInt8] {
-        let stream = SHA256Stream()
-        stream.update(bytes)
-        return stream.finalize()
+        var digest = [UInt8](repeating: 0, count: 32)
+        let hashed = bytes.withUnsafeBytes { input in
+            digest.withUnsafeMutableBufferPointer { output in
+                EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, sha256Digest.pointer, nil)
+            }
+        }
+        guard hashed == 1 else {
+            fatalError("libcrypto could not compute SHA-256: \(LibCryptoError("EVP_Digest"))")
+        }
+        return digest
     }
 }
 

@@ -14,21 +14,24 @@ public struct HeaderField: Sendable, Hashable {
 
     /// Builds a field from its raw bytes (no trailing CRLF). Used by the parser and the signer.
     init(name: String, raw: [UInt8], valueStart: Int) {
+        self.init(name: name, raw: raw, valueStart: valueStart, lowercasedName: Self.asciiLowercased(name))
+    }
+
+    /// For a name whose lower-case form is known (the signer's DKIM-Signature).
+    init(name: String, raw: [UInt8], valueStart: Int, lowercasedName: String) {
         self.name = name
         self.raw = raw
         self.valueStart = valueStart
-        self.lowercasedName = Self.asciiLowercased(name)
+        self.lowercasedName = lowercasedName
     }
 
     /// ASCII lower case; other bytes unchanged (field names are US-ASCII, RFC 5322 §3.6.8).
     static func asciiLowercased(_ text: String) -> String {
+        // Most names are already lower case (h= lists, the signer's defaults): copy nothing then.
+        guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
         var utf8 = Array(text.utf8)
-        var changed = false
-        for index in utf8.indices where utf8[index] >= 0x41 && utf8[index] <= 0x5A {
-            utf8[index] |= 0x20
-            changed = true
-        }
-        return changed ? String(decoding: utf8, as: UTF8.self) : text
+        for index in utf8.indices where utf8[index] >= 0x41 && utf8[index] <= 0x5A { utf8[index] |= 0x20 }
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// The value: every byte after the colon, folding included.

@@ -127,6 +127,13 @@ public struct MailMessage: Sendable, Hashable {
         return header.filter { $0.lowercasedName == lowered }
     }
 
+    /// How many fields are named `lowercasedName` (already in ASCII lower case).
+    func count(ofFieldsNamed lowercasedName: String) -> Int {
+        var count = 0
+        for field in header where field.lowercasedName == lowercasedName { count += 1 }
+        return count
+    }
+
     /// A copy with `fields` put before the existing header, in the order given.
     public func prepending(_ fields: [HeaderField]) -> MailMessage {
         var copy = self
@@ -139,11 +146,11 @@ public struct MailMessage: Sendable, Hashable {
     /// DKIM requires `From` to be signed (RFC 6376 §5.4), and a second `From` is the classic way
     /// to show a reader a sender other than the signed one (RFC 6376 §8.15).
     public func validateFromField() throws(MessageError) {
-        let count = fields(named: "From").count
-        if count == 0 { throw MessageError(.noFrom, offset: 0, "the message has no From field") }
-        if count > 1 {
+        let fromCount = count(ofFieldsNamed: "from")
+        if fromCount == 0 { throw MessageError(.noFrom, offset: 0, "the message has no From field") }
+        if fromCount > 1 {
             throw MessageError(
-                .multipleFrom, offset: 0, "the message has \(count) From fields; RFC 5322 §3.6 allows exactly one")
+                .multipleFrom, offset: 0, "the message has \(fromCount) From fields; RFC 5322 §3.6 allows exactly one")
         }
     }
 }

@@ -86,9 +86,16 @@ public struct DKIMSigner: Sendable {
     /// Longest line the signer writes in a DKIM-Signature field.
     static let lineWidth = 78
 
-    public var configurations: [DKIMSigningConfiguration]
+    public var configurations: [DKIMSigningConfiguration] {
+        didSet { prepared = configurations.map(PreparedConfiguration.make) }
+    }
+    /// What each configuration gives every message alike: checked once, not per message.
+    private var prepared: [Result<PreparedConfiguration, DKIMSigningError>]
 
-    public init(_ configurations: [DKIMSigningConfiguration]) { self.configurations = configurations }
+    public init(_ configurations: [DKIMSigningConfiguration]) {
+        self.configurations = configurations
+        self.prepared = configurations.map(PreparedConfiguration.make)
+    }
 
     /// Signs `message` with every configuration.
     ///
@@ -96,25 +103,29 @@ public struct DKIMSigner: Sendable {
     /// - Throws: ``DKIMSigningError`` (and nothing is signed) when the message does not have
     ///   exactly one From, a configuration is invalid, or a key cannot sign.
     public func sign(_ message: MailMessage, now: Date) throws(DKIMSigningError) -> DKIMSigningOutput {
-        guard !configurations.isEmpty else { throw DKIMSigningError("no signing configuration given") }
+        guard !prepared.isEmpty else { throw DKIMSigningError("no signing configuration given") }
         do { try message.validateFromField() } catch { throw DKIMSigningError("cannot sign: \(error.message)") }
         var fields: [HeaderField] = []
+        fields.reserveCapacity(prepared.count)
         var warnings: [Finding] = []
-        var bodyHashes: [Canonicalization: (hash: [UInt8], length: Int)] = [:]
-        for configuration in configurations {
+        // One body hash per body canonicalization (at most two).
+        var bodyHashes: (simple: (hash: [UInt8], length: Int)?, relaxed: (hash: [UInt8], length: Int)?)
+        for configuration in prepared {
+            let configuration = try configuration.get()
+            let canonicalization = configuration.canonicalization.body
             let body: (hash: [UInt8], length: Int)
-            if let cached = bodyHashes[configuration.canonicalization.body] {
+            switch (canonicalization, bodyHashes.simple, bodyHashes.relaxed) {
+            case (.simple, let cached?, _), (.relaxed, _, let cached?):
                 body = cached
-            } else {
-                let hasher = BodyHasher(configuration.canonicalization.body, limit: nil)
-                hasher.update(message.body)
-                body = (hasher.finish(), hasher.canonicalLength)
-                bodyHashes[configuration.canonicalization.body] = body
+            case (.simple, nil, _):
+                body = BodyHasher.hash(message.body, .simple)
+                bodyHashes.simple = body
+            case (.relaxed, _, nil):
+                body = BodyHasher.hash(message.body, .relaxed)
+                bodyHashes.relaxed = body
             }
-            let (field, warning) = try Self.signature(
-                for: message, configuration, bodyHash: body.hash, bodyLength: body.length, now: now)
-            fields.append(field)
-            warnings += warning
+            fields.append(try configuration.signature(for: message, bodyHash: body.hash, bodyLength: body.length, now: now))
+            warnings += configuration.warnings
         }
         return DKIMSigningOutput(message: message.prepending(fields), signatureFields: fields, warnings: warnings)
     }
@@ -122,112 +133,211 @@ public struct DKIMSigner: Sendable {
     /// The `h=` list for `message`: the configured list, or each default field present, over-signed.
     public static func signedHeaderNames(for message: MailMessage, configured: [String]?) -> [String] {
         if let configured { return configured }
-        var names: [String] = []
-        for name in defaultSignedHeadersLowercased {
-            var count = 0
-            for field in message.header where field.lowercasedName == name { count += 1 }
-            if count > 0 { names += repeatElement(name, count: count + 1) }
+        let defaults = defaultSignedHeadersLowercased
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: defaults.count) { counts in
+            counts.initialize(repeating: 0)
+            for field in message.header {
+                if let position = defaultSignedHeaderPositions[field.lowercasedName] { counts[position] += 1 }
+            }
+            var names: [String] = []
+            names.reserveCapacity(counts.reduce(0) { $1 > 0 ? $0 + $1 + 1 : $0 })
+            for (position, name) in defaults.enumerated() where counts[position] > 0 {
+                names += repeatElement(name, count: counts[position] + 1)
+            }
+            return names
         }
-        return names
     }
 
     static let defaultSignedHeadersLowercased = defaultSignedHeaders.map { HeaderField.asciiLowercased($0) }
+    /// Where each of ``defaultSignedHeadersLowercased`` is in that list.
+    static let defaultSignedHeaderPositions = Dictionary(
+        uniqueKeysWithValues: defaultSignedHeadersLowercased.enumerated().map { ($1, $0) })
 
-    static func signature(
-        for message: MailMessage, _ configuration: DKIMSigningConfiguration, bodyHash: [UInt8], bodyLength: Int,
-        now: Date
-    ) throws(DKIMSigningError) -> (HeaderField, [Finding]) {
-        let key = configuration.key
-        var warnings: [Finding] = []
-        if key.algorithm == .rsa {
-            guard (DKIMPrivateKey.minimumRSABits...DKIMPrivateKey.maximumRSABits).contains(key.bits) else {
-                throw DKIMSigningError(
-                    "RSA key of \(key.bits) bits: DKIM needs \(DKIMPrivateKey.minimumRSABits) to \(DKIMPrivateKey.maximumRSABits) (RFC 8301 §3.2)")
-            }
-            if key.bits < DKIMPrivateKey.recommendedRSABits {
-                warnings.append(DKIMKeyLint.rsaUnder2048(bits: key.bits))
-            }
-        }
-        guard let domain = try? DomainName(configuration.domain) else {
-            throw DKIMSigningError("d=\(configuration.domain) is not a domain name")
-        }
-        guard (try? DomainName("\(configuration.selector)._domainkey.\(configuration.domain)")) != nil,
-              !configuration.selector.isEmpty else {
-            throw DKIMSigningError("s=\(configuration.selector) is not a valid selector")
-        }
-        let headers = signedHeaderNames(for: message, configured: configuration.headers)
-        guard headers.contains(where: { HeaderField.asciiLowercased($0) == "from" }) else {
-            throw DKIMSigningError("the signed header list must include From (RFC 6376 §5.4)")
-        }
-        for name in headers where name.isEmpty || name.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F || $0 == 0x3A || $0 == 0x3B }) {
-            throw DKIMSigningError("\(name.debugDescription) is not a header field name")
+    /// A configuration checked, with the start of its field laid out: everything but `t=`, `x=`,
+    /// `l=`, `h=` (when it follows the message), `bh=` and `b=`.
+    struct PreparedConfiguration: Sendable {
+        let key: DKIMPrivateKey
+        let algorithm: DKIMSignatureAlgorithm
+        let canonicalization: CanonicalizationPair
+        let headers: [String]?
+        let includeTimestamp: Bool
+        let expiresAfter: Duration?
+        let bodyLength: Bool
+        let headerSeparator: [UInt8]
+        let warnings: [Finding]
+        /// The field up to `s=`, folded.
+        let start: FieldWriter
+
+        static func make(_ configuration: DKIMSigningConfiguration) -> Result<PreparedConfiguration, DKIMSigningError> {
+            Result { () throws(DKIMSigningError) in try PreparedConfiguration(configuration) }
         }
 
-        var tags: [String] = ["v=1", "a=\(configuration.algorithm.rawValue)", "c=\(configuration.canonicalization)",
-                              "d=\(configuration.domain)"]
-        if let identity = configuration.identity {
-            guard let at = identity.lastIndex(of: "@"),
-                  let iDomain = try? DomainName(identity[identity.index(after: at)...]),
-                  iDomain == domain || iDomain.isSubdomain(of: domain) else {
-                throw DKIMSigningError("i=\(identity) must be in d=\(configuration.domain) or a subdomain of it")
+        /// Checks `configuration`: the errors are the ones ``DKIMSigner/sign(_:now:)`` throws,
+        /// in the same order.
+        init(_ configuration: DKIMSigningConfiguration) throws(DKIMSigningError) {
+            let key = configuration.key
+            var warnings: [Finding] = []
+            if key.algorithm == .rsa {
+                guard (DKIMPrivateKey.minimumRSABits...DKIMPrivateKey.maximumRSABits).contains(key.bits) else {
+                    throw DKIMSigningError(
+                        "RSA key of \(key.bits) bits: DKIM needs \(DKIMPrivateKey.minimumRSABits) to \(DKIMPrivateKey.maximumRSABits) (RFC 8301 §3.2)")
+                }
+                if key.bits < DKIMPrivateKey.recommendedRSABits {
+                    warnings.append(DKIMKeyLint.rsaUnder2048(bits: key.bits))
+                }
             }
-            tags.append("i=\(identity)")
+            guard let domain = try? DomainName(configuration.domain) else {
+                throw DKIMSigningError("d=\(configuration.domain) is not a domain name")
+            }
+            guard (try? DomainName("\(configuration.selector)._domainkey.\(configuration.domain)")) != nil,
+                  !configuration.selector.isEmpty else {
+                throw DKIMSigningError("s=\(configuration.selector) is not a valid selector")
+            }
+            // The default list always holds From (the message has exactly one) and valid names.
+            if let headers = configuration.headers {
+                guard headers.contains(where: { HeaderField.asciiLowercased($0) == "from" }) else {
+                    throw DKIMSigningError("the signed header list must include From (RFC 6376 §5.4)")
+                }
+                for name in headers
+                where name.isEmpty || name.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F || $0 == 0x3A || $0 == 0x3B }) {
+                    throw DKIMSigningError("\(name.debugDescription) is not a header field name")
+                }
+            }
+            var start = FieldWriter(name: "DKIM-Signature")
+            start.add("v=1")
+            start.add("a=\(configuration.algorithm.rawValue)")
+            start.add("c=\(configuration.canonicalization)")
+            start.add("d=\(configuration.domain)")
+            if let identity = configuration.identity {
+                guard let at = identity.lastIndex(of: "@"),
+                      let iDomain = try? DomainName(identity[identity.index(after: at)...]),
+                      iDomain == domain || iDomain.isSubdomain(of: domain) else {
+                    throw DKIMSigningError("i=\(identity) must be in d=\(configuration.domain) or a subdomain of it")
+                }
+                start.add("i=\(identity)")
+            }
+            if configuration.includeQueryMethod { start.add("q=dns/txt") }
+            start.add("s=\(configuration.selector)")
+            if let lifetime = configuration.expiresAfter, !(lifetime > .zero) {
+                throw DKIMSigningError("x= must be after the signing time")
+            }
+            self.key = key
+            self.algorithm = configuration.algorithm
+            self.canonicalization = configuration.canonicalization
+            self.headers = configuration.headers
+            self.includeTimestamp = configuration.includeTimestamp
+            self.expiresAfter = configuration.expiresAfter
+            self.bodyLength = configuration.bodyLength
+            self.headerSeparator = Array(configuration.headerSeparator.utf8)
+            self.warnings = warnings
+            self.start = start
         }
-        if configuration.includeQueryMethod { tags.append("q=dns/txt") }
-        tags.append("s=\(configuration.selector)")
-        let time = Int(now.timeIntervalSince1970.rounded(.down))
-        if configuration.includeTimestamp { tags.append("t=\(time)") }
-        if let lifetime = configuration.expiresAfter {
-            guard lifetime > .zero else { throw DKIMSigningError("x= must be after the signing time") }
-            tags.append("x=\(time + Int(lifetime.components.seconds))")
-        }
-        if configuration.bodyLength { tags.append("l=\(bodyLength)") }
-        tags.append("h=" + headers.joined(separator: configuration.headerSeparator))
-        tags.append("bh=\(Base64.encode(bodyHash))")
 
-        // Lay the field out, then hash it with b= empty, sign, and append the value.
-        let unsigned = fold(name: "DKIM-Signature", tags: tags) + Array(";\r\n b=".utf8)
-        let valueStart = "DKIM-Signature:".utf8.count
-        let unsignedField = HeaderField(name: "DKIM-Signature", raw: unsigned, valueStart: valueStart)
-        let input = HeaderHashInput.build(
-            header: message.header, signedHeaders: headers, signatureField: unsignedField,
-            canonicalization: configuration.canonicalization.header)
-        let signature: [UInt8]
-        do {
-            signature = try key.sign(configuration.algorithm == .ed25519SHA256 ? SHA256Stream.hash(input) : input)
-        } catch {
-            throw DKIMSigningError("signing failed: \(error.message)")
+        /// The DKIM-Signature field for `message` (RFC 6376 §5).
+        func signature(for message: MailMessage, bodyHash: [UInt8], bodyLength: Int, now: Date) throws(DKIMSigningError) -> HeaderField {
+            let headers = signedHeaderNames(for: message, configured: self.headers)
+            var field = start
+            var tag: [UInt8] = []
+            tag.reserveCapacity(256)
+            let time = Int(now.timeIntervalSince1970.rounded(.down))
+            if includeTimestamp {
+                tag += "t=".utf8
+                Self.appendDecimal(time, to: &tag)
+                field.add(tag)
+            }
+            if let lifetime = expiresAfter {
+                tag.removeAll(keepingCapacity: true)
+                tag += "x=".utf8
+                Self.appendDecimal(time + Int(lifetime.components.seconds), to: &tag)
+                field.add(tag)
+            }
+            if self.bodyLength {
+                tag.removeAll(keepingCapacity: true)
+                tag += "l=".utf8
+                Self.appendDecimal(bodyLength, to: &tag)
+                field.add(tag)
+            }
+            tag.removeAll(keepingCapacity: true)
+            tag += "h=".utf8
+            for (position, name) in headers.enumerated() {
+                if position > 0 { tag += headerSeparator }
+                tag += name.utf8
+            }
+            field.add(tag, breakingAfterColons: true)
+            tag.removeAll(keepingCapacity: true)
+            tag += "bh=".utf8
+            tag += Base64.encodedBytes(bodyHash)
+            field.add(tag)
+
+            // Hash the field with b= empty, sign, and append the value.
+            field.out += ";\r\n b=".utf8
+            let valueStart = "DKIM-Signature:".utf8.count
+            let input = HeaderHashInput.build(
+                header: message.header, signedHeaders: headers,
+                signatureField: HeaderField(
+                    name: "DKIM-Signature", raw: field.out, valueStart: valueStart, lowercasedName: "dkim-signature"),
+                canonicalization: canonicalization.header, signatureValue: field.out.count..<field.out.count)
+            let signature: [UInt8]
+            do {
+                signature = try key.sign(algorithm == .ed25519SHA256 ? SHA256Stream.hash(input) : input)
+            } catch {
+                throw DKIMSigningError("signing failed: \(error.message)")
+            }
+            // b= value, folded: " b=" then 75 characters, then lines of CRLF SP + 77.
+            let encoded = Base64.encodedBytes(signature)
+            var raw = field.out
+            field.out = []  // so raw is the only reference and grows in place
+            raw.reserveCapacity(raw.count + encoded.count + encoded.count / 32 * 3)
+            var start = 0
+            var take = lineWidth - 3
+            while start < encoded.count {
+                let end = min(encoded.count, start + take)
+                raw += encoded[start..<end]
+                if end < encoded.count { raw += [0x0D, 0x0A, 0x20] }
+                start = end
+                take = lineWidth - 1
+            }
+            return HeaderField(name: "DKIM-Signature", raw: raw, valueStart: valueStart, lowercasedName: "dkim-signature")
         }
-        // b= value, folded: " b=" then 75 characters, then lines of CRLF SP + 77.
-        let encoded = Array(Base64.encode(signature).utf8)
-        var raw = unsigned
-        raw.reserveCapacity(unsigned.count + encoded.count + encoded.count / 32 * 3)
-        var start = 0
-        var take = lineWidth - 3
-        while start < encoded.count {
-            let end = min(encoded.count, start + take)
-            raw += encoded[start..<end]
-            if end < encoded.count { raw += [0x0D, 0x0A, 0x20] }
-            start = end
-            take = lineWidth - 1
+
+        /// `value` in decimal (signing times and lengths are never negative, but a sign is kept).
+        static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            var divisor: UInt = 1
+            while divisor <= magnitude / 10 { divisor *= 10 }
+            repeat {
+                out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+                magnitude %= divisor
+                divisor /= 10
+            } while divisor > 0
         }
-        return (HeaderField(name: "DKIM-Signature", raw: raw, valueStart: valueStart), warnings)
     }
 
-    /// `Name: tag; tag; …` folded before a tag (or inside `h=` after a `:`) to stay within
-    /// ``lineWidth`` where possible. Folding is CRLF SP, which relaxed canonicalization turns
-    /// into one space, as the `; ` it replaces would be.
-    static func fold(name: String, tags: [String]) -> [UInt8] {
-        // Every tag is followed by ";", so a line may hold lineWidth - 1 characters of tags.
-        let width = lineWidth - 1
-        var out: [UInt8] = []
-        out.reserveCapacity(tags.reduce(name.utf8.count + 8) { $0 + $1.utf8.count + 4 })
-        out += name.utf8
-        out.append(UInt8(ascii: ":"))
-        var column = out.count
-        for (position, tag) in tags.enumerated() {
-            let bytes = tag.utf8
-            if position > 0 {
+    /// Lays a field out one tag at a time: `Name: tag; tag; …` folded before a tag (or inside `h=`
+    /// after a `:`) to stay within ``lineWidth`` where possible. Folding is CRLF SP, which relaxed
+    /// canonicalization turns into one space, as the `; ` it replaces would be.
+    struct FieldWriter: Sendable {
+        /// The field so far: its name, the colon and the tags added, without a final `;`.
+        var out: [UInt8]
+        private var column: Int
+        private var hasTags = false
+
+        init(name: String) {
+            out = Array(name.utf8)
+            out.reserveCapacity(512)
+            out.append(UInt8(ascii: ":"))
+            column = out.count
+        }
+
+        mutating func add(_ tag: String) { add(Array(tag.utf8)) }
+
+        /// Adds `tag` (`name=value`); `breakingAfterColons` lets a long one (`h=`) break after its
+        /// colons.
+        mutating func add(_ bytes: [UInt8], breakingAfterColons: Bool = false) {
+            // Every tag is followed by ";", so a line may hold lineWidth - 1 characters of tags.
+            let width = lineWidth - 1
+            if hasTags {
                 out.append(UInt8(ascii: ";"))
                 column += 1
                 if column + 1 + bytes.count > width {
@@ -235,21 +345,21 @@ public struct DKIMSigner: Sendable {
                     column = 0
                 }
             }
+            hasTags = true
             out.append(0x20)
             column += 1
-            guard tag.hasPrefix("h="), column + bytes.count > width else {
+            guard breakingAfterColons, column + bytes.count > width else {
                 out += bytes
                 column += bytes.count
-                continue
+                return
             }
-            // A long h= breaks after its colons.
-            var pieceStart = bytes.startIndex
-            while pieceStart != bytes.endIndex {
+            var pieceStart = 0
+            while pieceStart < bytes.count {
                 var pieceEnd = pieceStart
-                while pieceEnd != bytes.endIndex, bytes[pieceEnd] != UInt8(ascii: ":") { bytes.formIndex(after: &pieceEnd) }
-                if pieceEnd != bytes.endIndex { bytes.formIndex(after: &pieceEnd) }  // keep the colon
-                let length = bytes.distance(from: pieceStart, to: pieceEnd)
-                if pieceStart != bytes.startIndex, column + length > width {
+                while pieceEnd < bytes.count, bytes[pieceEnd] != UInt8(ascii: ":") { pieceEnd += 1 }
+                if pieceEnd < bytes.count { pieceEnd += 1 }  // keep the colon
+                let length = pieceEnd - pieceStart
+                if pieceStart != 0, column + length > width {
                     out += [0x0D, 0x0A, 0x20]
                     column = 1
                 }
@@ -258,6 +368,5 @@ public struct DKIMSigner: Sendable {
                 pieceStart = pieceEnd
             }
         }
-        return out
     }
 }

@@ -49,15 +49,16 @@ public struct DKIMSignature: Sendable, Hashable {
     public static func parse(_ value: String) throws(Problem) -> DKIMSignature {
         let list: TagList
         do { list = try TagList.parse(value, allowEmptySpecs: false) } catch { throw Problem("syntax: \(error)") }
-        if let duplicate = list.duplicates.first { throw Problem("tag \(duplicate.name)= appears twice") }
+        if let duplicate = firstDuplicate(list) { throw Problem("tag \(duplicate)= appears twice") }
+        let known = KnownTags(list)
         /// A required tag's value: present, or the named problem.
         func required(_ name: String) throws(Problem) -> String {
-            guard let tag = list[name] else { throw Problem("required tag \(name)= is missing") }
+            guard let tag = known[name] else { throw Problem("required tag \(name)= is missing") }
             return tag.value
         }
         for name in requiredTags { _ = try required(name) }
-        guard list["v"]?.value == "1" else { throw Problem("v= must be 1") }
-        let algorithmName = try required("a").lowercased()
+        guard known["v"]?.value == "1" else { throw Problem("v= must be 1") }
+        let algorithmName = lowercased(try required("a"))
         guard let signature = Base64.decode(try required("b")), !signature.isEmpty else {
             throw Problem("b= is empty or not base64")
         }
@@ -65,8 +66,8 @@ public struct DKIMSignature: Sendable, Hashable {
             throw Problem("bh= is empty or not base64")
         }
         var canonicalization = CanonicalizationPair.simple
-        if let c = list["c"] {
-            guard let pair = CanonicalizationPair(c.value.lowercased()) else {
+        if let c = known["c"] {
+            guard let pair = CanonicalizationPair(lowercased(c.value)) else {
                 throw Problem("unknown canonicalization c=\(c.value)")
             }
             canonicalization = pair
@@ -75,13 +76,13 @@ public struct DKIMSignature: Sendable, Hashable {
         guard !domain.isEmpty, (try? DomainName(domain)) != nil else { throw Problem("d= is not a domain name") }
         let selector = try required("s")
         guard !selector.isEmpty else { throw Problem("s= is empty") }
-        let signedHeaders = try required("h").split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
+        let signedHeaders = colonList(try required("h"))
         guard !signedHeaders.contains(where: \.isEmpty), !signedHeaders.isEmpty else { throw Problem("h= is malformed") }
-        guard signedHeaders.contains(where: { $0.lowercased() == "from" }) else {
+        guard signedHeaders.contains(where: { lowercased($0) == "from" }) else {
             throw Problem("h= does not include From (RFC 6376 §5.4)")
         }
         var identity = "@" + domain
-        if let i = list["i"] {
+        if let i = known["i"] {
             guard let at = i.value.lastIndex(of: "@") else { throw Problem("i= has no @") }
             let iDomain = i.value[i.value.index(after: at)...].lowercased()
             let dDomain = domain.lowercased()
@@ -90,15 +91,15 @@ public struct DKIMSignature: Sendable, Hashable {
             }
             identity = i.value
         }
-        var queryMethods = ["dns/txt"]
-        if let q = list["q"] {
-            queryMethods = q.value.split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
-            guard queryMethods.contains(where: { $0.lowercased() == "dns/txt" })
+        var queryMethods = defaultQueryMethods
+        if let q = known["q"] {
+            queryMethods = colonList(q.value)
+            guard queryMethods.contains(where: { lowercased($0) == "dns/txt" })
             else { throw Problem("q= does not offer dns/txt") }
         }
-        let bodyLength = try number(list["l"], "l")
-        let timestamp = try number(list["t"], "t")
-        let expiration = try number(list["x"], "x")
+        let bodyLength = try number(known["l"], "l")
+        let timestamp = try number(known["t"], "t")
+        let expiration = try number(known["x"], "x")
         if let timestamp, let expiration, expiration < timestamp {
             throw Problem("x= is before t= (RFC 6376 §3.5)")
         }
@@ -107,6 +108,111 @@ public struct DKIMSignature: Sendable, Hashable {
             signature: signature, bodyHash: bodyHash, canonicalization: canonicalization, domain: domain,
             signedHeaders: signedHeaders, identity: identity, bodyLength: bodyLength, queryMethods: queryMethods,
             selector: selector, timestamp: timestamp, expiration: expiration)
+    }
+
+    private static let defaultQueryMethods = ["dns/txt"]
+
+    /// The tags this parser reads, found in one pass over the list (duplicates are already
+    /// refused, so each is the only one of its name).
+    private struct KnownTags {
+        var v, a, b, bh, c, d, h, i, l, q, s, t, x: Tag?
+
+        init(_ list: TagList) {
+            for tag in list.tags {
+                switch tag.name {
+                case "v": v = v ?? tag
+                case "a": a = a ?? tag
+                case "b": b = b ?? tag
+                case "bh": bh = bh ?? tag
+                case "c": c = c ?? tag
+                case "d": d = d ?? tag
+                case "h": h = h ?? tag
+                case "i": i = i ?? tag
+                case "l": l = l ?? tag
+                case "q": q = q ?? tag
+                case "s": s = s ?? tag
+                case "t": t = t ?? tag
+                case "x": x = x ?? tag
+                default: break
+                }
+            }
+        }
+
+        /// The tag named `name` (exact, case-sensitive, as ``TagList``'s subscript).
+        subscript(name: String) -> Tag? {
+            switch name {
+            case "v": v
+            case "a": a
+            case "b": b
+            case "bh": bh
+            case "c": c
+            case "d": d
+            case "h": h
+            case "i": i
+            case "l": l
+            case "q": q
+            case "s": s
+            case "t": t
+            case "x": x
+            default: nil
+            }
+        }
+    }
+
+    /// The first tag name that appears a second time, if any.
+    private static func firstDuplicate(_ list: TagList) -> String? {
+        let tags = list.tags
+        for later in tags.indices {
+            for earlier in 0..<later where tags[earlier].name == tags[later].name { return tags[later].name }
+        }
+        return nil
+    }
+
+    /// `text` in lower case. Tag values are ASCII (RFC 6376 §3.2, enforced by ``TagList``), so
+    /// ASCII lower-casing, which copies nothing when there is nothing to change, gives the same
+    /// result as `lowercased()`, which is kept for anything else.
+    private static func lowercased(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 } ? HeaderField.asciiLowercased(text) : text.lowercased()
+    }
+
+    /// A colon-separated list (`h=`, `q=`): the non-empty pieces between colons, each with its
+    /// whitespace removed (so a piece of whitespace alone becomes an empty name).
+    static func colonList(_ value: String) -> [String] {
+        let fast = value.utf8.withContiguousStorageIfAvailable { bytes -> [String]? in
+            // ASCII only (always, for a tag value): whitespace is 0x09-0x0D and SP, CRLF included.
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var pieces: [String] = []
+            pieces.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: ":") ? $0 + 1 : $0 })
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                var hasWhitespace = false
+                while end < bytes.count, bytes[end] != UInt8(ascii: ":") {
+                    if bytes[end] == 0x20 || (bytes[end] >= 0x09 && bytes[end] <= 0x0D) { hasWhitespace = true }
+                    end += 1
+                }
+                if end > start {
+                    let piece = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                    pieces.append(hasWhitespace ? withoutWhitespace(piece) : String(decoding: piece, as: UTF8.self))
+                }
+                start = end + 1
+            }
+            return pieces
+        }
+        if let fast, let pieces = fast { return pieces }
+        return value.split(separator: ":").map { String($0.filter { !$0.isWhitespace }) }
+    }
+
+    /// `piece` (ASCII) without its whitespace, as a String, copied on the stack on the way.
+    private static func withoutWhitespace(_ piece: UnsafeBufferPointer<UInt8>) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: piece.count) { kept in
+            var count = 0
+            for byte in piece where !(byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)) {
+                kept[count] = byte
+                count += 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: kept[0..<count]), as: UTF8.self)
+        }
     }
 
     private static func number(_ tag: Tag?, _ name: String) throws(Problem) -> Int? {
@@ -133,37 +239,42 @@ public struct DKIMSignature: Sendable, Hashable {
 enum HeaderHashInput {
     /// Picks fields for `h=`: each name takes the last unused instance, going up from the bottom
     /// (RFC 6376 §5.4.2); a name with no instance left contributes nothing.
+    ///
+    /// `signatureValue` is where the `b=` value is in `signatureField`, when the caller knows
+    /// (the signer, whose field ends in an empty `b=`); else it is found.
     static func build(
         header: [HeaderField], signedHeaders: [String], signatureField: HeaderField,
-        canonicalization: Canonicalization
+        canonicalization: Canonicalization, signatureValue knownValue: Range<Int>? = nil
     ) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(header.reduce(0) { $0 + $1.raw.count } + signatureField.raw.count)
-        let names = signedHeaders.map { HeaderField.asciiLowercased($0) }
-        for (position, name) in names.enumerated() {
-            // This is the (k+1)th time h= names `name`: take the (k+1)th instance from the bottom.
-            var skip = 0
-            for earlier in names[..<position] where earlier == name { skip += 1 }
-            var index = header.count - 1
-            while index >= 0 {
-                if header[index].lowercasedName == name {
-                    if skip == 0 { break }
-                    skip -= 1
+        // Room for every field and its CRLF, and for the signature field and the relaxed colon.
+        var capacity = signatureField.raw.count + 1
+        for field in header { capacity += field.raw.count + 2 }
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            var o = 0
+            // The (k+1)th time h= names a field, it takes the (k+1)th instance from the bottom: the
+            // lowest one the k earlier mentions have not taken.
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: header.count) { taken in
+                taken.initialize(repeating: false)
+                for signedName in signedHeaders {
+                    let name = HeaderField.asciiLowercased(signedName)
+                    var index = header.count - 1
+                    while index >= 0, taken[index] || header[index].lowercasedName != name { index -= 1 }
+                    guard index >= 0 else { continue }  // no instance left: contributes nothing
+                    taken[index] = true
+                    o = canonicalization.write(header[index], into: buffer, at: o)
                 }
-                index -= 1
             }
-            guard index >= 0 else { continue }  // no instance left: contributes nothing
-            out += canonicalization.canonicalize(header[index])
+            let raw = signatureField.raw
+            count = canonicalization.write(
+                raw: raw, valueStart: signatureField.valueStart, nameEnd: signatureField.name.utf8.count,
+                omitting: knownValue ?? signatureValue(raw, valueStart: signatureField.valueStart), into: buffer, at: o)
         }
-        let emptied = removingSignatureValue(signatureField.raw, valueStart: signatureField.valueStart)
-        out += canonicalization.canonicalize(
-            raw: emptied, valueStart: signatureField.valueStart, nameEnd: signatureField.name.utf8.count)
-        return out
     }
 
-    /// The field with the value of its `b=` tag deleted (everything after `b=` up to the next `;`
-    /// or the end), folding inside that value included (RFC 6376 §3.7).
-    static func removingSignatureValue(_ raw: [UInt8], valueStart: Int) -> [UInt8] {
+    /// Where the value of the `b=` tag is in `raw` (everything after `b=` up to the next `;` or the
+    /// end, folding inside that value included), which is left out when hashing (RFC 6376 §3.7);
+    /// empty when there is none.
+    static func signatureValue(_ raw: [UInt8], valueStart: Int) -> Range<Int> {
         var index = valueStart
         while index < raw.count {
             // At the start of a tag-spec: skip FWS, read the name.
@@ -177,11 +288,11 @@ enum HeaderHashInput {
             var end = cursor
             while end < raw.count, raw[end] != UInt8(ascii: ";") { end += 1 }
             if isB, cursor < raw.count, raw[cursor] == UInt8(ascii: "=") {
-                return Array(raw[..<(cursor + 1)]) + Array(raw[end...])
+                return (cursor + 1)..<end
             }
             index = end + 1
         }
-        return raw
+        return raw.count..<raw.count
     }
 
     @inline(__always) static func isFWS(_ byte: UInt8) -> Bool {

@@ -16,8 +16,11 @@ public enum DKIMSignatureHashing {
     /// One field canonicalized with its `b=` value emptied and no final CRLF: how a signature
     /// field hashes itself (RFC 6376 §3.7; RFC 8617 §5.1.1 for the ARC-Seal being checked).
     public static func withoutSignatureValue(_ field: HeaderField, canonicalization: Canonicalization) -> [UInt8] {
-        let emptied = HeaderHashInput.removingSignatureValue(field.raw, valueStart: field.valueStart)
-        return canonicalization.canonicalize(raw: emptied, valueStart: field.valueStart, nameEnd: field.name.utf8.count)
+        let value = HeaderHashInput.signatureValue(field.raw, valueStart: field.valueStart)
+        return [UInt8](unsafeUninitializedCapacity: field.raw.count + 1) { buffer, count in
+            count = canonicalization.write(
+                raw: field.raw, valueStart: field.valueStart, nameEnd: field.name.utf8.count, omitting: value, into: buffer, at: 0)
+        }
     }
 
     /// Whether `signature` is `key`'s signature of `headerHashInput` under `algorithm`
