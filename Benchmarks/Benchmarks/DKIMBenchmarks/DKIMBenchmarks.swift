@@ -83,18 +83,18 @@ let benchmarks: @Sendable () -> Void = {
     let verifier = DKIMVerifier(resolver: resolver)
 
     Benchmark("DKIM sign 4 KB rsa-2048") { benchmark in
-        measuringCPU(benchmark) { blackHole(try! rsaSigner.sign(message, now: now)) }
+        measuringCPU(benchmark) { blackHole(try? rsaSigner.sign(message, now: now)) }
     }
     Benchmark("DKIM sign 4 KB ed25519", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        measuringCPU(benchmark) { blackHole(try! edSigner.sign(message, now: now)) }
+        measuringCPU(benchmark) { blackHole(try? edSigner.sign(message, now: now)) }
     }
     // The same with an empty body: the signature step alone, nearest to what `openssl speed` times.
     let headerOnly = try! MailMessage(parsing: message.header.reduce(into: [UInt8]()) { $0 += $1.raw + [13, 10] } + [13, 10])
     Benchmark("DKIM sign empty body rsa-2048") { benchmark in
-        measuringCPU(benchmark) { blackHole(try! rsaSigner.sign(headerOnly, now: now)) }
+        measuringCPU(benchmark) { blackHole(try? rsaSigner.sign(headerOnly, now: now)) }
     }
     Benchmark("DKIM sign empty body ed25519", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        measuringCPU(benchmark) { blackHole(try! edSigner.sign(headerOnly, now: now)) }
+        measuringCPU(benchmark) { blackHole(try? edSigner.sign(headerOnly, now: now)) }
     }
 
     Benchmark("DKIM verify 4 KB rsa-2048", configuration: .init(scalingFactor: .kilo)) { benchmark in
