@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "DNSAuditCLITests",
             dependencies: [
-                "DNSAuditCLI", "DNSAudit", "DNSCore", "DNSLDNS", "IDNA", "TestSupport", .product(name: "Yams", package: "Yams"),
+                "DNSAuditCLI", "DNSAudit", "DKIM", "DMARC", "DNSCore", "DNSLDNS", "IDNA", "TestSupport", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

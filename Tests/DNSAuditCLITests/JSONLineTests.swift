@@ -1,4 +1,6 @@
-import DNSAudit
+@testable import DNSAudit
+import DKIM
+import DMARC
 import DNSCore
 import DNSLDNS
 import Foundation
@@ -58,6 +60,24 @@ import Testing
         report.readiness.fromDNS[0].title = odd
         report.readiness.fromDNS[0].state = nil
         report.readiness.cannotCheck[0].requiredBy = []
+        #expect(report.jsonLine() == (try Self.foundation(report)))
+    }
+
+    /// The parsed records (`areas[].data`), every optional member present and absent.
+    @Test func areaDataMatchesJSONEncoder() async throws {
+        var report = try #require(try await Self.reports().first)
+        let odd = "quote \" backslash \\ é \u{1}"
+        let spf = try #require(SPFData(record: "v=spf1 ip4:192.0.2.0/24 include:_spf.example.com ~all exp=why.%{d} -a/24"))
+        report.areas[0].data = AreaData(
+            spf: spf,
+            dmarc: DMARCData(record: try DMARCRecord.parse("v=DMARC1; p=reject; rua=mailto:d@example.com"), domain: odd),
+            mx: [MXHost(preference: 10, exchange: odd, addresses: ["192.0.2.1", "2001:db8::1"]), MXHost(preference: 0, exchange: ".", addresses: [])],
+            dkim: [
+                DKIMKeyData(selector: odd, record: try DKIMKeyRecord.parse(
+                    "v=DKIM1; k=rsa; t=y:s; h=sha256; s=email; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAkFgqwxeljObSFhFaY0itg1tQKCTODzH5VEKZKLAU7O2XjQIqDiygR9hbVLfCy9u1vpfhkP24uoIDMvVdxAb6PoiSTa5qhvLvmJOUdLN/U/pYopw/Nj+UnlA5N0kwh9wmAkNyi3AeBJ8BV/Ye2glncJ7iIPadHPnmDFgX10Kn7RuMH9O94Jr45zyqZvqZHlI7uddrnV7RMXzy9QOjofPNryTJ2VHa1z0Qzy+/4bI9DaMnRKjcgI3LPkKkdRAlbUflm8QwVOvbWmdDxwfwDpyZ2glkQ0DvySn4E7LKAJTn8vV5fu8Umu/ImZ4GJMlQ49STxqPpTyD9luo8uyXY75ffcwIDAQAB")),
+                DKIMKeyData(selector: "s2", record: try DKIMKeyRecord.parse("v=DKIM1; k=ed25519; p=")),
+            ])
+        report.areas[1].data = AreaData()
         #expect(report.jsonLine() == (try Self.foundation(report)))
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import DNSAudit
 import MailAuthCore
 
@@ -43,10 +42,8 @@ extension AreaReport {
         json.raw("{\"area\":")
         json.string(area.rawValue)
         if let data {
-            // The parsed records: nested and rarely read on the hot path's terms, so encoded by
-            // JSONEncoder (the same settings, so the same bytes as the whole report's encoding).
             json.raw(",\"data\":")
-            json.encoded(Self.encoded(data))
+            data.writeJSON(to: &json)
         }
         if let dnssec {
             json.raw(",\"dnssec\":")
@@ -76,10 +73,92 @@ extension AreaReport {
     }
 }
 
-extension AreaReport {
-    fileprivate static func encoded(_ data: AreaData) -> [UInt8] {
-        guard let bytes = try? JSONEncoder.dnsaudit(pretty: false).encode(data) else { return Array("{}".utf8) }
-        return Array(bytes)
+extension AreaData {
+    /// Keys sorted, absent members left out, as `JSONEncoder` writes them.
+    fileprivate func writeJSON(to json: inout JSONLineWriter) {
+        var first = true
+        json.raw("{")
+        if let dkim {
+            json.key("dkim", first: &first)
+            json.array(dkim) { json, key in
+                var first = true
+                json.raw("{")
+                if let bits = key.bits {
+                    json.key("bits", first: &first)
+                    json.int(bits)
+                }
+                if let hashes = key.hashAlgorithms {
+                    json.key("hashAlgorithms", first: &first)
+                    json.array(hashes) { json, hash in json.string(hash) }
+                }
+                json.key("keyType", first: &first)
+                json.string(key.keyType)
+                json.key("revoked", first: &first)
+                json.bool(key.revoked)
+                json.key("selector", first: &first)
+                json.string(key.selector)
+                json.key("serviceTypes", first: &first)
+                json.array(key.serviceTypes) { json, type in json.string(type) }
+                json.key("strict", first: &first)
+                json.bool(key.strict)
+                json.key("testing", first: &first)
+                json.bool(key.testing)
+                json.raw("}")
+            }
+        }
+        if let dmarc {
+            json.key("dmarc", first: &first)
+            json.raw("{\"domain\":")
+            json.string(dmarc.domain)
+            json.raw(",\"record\":")
+            json.string(dmarc.record)
+            json.raw(",\"tags\":")
+            json.array(dmarc.tags) { json, tag in
+                json.raw("{\"name\":")
+                json.string(tag.name)
+                json.raw(",\"value\":")
+                json.string(tag.value)
+                json.raw("}")
+            }
+            json.raw("}")
+        }
+        if let mx {
+            json.key("mx", first: &first)
+            json.array(mx) { json, host in
+                json.raw("{\"addresses\":")
+                json.array(host.addresses) { json, address in json.string(address) }
+                json.raw(",\"exchange\":")
+                json.string(host.exchange)
+                json.raw(",\"preference\":")
+                json.int(host.preference)
+                json.raw("}")
+            }
+        }
+        if let spf {
+            json.key("spf", first: &first)
+            json.raw("{\"record\":")
+            json.string(spf.record)
+            json.raw(",\"terms\":")
+            json.array(spf.terms) { json, term in
+                json.raw("{\"kind\":")
+                json.string(term.kind)
+                json.raw(",\"name\":")
+                json.string(term.name)
+                if let qualifier = term.qualifier {
+                    json.raw(",\"qualifier\":")
+                    json.string(qualifier)
+                }
+                json.raw(",\"text\":")
+                json.string(term.text)
+                if let value = term.value {
+                    json.raw(",\"value\":")
+                    json.string(value)
+                }
+                json.raw("}")
+            }
+            json.raw("}")
+        }
+        json.raw("}")
     }
 }
 
@@ -153,8 +232,16 @@ struct JSONLineWriter {
 
     mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
 
-    /// JSON already encoded (by `JSONEncoder.dnsaudit(pretty: false)`), as it is.
-    mutating func encoded(_ json: [UInt8]) { bytes.append(contentsOf: json) }
+    mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
+
+    /// `"name":` in an object whose keys may be absent: a comma before every key but the first.
+    mutating func key(_ name: StaticString, first: inout Bool) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        bytes.append(UInt8(ascii: "\""))
+        raw(name)
+        raw("\":")
+    }
 
     mutating func array<Element>(_ elements: [Element], _ write: (inout JSONLineWriter, Element) -> Void) {
         bytes.append(UInt8(ascii: "["))
