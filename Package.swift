@@ -106,7 +106,8 @@ let package = Package(
         .target(
             name: "DNSAudit",
             // CLibCrypto: DANE's TLSA matching (certificate digests, RFC 6698 §2.1).
-            dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore", "CLibCrypto"],
+            // TLS, SMTPProbing: the MTA-STS policy fetch and the MX STARTTLS probe (RFC 8461, RFC 7672).
+            dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore", "CLibCrypto", "TLS", "SMTPProbing"],
             swiftSettings: swiftSettings
         ),
         .target(

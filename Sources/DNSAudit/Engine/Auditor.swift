@@ -31,12 +31,16 @@ public struct Auditor: Sendable {
         /// TXT and TLSA answers, from the trust anchor down. `nil`: the area reports the
         /// resolver's AD flag instead.
         public var dnssecValidator: (any DNSSECValidating)?
+        /// How to reach servers for the live checks (the MTA-STS policy fetch, the MX STARTTLS
+        /// probe). `nil`: no network probe at all, and those checks say "not checked".
+        public var probe: TransportProbeOptions?
 
         public init(
             selectors: [String] = [], selectorSet: SelectorSet = .common, deadline: Duration = .seconds(30),
             publicSuffixList: PublicSuffixList = .bundled, cacheSize: Int = 4_096, settingNames: Setting.Names = .api,
-            dnssecValidator: (any DNSSECValidating)? = nil
+            dnssecValidator: (any DNSSECValidating)? = nil, probe: TransportProbeOptions? = nil
         ) {
+            self.probe = probe
             self.selectors = selectors
             self.selectorSet = selectorSet
             self.deadline = deadline
@@ -75,10 +79,12 @@ public struct Auditor: Sendable {
         async let dmarc = DMARCAreaCheck(
             domain: domain, resolver: resolver, publicSuffixList: options.publicSuffixList, timeout: timeout
         ).run()
-        // These three read little beyond their opening answer: no task of their own.
-        let mtaSts = await MTASTSCheck(domain: domain, resolver: resolver, names: names).run()
+        // TLS-RPT reads little beyond its opening answer: no task of its own.
         let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver, names: names).run()
         let mxResult = await mx
+        // After MX: the policy's mx patterns are matched against the MX hosts.
+        async let mtaStsReport = MTASTSCheck(domain: domain, resolver: resolver, names: names, probe: options.probe)
+            .run(mxHosts: mxResult.exchanges)
         // After MX: the TLSA records validated are those of the MX hosts.
         async let dnssec = DNSSECCheck(
             domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: timeout
@@ -95,6 +101,7 @@ public struct Auditor: Sendable {
         let enforced: Bool? = modern.record == nil ? false : modern.policy.map { $0 == .quarantine || $0 == .reject }
         let bimi = await BIMICheck(domain: domain, resolver: resolver, names: names).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
+        let mtaSts = await mtaStsReport
         var areas = [
             spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, await dnssec,
         ]

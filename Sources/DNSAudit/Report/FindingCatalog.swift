@@ -44,7 +44,7 @@ public enum FindingCatalog {
     /// Ids of dnsaudit's own DNSSEC validation and the DANE lookups (RFC 4035, RFC 7672).
     public static let dnssecValidation = DNSSECCheck.ids
 
-    /// Ids of the MTA-STS policy file's parsing and MX matching (RFC 8461 §3.2, §4.1), given
-    /// once the policy is fetched.
-    public static let mtaStsPolicy = MTASTSPolicy.findingIDs
+    /// Ids of the MTA-STS policy fetch (RFC 8461 §3.3) and of the policy file's parsing and MX
+    /// matching (§3.2, §4.1).
+    public static let mtaStsPolicy = MTASTSPolicy.findingIDs + MTASTSPolicyFetch.findingIDs
 }
