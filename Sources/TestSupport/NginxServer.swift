@@ -159,9 +159,10 @@ public final class NginxServer: Sendable {
 /// A TLS server on 127.0.0.1 (Tests/Fixtures/mta-sts/slow-policy-server.py, Python's ssl
 /// module) that answers the policy request badly on purpose: `trickle` sends the headers, then
 /// one body byte every half second and never closes; `chunked` sends a good policy with
-/// `Transfer-Encoding: chunked`.
+/// `Transfer-Encoding: chunked`; `garbage` answers over TLS with something that is not HTTP;
+/// `plain` speaks no TLS at all.
 public final class SlowPolicyServer: Sendable {
-    public enum Mode: String, Sendable { case trickle, chunked }
+    public enum Mode: String, Sendable { case trickle, chunked, garbage, plain }
 
     public let port: UInt16
     public let pid: pid_t

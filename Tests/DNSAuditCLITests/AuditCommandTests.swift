@@ -105,13 +105,13 @@ struct AuditCommandTests {
         "mta-sts.mx-not-covered": "the policy fetch waits for the TLS layer; covered by MTASTSPolicyTests",
         "mta-sts.id-unchanged": "needs two fetches of a changed policy; covered by MTASTSPolicyTests",
         "mta-sts.policy-unreachable": "this suite runs with --no-probe; covered by MTASTSFetchCLITests (nginx)",
-        "mta-sts.policy-tls": "this suite runs with --no-probe; covered by MTASTSFetchTests",
+        "mta-sts.policy-tls": "this suite runs with --no-probe; covered by MTASTSFetchCLITests",
         "mta-sts.policy-certificate": "this suite runs with --no-probe; covered by MTASTSFetchCLITests (nginx)",
         "mta-sts.policy-redirect": "this suite runs with --no-probe; covered by MTASTSFetchCLITests (nginx)",
         "mta-sts.policy-http-status": "this suite runs with --no-probe; covered by MTASTSFetchCLITests (nginx)",
         "mta-sts.policy-content-type": "this suite runs with --no-probe; covered by MTASTSFetchCLITests (nginx)",
         "mta-sts.policy-timeout": "this suite runs with --no-probe; covered by MTASTSFetchCLITests",
-        "mta-sts.policy-bad-http": "this suite runs with --no-probe; covered by MTASTSFetchTests",
+        "mta-sts.policy-bad-http": "this suite runs with --no-probe; covered by MTASTSFetchCLITests",
     ]
 
     static func audit(_ server: KnotServer, _ testCase: Case) async throws -> (CLIRunner.Result, [String: Any]) {

@@ -49,7 +49,12 @@ import Testing
         // Served by SlowPolicyServer, not nginx.
         Variant(label: "trickle"),
         Variant(label: "chunked"),
+        Variant(label: "garbage"),
+        Variant(label: "plain"),
     ]
+
+    /// The variants SlowPolicyServer serves.
+    static let pythonServed: Set<String> = ["trickle", "chunked", "garbage", "plain"]
 
     static func zoneFile() -> String {
         var text = "$ORIGIN \(zone).\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1\n"
@@ -67,21 +72,13 @@ import Testing
         var ca: TestCA
         var knot: KnotServer
         var nginx: NginxServer
-        var trickle: SlowPolicyServer
-        var chunked: SlowPolicyServer
+        var python: [String: SlowPolicyServer]
         var zoneDirectory: String
 
-        func port(for variant: Variant) -> UInt16 {
-            switch variant.label {
-            case "trickle": trickle.port
-            case "chunked": chunked.port
-            default: nginx.port
-            }
-        }
+        func port(for variant: Variant) -> UInt16 { python[variant.label]?.port ?? nginx.port }
 
         func stop() {
-            trickle.stop()
-            chunked.stop()
+            for server in python.values { server.stop() }
             nginx.stop()
             knot.stop()
             ca.remove()
@@ -102,7 +99,7 @@ import Testing
         try zoneFile().write(toFile: zoneDirectory + "/\(zone).zone", atomically: true, encoding: .utf8)
         var sites: [NginxServer.Site] = []
         var files: [String: [String: [UInt8]]] = [:]
-        for variant in variants where variant.label != "trickle" && variant.label != "chunked" {
+        for variant in variants where !pythonServed.contains(variant.label) {
             sites.append(NginxServer.Site(
                 serverName: variant.host,
                 certificate: variant.certificate.map(ca.certificateFile) ?? hostsCertificate,
@@ -115,10 +112,19 @@ import Testing
             knot.stop()
             throw error
         }
-        let trickle = try await SlowPolicyServer.start(mode: .trickle, certificate: hostsCertificate, key: hostsKey, body: "")
-        let chunked = try await SlowPolicyServer.start(
-            mode: .chunked, certificate: hostsCertificate, key: hostsKey, body: policy(["mx.chunked.sts.test"]))
-        let fixture = Fixture(ca: ca, knot: knot, nginx: nginx, trickle: trickle, chunked: chunked, zoneDirectory: zoneDirectory)
+        var python: [String: SlowPolicyServer] = [:]
+        var fixture = Fixture(ca: ca, knot: knot, nginx: nginx, python: [:], zoneDirectory: zoneDirectory)
+        do {
+            for mode in [SlowPolicyServer.Mode.trickle, .chunked, .garbage, .plain] {
+                python[mode.rawValue] = try await SlowPolicyServer.start(
+                    mode: mode, certificate: hostsCertificate, key: hostsKey, body: policy(["mx.chunked.sts.test"]))
+            }
+        } catch {
+            fixture.python = python
+            fixture.stop()
+            throw error
+        }
+        fixture.python = python
         defer { fixture.stop() }
         try await body(fixture)
     }
@@ -171,6 +177,7 @@ import Testing
                 ("notfound", "mta-sts.policy-http-status"), ("large", "mta-sts.policy-too-large"),
                 ("expired", "mta-sts.policy-certificate"), ("wrongname", "mta-sts.policy-certificate"),
                 ("nomatch", "mta-sts.mx-not-covered"), ("twolabel", "mta-sts.mx-not-covered"),
+                ("garbage", "mta-sts.policy-bad-http"), ("plain", "mta-sts.policy-tls"),
             ]
             for (label, id) in expected {
                 let outcome = try await Self.audit(Self.variant(label), fixture)

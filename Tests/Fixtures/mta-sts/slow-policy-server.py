@@ -4,6 +4,8 @@
 Usage: slow-policy-server.py PORT CERT KEY MODE BODYFILE
   trickle  answer 200 text/plain with no Content-Length, then one body byte every 0.5 s, never closing
   chunked  answer 200 text/plain with Transfer-Encoding: chunked (the body in 3 chunks), then close
+  garbage  answer, over TLS, something that is not HTTP, then close
+  plain    speak no TLS: answer the ClientHello with a plaintext HTTP 400, then close
 Listens on 127.0.0.1 only; one thread per connection.
 """
 import socket, ssl, sys, threading, time
@@ -23,6 +25,11 @@ def read_request(conn):
 
 def serve(raw):
     try:
+        if mode == "plain":
+            raw.recv(4096)
+            raw.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            raw.close()
+            return
         conn = context.wrap_socket(raw, server_side=True)
         read_request(conn)
         if mode == "trickle":
@@ -30,6 +37,9 @@ def serve(raw):
             while True:
                 conn.sendall(b"v")
                 time.sleep(0.5)
+        elif mode == "garbage":
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+            conn.close()
         else:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n")
             third = max(1, len(body) // 3)
