@@ -44,15 +44,27 @@ struct DNSSECCheck {
     /// Most MX hosts whose TLSA records are validated.
     static let maximumTLSAHosts = 8
 
-    func run(mxHosts: [DomainName]) async -> AreaReport {
-        guard let validator else { return await adFlag() }
+    func run(mxHosts: [DomainName]) async -> AreaReport { await validated(mxHosts: mxHosts).report }
+
+    /// The area's report and, for DANE, the DNSSEC-secure TLSA records of each MX host (by host
+    /// name, lower case, without the trailing dot); none without a validator.
+    func validated(mxHosts: [DomainName]) async -> (report: AreaReport, secureTLSA: [String: [TLSARecord]]) {
+        guard let validator else { return (await adFlag(), [:]) }
         var questions = [DNSQuestion(domain, .mx)]
         if let sts = try? domain.prepending(MTASTSCheck.prefix) { questions.append(DNSQuestion(sts, .txt)) }
         for host in mxHosts.prefix(Self.maximumTLSAHosts) {
             if let tlsa = try? host.prepending("_25._tcp") { questions.append(DNSQuestion(tlsa, .tlsa)) }
         }
         let validations = await Self.validateAll(questions, validator: validator, timeout: timeout)
-        return Self.report(validations, names: names)
+        var secureTLSA: [String: [TLSARecord]] = [:]
+        for host in mxHosts.prefix(Self.maximumTLSAHosts) {
+            guard let name = try? host.prepending("_25._tcp") else { continue }
+            for validation in validations
+            where validation.question.type == .tlsa && validation.question.name == name && validation.security == .secure {
+                secureTLSA[host.description.lowercased(), default: []] += validation.records.compactMap(TLSARecord.init)
+            }
+        }
+        return (Self.report(validations, names: names), secureTLSA)
     }
 
     /// Validates every question at once; the results in the questions' order.

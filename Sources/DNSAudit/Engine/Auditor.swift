@@ -54,10 +54,13 @@ public struct Auditor: Sendable {
     /// The cache shared by every audit this auditor runs (bulk audits share provider records).
     public let cache: CachingResolver
     public let options: Options
+    /// The MX STARTTLS probes of every audit this auditor runs: a host is probed once per run.
+    public let mxTLSCache: MXTLSCache
 
     public init(resolver: any DNSResolver, options: Options = Options()) {
         self.cache = CachingResolver.reusing(resolver, maximumEntries: options.cacheSize)
         self.options = options
+        self.mxTLSCache = MXTLSCache(maximumEntries: options.cacheSize)
     }
 
     /// Audits one domain. Never throws: DNS failures make areas `incomplete`.
@@ -85,10 +88,14 @@ public struct Auditor: Sendable {
         // After MX: the policy's mx patterns are matched against the MX hosts.
         async let mtaStsReport = MTASTSCheck(domain: domain, resolver: resolver, names: names, probe: options.probe)
             .run(mxHosts: mxResult.exchanges)
-        // After MX: the TLSA records validated are those of the MX hosts.
+        // After MX: the TLSA records validated are those of the MX hosts, and the hosts probed.
         async let dnssec = DNSSECCheck(
             domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: timeout
-        ).run(mxHosts: mxResult.exchanges)
+        ).validated(mxHosts: mxResult.exchanges)
+        let probe = options.probe
+        let mxTLSCache = self.mxTLSCache
+        async let mxTLS: [(MXTLSResult, cached: Bool)] = probe == nil || !mxResult.domainExists ? [] : MXTLSCheck.probeAll(
+            mxResult.exchanges, options: probe ?? TransportProbeOptions(), cache: mxTLSCache, resolver: resolver)
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
             domain: domain, resolver: resolver, names: names, selectors: options.selectors, selectorSet: options.selectorSet,
@@ -102,8 +109,14 @@ public struct Auditor: Sendable {
         let bimi = await BIMICheck(domain: domain, resolver: resolver, names: names).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
         let mtaSts = await mtaStsReport
+        let (dnssecReport, secureTLSA) = await dnssec
+        let probed = await mxTLS
+        let mxReport = probed.isEmpty
+            ? mxResult.report
+            : MXTLSCheck.extend(
+                mxResult.report, with: probed, secureTLSA: secureTLSA, enforced: mtaSts.data?.mtaSts?.mode == "enforce")
         var areas = [
-            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, await dnssec,
+            spfResult.report, dkimResult.report, dmarcResult.report, mxReport, mtaSts, tlsRpt, bimi, dnssecReport,
         ]
         // An SPF record with an error (`?all`, a broken include, too many lookups) gives no pass a
         // receiver can count: the requirement is not met, whatever is published.

@@ -17,11 +17,14 @@ public struct AreaData: Codable, Sendable, Hashable {
     public var dkim: [DKIMKeyData]?
     /// The MTA-STS area, when the policy was fetched: the fetch and the policy.
     public var mtaSts: MTASTSPolicyData?
+    /// The MX area, when the hosts were probed: each MX host's STARTTLS and DANE result.
+    public var mxTLS: [MXTLSData]?
 
     public init(
         spf: SPFData? = nil, dmarc: DMARCData? = nil, mx: [MXHost]? = nil, dkim: [DKIMKeyData]? = nil,
-        mtaSts: MTASTSPolicyData? = nil
+        mtaSts: MTASTSPolicyData? = nil, mxTLS: [MXTLSData]? = nil
     ) {
+        self.mxTLS = mxTLS
         self.spf = spf
         self.dmarc = dmarc
         self.mx = mx

@@ -39,7 +39,12 @@ public enum FindingCatalog {
     public static let nameTooLong = ["dkim.name-too-long", "mta-sts.name-too-long", "tls-rpt.name-too-long", "bimi.name-too-long"]
 
     /// Every id.
-    public static var all: [String] { spf + dmarc + dkim + mx + policies + nameTooLong + dnssecValidation + mtaStsPolicy }
+    public static var all: [String] {
+        spf + dmarc + dkim + mx + policies + nameTooLong + dnssecValidation + mtaStsPolicy + mxTLS
+    }
+
+    /// Ids of the MX STARTTLS probe and DANE matching (RFC 3207, RFC 8461 §4.2, RFC 7672 §3.1).
+    public static let mxTLS = MXTLSCheck.ids
 
     /// Ids of dnsaudit's own DNSSEC validation and the DANE lookups (RFC 4035, RFC 7672).
     public static let dnssecValidation = DNSSECCheck.ids
