@@ -113,9 +113,9 @@ struct AuditCommandTests {
         "mta-sts.policy-timeout": "this suite runs with --no-probe; covered by MTASTSFetchCLITests",
         "mta-sts.policy-bad-http": "this suite runs with --no-probe; covered by MTASTSFetchCLITests",
         "mx.smtp-unreachable": "this suite runs with --no-probe; covered by MTASTSFetchCLITests (nothing on port 25)",
-        "mx.starttls-missing": "this suite runs with --no-probe; needs an SMTP server without STARTTLS (MXTLSProbeTests)",
-        "mx.tls-handshake-failed": "this suite runs with --no-probe; covered by MXTLSProbeTests",
-        "mx.tls-old-version": "this suite runs with --no-probe; covered by MXTLSProbeTests",
+        "mx.starttls-missing": "this suite runs with --no-probe; covered by MXTLSCLITests (Postfix)",
+        "mx.tls-handshake-failed": "this suite runs with --no-probe; covered by MXTLSCLITests (Postfix)",
+        "mx.tls-old-version": "Debian's OpenSSL refuses TLS below 1.2 at both ends; covered by MXTLSProbeTests",
         "mx.tls-certificate": "this suite runs with --no-probe; covered by MXTLSCLITests (Postfix)",
         "dane.tlsa-mismatch": "this suite runs with --no-probe; covered by MXTLSCLITests (Postfix, ldns-dane)",
     ]

@@ -12,12 +12,17 @@ import Testing
         var postfix: PostfixServer
         var knot: KnotServer
         var tree: String
+        /// Extra port-25 listeners of the same Postfix: no STARTTLS; STARTTLS with no TLS version allowed.
+        var plainPort: UInt16
+        var brokenPort: UInt16
 
         var arguments: [String] {
             [
                 "--nameserver", "127.0.0.1:\(knot.port)", "--trust-anchor", tree + "/anchor.key", "--timeout", "2",
                 "--connect-to", "mx.match.dane:25=127.0.0.1:\(postfix.port(.relay))",
                 "--connect-to", "mx.mismatch.dane:25=127.0.0.1:\(postfix.port(.relay))",
+                "--connect-to", "mx.plain.dane:25=127.0.0.1:\(plainPort)",
+                "--connect-to", "mx.broken.dane:25=127.0.0.1:\(brokenPort)",
             ]
         }
 
@@ -30,8 +35,15 @@ import Testing
     static func withFixture(_ body: (Fixture) async throws -> Void) async throws {
         let ca = try await TestCA.create(hostName: "mx.match.dane")
         defer { ca.remove() }
+        let plainPort = UInt16.random(in: 20_000...32_000)
+        var brokenPort = UInt16.random(in: 20_000...32_000)
+        while brokenPort == plainPort { brokenPort = UInt16.random(in: 20_000...32_000) }
         let postfix = try await PostfixServer.start(
-            hostName: "mx.match.dane", certificate: ca.certificateFile(.valid), key: ca.keyFile(.valid), users: [:])
+            hostName: "mx.match.dane", certificate: ca.certificateFile(.valid), key: ca.keyFile(.valid), users: [:],
+            masterLines: [
+                "127.0.0.1:\(plainPort) inet n - n - - smtpd -o smtpd_tls_security_level=none",
+                "127.0.0.1:\(brokenPort) inet n - n - - smtpd -o smtpd_tls_protocols=!SSLv2,!SSLv3,!TLSv1,!TLSv1.1,!TLSv1.2,!TLSv1.3",
+            ])
         defer { postfix.stop() }
         let tree = FileManager.default.temporaryDirectory.appendingPathComponent("dane-tree-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: tree) }
@@ -40,7 +52,7 @@ import Testing
             timeout: 60)
         try #require(made.status == 0, "make-dane-tree: \(made.stderrText)")
         try await KnotServer.with(zoneDirectory: tree) { knot in
-            try await body(Fixture(ca: ca, postfix: postfix, knot: knot, tree: tree))
+            try await body(Fixture(ca: ca, postfix: postfix, knot: knot, tree: tree, plainPort: plainPort, brokenPort: brokenPort))
         }
     }
 
@@ -118,6 +130,19 @@ import Testing
             // Postfix saw one connection on port 25 for both domains.
             try await Task.sleep(for: .milliseconds(300))
             #expect(fixture.connections - before == 1, "\(fixture.postfix.maillog.suffix(2000))")
+        }
+    }
+
+    @Test func anMXWithoutSTARTTLSAndOneWhoseHandshakeFailsEachGiveTheirFinding() async throws {
+        try await Self.withFixture { fixture in
+            for (domain, id) in [("plain.dane", "mx.starttls-missing"), ("broken.dane", "mx.tls-handshake-failed")] {
+                let result = try await CLIRunner.run([domain, "--format", "jsonl", "--ca-file", fixture.ca.caFile] + fixture.arguments)
+                let area = Self.mxArea(try #require(Self.reports(result.stdout).first, "\(result.stderr)"))
+                let host = try #require(Self.hosts(area).first, "\(domain): \(area)")
+                #expect(host["reached"] as? Bool == true, "\(domain): \(host)")
+                #expect(Self.ids(area).contains(id), "\(domain): \(Self.ids(area))")
+                #expect(host["dane"] == nil, "no TLSA records, no DANE verdict")
+            }
         }
     }
 
