@@ -8,6 +8,7 @@
 //
 //   dnsaudit ──▶ DNSAuditCLI ──▶ DNSAudit ──▶ SPF, DMARC, DKIM ──▶ MailAuthCore ──▶ DNSCore
 //                    │                        DKIM ──▶ CLibCrypto (OpenSSL libcrypto)
+//                    │                        DNSAudit ──▶ SMTPProbing, TLS (the MTA-STS fetch, the MX probe)
 //                    ├──────────▶ SMTP (the reply table; no dependencies)
 //                    ├──────────▶ IDNA ──▶ CIDN2 (libidn2: U-labels to A-labels)
 //                    ├──────────▶ SMTPProbing ──▶ SMTP, TLS ──▶ CLibSSL (OpenSSL libssl), DNSCore

@@ -85,14 +85,21 @@ public struct Auditor: Sendable {
         // TLS-RPT reads little beyond its opening answer: no task of its own.
         let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver, names: names).run()
         let mxResult = await mx
+        // The network probes get what is left of the audit's deadline, at most their own.
+        let probe = options.probe.map { configured in
+            var bounded = configured
+            let remaining = options.deadline - (ContinuousClock.now - started)
+            bounded.fetchTimeout = max(.milliseconds(1), min(configured.fetchTimeout, remaining))
+            bounded.stepTimeout = min(configured.stepTimeout, bounded.fetchTimeout)
+            return bounded
+        }
         // After MX: the policy's mx patterns are matched against the MX hosts.
-        async let mtaStsReport = MTASTSCheck(domain: domain, resolver: resolver, names: names, probe: options.probe)
+        async let mtaStsReport = MTASTSCheck(domain: domain, resolver: resolver, names: names, probe: probe)
             .run(mxHosts: mxResult.exchanges)
         // After MX: the TLSA records validated are those of the MX hosts, and the hosts probed.
         async let dnssec = DNSSECCheck(
             domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: timeout
         ).validated(mxHosts: mxResult.exchanges)
-        let probe = options.probe
         let mxTLSCache = self.mxTLSCache
         async let mxTLS: [(MXTLSResult, cached: Bool)] = probe == nil || !mxResult.domainExists ? [] : MXTLSCheck.probeAll(
             mxResult.exchanges, options: probe ?? TransportProbeOptions(), cache: mxTLSCache, resolver: resolver)
