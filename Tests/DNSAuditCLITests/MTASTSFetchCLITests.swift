@@ -240,7 +240,7 @@ import Testing
             let noProbe = try await Self.audit(Self.variant("notfound"), fixture, extra: ["--no-probe"])
             #expect(noProbe.ids == ["mta-sts.policy-not-fetched"], "\(noProbe.ids)")
             #expect(noProbe.area["status"] as? String == "pass")
-            #expect((noProbe.area["summary"] as? String)?.contains("not checked") == true)
+            #expect((noProbe.finding("mta-sts.policy-not-fetched")?["title"] as? String)?.contains("not checked") == true)
             #expect(noProbe.area["data"] == nil)
             let offline = try await CLIRunner.run([
                 "notfound.sts.test", "--zone", fixture.zoneDirectory, "--offline", "--format", "json",
