@@ -235,6 +235,18 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        (["--connect-to", "mta-sts.a.test=127.0.0.1:443"], "--connect-to \"mta-sts.a.test=127.0.0.1:443\" is not HOST:PORT=IP:PORT"),
+        (["--connect-to", "mta-sts.a.test:443=localhost:8443"], "is not HOST:PORT=IP:PORT"),
+        (["--ca-file", "/nonexistent/ca.pem"], "--ca-file /nonexistent/ca.pem: no such readable file"),
+    ])
+    func aBadProbeOptionIsAUsageErrorNamingIt(arguments: [String], message: String) async throws {
+        let result = try await CLIRunner.run(["a.test", "--zone", KnotServer.fixtures("audit/zones"), "--offline"] + arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
     @Test func noProbeAndOfflineZonesSayNotCheckedNeverMissing() async throws {
         try await Self.withFixture { fixture in
             let noProbe = try await Self.audit(Self.variant("notfound"), fixture, extra: ["--no-probe"])
