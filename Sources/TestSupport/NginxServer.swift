@@ -117,12 +117,14 @@ public final class NginxServer: Sendable {
         return text + "}\n"
     }
 
-    /// Polls a TCP connect until nginx listens, it exits, or 10 s pass.
+    /// Polls until nginx has written its pid file (it does so only once every `listen` is bound:
+    /// the kernel accepts on the first socket while nginx still retries a busy one) and accepts on
+    /// ``port``, it exits, or 10 s pass.
     private func waitUntilReady() async -> Bool {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             if !isRunning { return false }
-            if Self.accepts(port: port) { return true }
+            if FileManager.default.fileExists(atPath: directory + "/nginx.pid"), Self.accepts(port: port) { return true }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return false

@@ -29,9 +29,15 @@ import Testing
 
     static let location = "location = /.well-known/mta-sts.txt"
 
+    /// Where `mta-sts.direct.sts.test` resolves: a loopback address of each fixture's own (all of
+    /// 127/8 is loopback on Linux), on which its nginx also listens on port 443, so that variant
+    /// is fetched through DNS (Knot) with no --connect-to.
+    static func directAddress() -> String { "127.\(Int.random(in: 64...250)).\(Int.random(in: 1...254)).\(Int.random(in: 1...254))" }
+
     static let variants: [Variant] = [
         Variant(label: "good", body: Array(policy(["mx.good.sts.test"]).utf8)),
         Variant(label: "wildcard", body: Array(policy(["*.wildcard.sts.test"]).utf8)),
+        Variant(label: "direct", body: Array(policy(["mx.direct.sts.test"]).utf8)),
         Variant(
             label: "redirect", directives: "\(location) { return 301 https://mta-sts.good.sts.test/.well-known/mta-sts.txt; }",
             body: Array(policy(["mx.redirect.sts.test"]).utf8)),
@@ -56,13 +62,14 @@ import Testing
     /// The variants SlowPolicyServer serves.
     static let pythonServed: Set<String> = ["trickle", "chunked", "garbage", "plain"]
 
-    static func zoneFile() -> String {
+    static func zoneFile(directAddress: String) -> String {
         var text = "$ORIGIN \(zone).\n$TTL 300\n@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1\n"
         for variant in variants {
             let label = variant.label
             let mxRelative = variant.mxHost.dropLast(zone.count + 1)
             text += "\(label) MX 10 \(mxRelative)\n\(mxRelative) A 127.0.0.1\n"
-            text += "_mta-sts.\(label) TXT \"v=STSv1; id=20261203\"\nmta-sts.\(label) A 127.0.0.1\n"
+            text += "_mta-sts.\(label) TXT \"v=STSv1; id=20261203\"\n"
+            text += "mta-sts.\(label) A \(label == "direct" ? directAddress : "127.0.0.1")\n"
         }
         return text
     }
@@ -96,14 +103,16 @@ import Testing
         let hostsKey = ca.directory + "/hosts.key"
         let zoneDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sts-zone-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: zoneDirectory, withIntermediateDirectories: true)
-        try zoneFile().write(toFile: zoneDirectory + "/\(zone).zone", atomically: true, encoding: .utf8)
+        let directAddress = directAddress()
+        try zoneFile(directAddress: directAddress).write(toFile: zoneDirectory + "/\(zone).zone", atomically: true, encoding: .utf8)
         var sites: [NginxServer.Site] = []
         var files: [String: [String: [UInt8]]] = [:]
         for variant in variants where !pythonServed.contains(variant.label) {
             sites.append(NginxServer.Site(
                 serverName: variant.host,
                 certificate: variant.certificate.map(ca.certificateFile) ?? hostsCertificate,
-                key: variant.certificate.map(ca.keyFile) ?? hostsKey, directives: variant.directives))
+                key: variant.certificate.map(ca.keyFile) ?? hostsKey,
+                directives: variant.label == "direct" ? "listen \(directAddress):443 ssl;" : variant.directives))
             if let body = variant.body { files[variant.host] = [".well-known/mta-sts.txt": body] }
         }
         let knot = try await KnotServer.start(zoneDirectory: zoneDirectory)
@@ -218,6 +227,21 @@ import Testing
                 // Not a timing measurement: the run must end, well before a 60 s hang would.
                 #expect(elapsed < .seconds(30), "\(label): \(elapsed)")
             }
+        }
+    }
+
+    @Test func thePolicyHostIsResolvedThroughTheAuditsResolver() async throws {
+        try await Self.withFixture { fixture in
+            // No --connect-to: mta-sts.direct.sts.test's address comes from Knot.
+            let result = try await CLIRunner.run([
+                "direct.sts.test", "--nameserver", "127.0.0.1:\(fixture.knot.port)", "--format", "json", "--timeout", "2",
+                "--ca-file", fixture.ca.caFile,
+            ])
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+            let area = (object["areas"] as? [[String: Any]] ?? []).first { $0["area"] as? String == "mta-sts" } ?? [:]
+            let data = (area["data"] as? [String: Any])?["mtaSts"] as? [String: Any] ?? [:]
+            #expect(data["fetched"] as? Bool == true, "\(area) \(result.stderr)")
+            #expect(data["mode"] as? String == "enforce")
         }
     }
 
