@@ -230,6 +230,19 @@ import Testing
         }
     }
 
+    @Test func verboseTextShowsTheResponseAndThePolicy() async throws {
+        try await Self.withFixture { fixture in
+            let variant = Self.variant("good")
+            let result = try await CLIRunner.run([
+                variant.domain, "--nameserver", "127.0.0.1:\(fixture.knot.port)", "--verbose", "--ca-file", fixture.ca.caFile,
+                "--connect-to", "\(variant.host):443=127.0.0.1:\(fixture.nginx.port)",
+            ])
+            #expect(result.stdout.contains("HTTP 200, Content-Type: text/plain"), "\(result.stdout)")
+            #expect(result.stdout.contains("version: STSv1; mode: enforce; max_age: 604800; mx: mx.good.sts.test"))
+            #expect(result.stdout.contains("policy fetched: mode enforce, max_age 604800"))
+        }
+    }
+
     @Test func thePolicyHostIsResolvedThroughTheAuditsResolver() async throws {
         try await Self.withFixture { fixture in
             // No --connect-to: mta-sts.direct.sts.test's address comes from Knot.

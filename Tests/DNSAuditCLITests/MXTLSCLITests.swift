@@ -89,6 +89,9 @@ import Testing
             #expect((area["summary"] as? String)?.contains("STARTTLS on 1 of 1 host") == true)
             // The TLSA answer counted because dnsaudit validated it.
             #expect(result.stdout.contains("\"_25._tcp.mx.match.dane.\""), "the DNSSEC area lists the TLSA answer")
+            let verbose = try await CLIRunner.run(["match.dane", "--verbose", "--ca-file", fixture.ca.caFile] + fixture.arguments)
+            #expect(verbose.stdout.contains("mx.match.dane:25, STARTTLS TLSv1."), "\(verbose.stdout)")
+            #expect(verbose.stdout.contains("certificate ok, DANE match (3 1 1 "))
         }
     }
 

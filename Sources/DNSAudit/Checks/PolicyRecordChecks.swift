@@ -97,8 +97,24 @@ struct MTASTSCheck {
         }
         if !usable { summary = "published, but senders cannot use it" }
         return AreaReport(
-            area: .mtaSts, summary: summary, records: records + [fetch.url], findings: findings,
+            area: .mtaSts, summary: summary, records: records + [fetch.url] + Self.fetchLines(fetch), findings: findings,
             data: AreaData(mtaSts: MTASTSPolicyData(fetch, mxHosts: mxHosts)))
+    }
+}
+
+extension MTASTSCheck {
+    /// What the fetch got, for `--verbose`: the response, then the policy's fields.
+    static func fetchLines(_ fetch: MTASTSPolicyFetch) -> [String] {
+        var lines: [String] = []
+        if let status = fetch.httpStatus {
+            lines.append("  HTTP \(status), Content-Type: \(fetch.contentType ?? "(none)")"
+                + (fetch.bodyBytes.map { ", \($0) bytes" } ?? "") + (fetch.tlsVersion.map { ", \($0)" } ?? ""))
+        }
+        if let policy = fetch.policy {
+            lines.append("  version: \(policy.version ?? "(none)"); mode: \(policy.mode?.rawValue ?? "(none)"); "
+                + "max_age: \(policy.maxAge.map(String.init) ?? "(none)"); mx: \(policy.mx.joined(separator: ", "))")
+        }
+        return lines
     }
 }
 

@@ -213,9 +213,22 @@ struct MXTLSCheck {
         let unreached = results.filter { !$0.0.reached }.count
         let summary = report.summary + "; STARTTLS on \(withTLS) of \(results.count) host\(results.count == 1 ? "" : "s")"
             + (unreached == 0 ? "" : " (\(unreached) not reachable from here: not checked)")
+        let lines = data.map { host -> String in
+            var parts = ["\(host.host):25"]
+            if !host.reached {
+                parts.append("not reached (\(host.failure ?? "no answer"))")
+            } else if host.startTLS != true {
+                parts.append("no STARTTLS")
+            } else {
+                parts.append("STARTTLS " + (host.tlsVersion ?? "handshake failed"))
+                if let valid = host.certificateValid { parts.append(valid ? "certificate ok" : "certificate: \(host.certificateProblem ?? "invalid")") }
+                if let dane = host.dane { parts.append("DANE \(dane)" + (host.daneMatched.map { " (\($0))" } ?? "")) }
+            }
+            return parts.joined(separator: ", ") + (host.cached ? " [cached]" : "")
+        }
         return AreaReport(
             area: report.area, status: report.status == .incomplete ? .incomplete : nil, summary: summary,
-            records: report.records, findings: findings, data: areaData, dnssec: report.dnssec)
+            records: report.records + lines, findings: findings, data: areaData, dnssec: report.dnssec)
     }
 
     static func hostFindings(_ result: MXTLSResult, enforced: Bool) -> [Finding] {
