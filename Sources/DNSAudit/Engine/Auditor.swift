@@ -101,8 +101,8 @@ public struct Auditor: Sendable {
             domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: timeout
         ).validated(mxHosts: mxResult.exchanges)
         let mxTLSCache = self.mxTLSCache
-        async let mxTLS: [(MXTLSResult, cached: Bool)] = probe == nil || !mxResult.domainExists ? [] : MXTLSCheck.probeAll(
-            mxResult.exchanges, options: probe ?? TransportProbeOptions(), cache: mxTLSCache, resolver: resolver)
+        async let mxTLS = MXTLSCheck.probeAll(
+            mxResult.domainExists ? mxResult.exchanges : [], options: probe, cache: mxTLSCache, resolver: resolver)
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
             domain: domain, resolver: resolver, names: names, selectors: options.selectors, selectorSet: options.selectorSet,

@@ -150,10 +150,11 @@ struct MXTLSCheck {
     /// Most hosts probed for one domain (as many as the MX area checks).
     static let maximumHosts = MXCheck.maximumHosts
 
-    /// Probes each host (through `cache`) at once.
+    /// Probes each host (through `cache`) at once; none when probes are off (`options` is `nil`).
     static func probeAll(
-        _ hosts: [DomainName], options: TransportProbeOptions, cache: MXTLSCache, resolver: any DNSResolver
+        _ hosts: [DomainName], options: TransportProbeOptions?, cache: MXTLSCache, resolver: any DNSResolver
     ) async -> [(MXTLSResult, cached: Bool)] {
+        guard let options else { return [] }
         let unique = hosts.reduce(into: [DomainName]()) { if !$0.contains($1) { $0.append($1) } }.prefix(maximumHosts)
         return await withTaskGroup(of: (Int, MXTLSResult, Bool).self) { group in
             for (index, host) in unique.enumerated() {
