@@ -60,6 +60,15 @@ import Testing
         #expect(cache.statistics.hits == 1)
     }
 
+    @Test func aGreetingWithoutAnEHLOReplyIsNotCheckedRatherThanMissingSTARTTLS() {
+        let refused = MXTLSResult(
+            host: "mx.refuses.test", reached: true, startTLS: nil, tls: nil, failure: "554 5.7.1 no thanks", milliseconds: 3)
+        let findings = MXTLSCheck.hostFindings(refused, enforced: true)
+        #expect(findings.map(\.id) == ["mx.smtp-unreachable"])
+        #expect(findings.first?.detail.contains("did not answer EHLO (554 5.7.1 no thanks)") == true, "\(findings)")
+        #expect(findings.first?.severity == .info)
+    }
+
     @Test func anOldTLSVersionAndABadCertificateAreFoundAndEnforceModeMakesTheCertificateAnError() {
         let old = MXTLSCheck.hostFindings(Self.result("mx.old.test", version: "TLSv1.1"), enforced: false)
         #expect(old.map(\.id) == ["mx.tls-old-version"])

@@ -234,14 +234,16 @@ struct MXTLSCheck {
 
     static func hostFindings(_ result: MXTLSResult, enforced: Bool) -> [Finding] {
         let host = result.host
-        guard result.reached else {
+        guard result.reached, let offered = result.startTLS else {
+            // No greeting, or a greeting and no EHLO reply (a 554 banner, a dropped connection).
+            let what = result.reached ? "\(host) greeted on port 25 but did not answer EHLO" : "No SMTP greeting from \(host) on port 25"
             return [Finding(
                 id: "mx.smtp-unreachable", severity: .info, title: "\(host) port 25 not reachable from here: STARTTLS not checked",
-                detail: "No SMTP greeting from \(host) on port 25 (\(result.failure ?? "no answer")). Many networks block "
-                    + "outgoing port 25; nothing is known to be missing.",
+                detail: "\(what) (\(result.failure ?? "no answer")). Many networks block outgoing port 25, and some servers "
+                    + "refuse unknown clients; nothing is known to be missing.",
                 rfc: "RFC 5321 §3.1", fix: "Run the audit where port 25 is open, or check that \(host) accepts mail on port 25.")]
         }
-        guard result.startTLS == true else {
+        guard offered else {
             return [Finding(
                 id: "mx.starttls-missing", severity: enforced ? .error : .warning, title: "\(host) does not offer STARTTLS",
                 detail: "\(host) answered EHLO without STARTTLS: mail to it travels in plain text"
