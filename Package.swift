@@ -8,6 +8,7 @@
 //
 //   dnsaudit ──▶ DNSAuditCLI ──▶ DNSAudit ──▶ SPF, DMARC, DKIM ──▶ MailAuthCore ──▶ DNSCore
 //                    │                        DKIM ──▶ CLibCrypto (OpenSSL libcrypto)
+//                    │                        DNSAudit ──▶ SMTPProbing, TLS (the MTA-STS fetch, the MX probe)
 //                    ├──────────▶ SMTP (the reply table; no dependencies)
 //                    ├──────────▶ IDNA ──▶ CIDN2 (libidn2: U-labels to A-labels)
 //                    ├──────────▶ SMTPProbing ──▶ SMTP, TLS ──▶ CLibSSL (OpenSSL libssl), DNSCore
@@ -115,7 +116,8 @@ let package = Package(
         .target(
             name: "DNSAudit",
             // CLibCrypto: DANE's TLSA matching (certificate digests, RFC 6698 §2.1).
-            dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore", "CLibCrypto"],
+            // TLS, SMTPProbing: the MTA-STS policy fetch and the MX STARTTLS probe (RFC 8461, RFC 7672).
+            dependencies: ["SPF", "DMARC", "DKIM", "DNSCore", "MailAuthCore", "CLibCrypto", "TLS", "SMTPProbing"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -149,10 +149,12 @@ final class TLSConnection {
         let group = groupID > 0 ? SSL_group_to_name(ssl, Int32(groupID)).map { String(cString: $0) } : nil
 
         var chain: [CertificateSummary] = []
+        var chainDER: [[UInt8]] = []
         if let stack = SSL_get_peer_cert_chain(ssl) {
             for index in 0..<dnsaudit_sk_X509_num(stack) {
                 if let certificate = dnsaudit_sk_X509_value(stack, index) {
                     chain.append(Self.summary(of: certificate))
+                    chainDER.append(Self.der(of: certificate))
                 }
             }
         }
@@ -167,7 +169,20 @@ final class TLSConnection {
             verification: CertificateVerification(
                 verified: hasPeer && code == CertificateVerification.Code.ok,
                 code: code, reason: hasPeer ? reason : "the server sent no certificate",
-                expectedName: name.isEmpty ? nil : name))
+                expectedName: name.isEmpty ? nil : name),
+            chainDER: chainDER)
+    }
+
+    /// The certificate's DER encoding (`i2d_X509`); empty if it cannot be encoded.
+    private static func der(of certificate: OpaquePointer) -> [UInt8] {
+        let length = i2d_X509(certificate, nil)
+        guard length > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: Int(length))
+        let written = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            var pointer = buffer.baseAddress
+            return i2d_X509(certificate, &pointer)
+        }
+        return written == length ? bytes : []
     }
 
     private static func summary(of certificate: OpaquePointer) -> CertificateSummary {

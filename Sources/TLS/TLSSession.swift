@@ -15,10 +15,17 @@ public struct TLSSession: Sendable, Hashable, Codable {
     public var chain: [CertificateSummary]
     /// The verdict on the chain and the host name.
     public var verification: CertificateVerification
+    /// The same certificates as DER, for DANE's TLSA matching (RFC 6698 §2.1, RFC 7672 §3.1). Not
+    /// part of the JSON form.
+    public var chainDER: [[UInt8]] = []
+
+    enum CodingKeys: String, CodingKey {
+        case version, cipher, group, serverName, chain, verification
+    }
 
     public init(
         version: String, cipher: String, group: String?, serverName: String?, chain: [CertificateSummary],
-        verification: CertificateVerification
+        verification: CertificateVerification, chainDER: [[UInt8]] = []
     ) {
         self.version = version
         self.cipher = cipher
@@ -26,6 +33,7 @@ public struct TLSSession: Sendable, Hashable, Codable {
         self.serverName = serverName
         self.chain = chain
         self.verification = verification
+        self.chainDER = chainDER
     }
 }
 

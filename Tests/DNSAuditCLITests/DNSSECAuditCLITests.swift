@@ -9,7 +9,7 @@ import Testing
 /// `--zone --offline`.
 @Suite struct DNSSECAuditCLITests {
     static func audit(_ arguments: [String]) async throws -> (CLIRunner.Result, [String: Any]) {
-        let result = try await CLIRunner.run(arguments + ["--format", "json", "--timeout", "2"])
+        let result = try await CLIRunner.run(arguments + ["--format", "json", "--timeout", "2", "--no-probe"])
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
         return (result, object)
     }
@@ -94,6 +94,7 @@ import Testing
         try await KnotServer.with(zoneDirectory: directory) { server in
             let result = try await CLIRunner.run([
                 "example.test", "--nameserver", "127.0.0.1:\(server.port)", "--trust-anchor", directory + "/anchor.key", "--verbose",
+                "--no-probe",
             ])
             #expect(result.stdout.contains("example.test. (MX)"))
             #expect(result.stdout.contains("|---test. (DS keytag:"))

@@ -103,3 +103,41 @@ import Testing
         }
     }
 }
+
+/// The live checks' data (`data.mtaSts`, `data.mxTLS`), written by `jsonLine()` as `JSONEncoder`
+/// writes them.
+@Suite struct TransportJSONLineTests {
+    @Test func theFetchedPolicyAndTheMXProbesMatchJSONEncoder() async throws {
+        var report = try #require(try await JSONLineTests.reports().first)
+        var fetch = DNSAudit.MTASTSPolicyFetch(url: "https://mta-sts.example.test/.well-known/mta-sts.txt")
+        fetch.httpStatus = 200
+        fetch.contentType = "text/plain; charset=\"utf-8\""
+        fetch.bodyBytes = 77
+        fetch.tlsVersion = "TLSv1.3"
+        fetch.policy = MTASTSPolicy(parsing: Array("version: STSv1\nmode: testing\nmx: *.example.test\nmax_age: 86400\n".utf8))
+        let hosts = [try DomainName("mx.example.test"), try DomainName("a.b.example.test")]
+        let mtaSts = DNSAudit.MTASTSPolicyData(fetch, mxHosts: hosts)
+        let mxTLS = [
+            MXTLSData(
+                host: "mx.example.test", reached: true, startTLS: true, tlsVersion: "TLSv1.3", certificateValid: false,
+                certificateProblem: "hostname mismatch \"é\"", dane: "match", daneMatched: "3 1 1 00ff", failure: nil, cached: true,
+                milliseconds: 32),
+            MXTLSData(
+                host: "a.b.example.test", reached: false, startTLS: nil, tlsVersion: nil, certificateValid: nil,
+                certificateProblem: nil, dane: nil, daneMatched: nil, failure: "connect: refused\n", cached: false, milliseconds: 0),
+        ]
+        for index in report.areas.indices {
+            switch report.areas[index].area {
+            case .mtaSts: report.areas[index].data = AreaData(mtaSts: mtaSts)
+            case .mx:
+                var data = report.areas[index].data ?? AreaData()
+                data.mxTLS = mxTLS
+                report.areas[index].data = data
+            default: break
+            }
+        }
+        let line = report.jsonLine()
+        #expect(line == (try JSONLineTests.foundation(report)))
+        #expect(line.contains("\"mxCovered\"") && line.contains("\"daneMatched\""))
+    }
+}

@@ -16,7 +16,7 @@ struct PreDeployTests {
     }
 
     static func run(_ arguments: [String]) async throws -> (CLIRunner.Result, [String: Any]) {
-        let result = try await CLIRunner.run(["shop.test", "--zone", userZone, "--format", "json", "--timeout", "2"] + arguments)
+        let result = try await CLIRunner.run(["shop.test", "--zone", userZone, "--format", "json", "--timeout", "2", "--no-probe"] + arguments)
         let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
         return (result, report)
     }

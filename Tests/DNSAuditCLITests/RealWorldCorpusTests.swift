@@ -91,7 +91,7 @@ struct RealWorldCorpusTests {
         let selectors = (expectation.selectorArguments ?? []).flatMap { ["--selector", $0] }
         let result: CLIRunner.Result
         do {
-            result = try await CLIRunner.run([expectation.domain] + resolver + ["--format", "json"] + selectors, timeout: 60)
+            result = try await CLIRunner.run([expectation.domain] + resolver + ["--format", "json", "--no-probe"] + selectors, timeout: 60)
         } catch {
             return RunOutcome(label: label, status: nil, report: nil, problems: ["\(label): could not run \(CLIRunner.executable): \(error)"])
         }

@@ -17,7 +17,7 @@ struct ReleaseRegressionTests {
 
     static func audit(_ domain: String, port: UInt16) async throws -> (CLIRunner.Result, [String: Any]) {
         let result = try await CLIRunner.run(
-            [domain, "--nameserver", "127.0.0.1:\(port)", "--format", "json", "--timeout", "2"])
+            [domain, "--nameserver", "127.0.0.1:\(port)", "--format", "json", "--timeout", "2", "--no-probe"])
         let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
         return (result, report)
     }

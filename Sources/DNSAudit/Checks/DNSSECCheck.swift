@@ -44,12 +44,14 @@ struct DNSSECCheck {
     /// Most MX hosts whose TLSA records are validated.
     static let maximumTLSAHosts = 8
 
-    /// The area's report, and the questions validation asked and took from its cache (the
-    /// audit's `questions` and `cacheHits` count them).
+    /// The area's report; the questions validation asked and took from its cache (the audit's
+    /// `questions` and `cacheHits` count them); and, for DANE, the DNSSEC-secure TLSA records of
+    /// each MX host (by host name, lower case, without the trailing dot), none without a validator.
     struct Outcome {
         var report: AreaReport
         var questions = 0
         var cacheHits = 0
+        var secureTLSA: [String: [TLSARecord]] = [:]
     }
 
     func run(mxHosts: [DomainName]) async -> Outcome {
@@ -60,9 +62,17 @@ struct DNSSECCheck {
             if let tlsa = try? host.prepending("_25._tcp") { questions.append(DNSQuestion(tlsa, .tlsa)) }
         }
         let validations = await Self.validateAll(questions, validator: validator, timeout: timeout)
+        var secureTLSA: [String: [TLSARecord]] = [:]
+        for host in mxHosts.prefix(Self.maximumTLSAHosts) {
+            guard let name = try? host.prepending("_25._tcp") else { continue }
+            for validation in validations
+            where validation.question.type == .tlsa && validation.question.name == name && validation.security == .secure {
+                secureTLSA[host.description.lowercased(), default: []] += validation.records.compactMap(TLSARecord.init)
+            }
+        }
         return Outcome(
             report: Self.report(validations, names: names), questions: validations.map(\.questionsAsked).reduce(0, +),
-            cacheHits: validations.map(\.cacheHits).reduce(0, +))
+            cacheHits: validations.map(\.cacheHits).reduce(0, +), secureTLSA: secureTLSA)
     }
 
     /// Validates the first question (the MX), then the others at once; the results in the

@@ -1,8 +1,9 @@
 import DNSCore
 import MailAuthCore
 
-/// MTA-STS discovery record (`_mta-sts.<domain>` TXT, RFC 8461 §3.1). The HTTPS policy file is
-/// not fetched: this audit reads DNS only, and says so.
+/// MTA-STS discovery record (`_mta-sts.<domain>` TXT, RFC 8461 §3.1) and, when network probes
+/// are on, the HTTPS policy file it announces (§3.3), parsed (§3.2) and matched against the MX
+/// hosts (§4.1). With probes off the policy is "not checked", never "missing".
 struct MTASTSCheck {
     /// Where the record lives, below the domain.
     static let prefix = "_mta-sts"
@@ -10,8 +11,10 @@ struct MTASTSCheck {
     let domain: DomainName
     let resolver: any DNSResolver
     let names: Setting.Names
+    /// How to fetch the policy; `nil`: not fetched (`--no-probe`, `--zone --offline`).
+    var probe: TransportProbeOptions? = nil
 
-    func run() async -> AreaReport {
+    func run(mxHosts: [DomainName] = []) async -> AreaReport {
         let response: DNSResponse
         switch await PolicyRecordLookup.txt(.mtaSts, at: Self.prefix, of: domain, resolver: resolver, names: names) {
         case .found(let answer): response = answer
@@ -22,7 +25,8 @@ struct MTASTSCheck {
         var findings: [Finding] = []
         let notFetched = Finding(
             id: "mta-sts.policy-not-fetched", severity: .info, title: "MTA-STS policy file not checked",
-            detail: "The policy at https://mta-sts.\(domain)/.well-known/mta-sts.txt is fetched over HTTPS, which this DNS audit does not do.",
+            detail: "The policy at https://mta-sts.\(domain)/.well-known/mta-sts.txt was not fetched: network probes are off "
+                + "(--no-probe, or --zone with --offline). Nothing is known to be missing.",
             rfc: "RFC 8461 §3.2", fix: nil)
         if records.isEmpty {
             findings.append(Finding(
@@ -37,7 +41,7 @@ struct MTASTSCheck {
                 id: "mta-sts.multiple", severity: .warning, title: "Several MTA-STS records",
                 detail: "\(records.count) TXT records start with v=STSv1; senders treat that as no MTA-STS (RFC 8461 §3.1).",
                 evidence: records, rfc: "RFC 8461 §3.1", fix: "Keep exactly one v=STSv1 record."))
-            return AreaReport(area: .mtaSts, summary: "several records: senders ignore them all", records: records, findings: findings + [notFetched])
+            return AreaReport(area: .mtaSts, summary: "several records: senders ignore them all", records: records, findings: findings + (probe == nil ? [notFetched] : []))
         }
         let record = records[0]
         // sts-text-record = sts-version 1*(sts-sep sts-field) [sts-sep]; sts-id = 1*32(ALPHA / DIGIT)
@@ -71,10 +75,46 @@ struct MTASTSCheck {
             }
         }
         let usable = findings.isEmpty
-        findings.append(notFetched)
+        guard let probe, !findings.contains(where: { $0.id == "mta-sts.policy-host-missing" }) else {
+            if probe == nil { findings.append(notFetched) }
+            return AreaReport(
+                // The finding says "not checked"; a summary with "not" would contradict the area's pass mark.
+                area: .mtaSts, summary: usable ? "published" : "published, but senders cannot use it",
+                records: records, findings: findings)
+        }
+        let fetch = await MTASTSPolicyFetch.fetch(domain: domain, resolver: resolver, options: probe)
+        findings += fetch.findings
+        var summary: String
+        if let policy = fetch.policy {
+            findings += policy.findings
+            findings += policy.uncovered(mxHosts)
+            let valid = !policy.findings.contains { $0.severity == .error }
+            summary = valid
+                ? "policy fetched: mode \(policy.mode?.rawValue ?? "?"), max_age \(policy.maxAge.map(String.init) ?? "?")"
+                : "policy fetched, but senders reject it"
+        } else {
+            summary = "published, but the policy cannot be fetched"
+        }
+        if !usable { summary = "published, but senders cannot use it" }
         return AreaReport(
-            area: .mtaSts, summary: usable ? "published" : "published, but senders cannot use it", records: records,
-            findings: findings)
+            area: .mtaSts, summary: summary, records: records + [fetch.url] + Self.fetchLines(fetch), findings: findings,
+            data: AreaData(mtaSts: MTASTSPolicyData(fetch, mxHosts: mxHosts)))
+    }
+}
+
+extension MTASTSCheck {
+    /// What the fetch got, for `--verbose`: the response, then the policy's fields.
+    static func fetchLines(_ fetch: MTASTSPolicyFetch) -> [String] {
+        var lines: [String] = []
+        if let status = fetch.httpStatus {
+            lines.append("  HTTP \(status), Content-Type: \(fetch.contentType ?? "(none)")"
+                + (fetch.bodyBytes.map { ", \($0) bytes" } ?? "") + (fetch.tlsVersion.map { ", \($0)" } ?? ""))
+        }
+        if let policy = fetch.policy {
+            lines.append("  version: \(policy.version ?? "(none)"); mode: \(policy.mode?.rawValue ?? "(none)"); "
+                + "max_age: \(policy.maxAge.map(String.init) ?? "(none)"); mx: \(policy.mx.joined(separator: ", "))")
+        }
+        return lines
     }
 }
 

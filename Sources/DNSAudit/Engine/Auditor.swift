@@ -31,12 +31,16 @@ public struct Auditor: Sendable {
         /// TXT and TLSA answers, from the trust anchor down. `nil`: the area reports the
         /// resolver's AD flag instead.
         public var dnssecValidator: (any DNSSECValidating)?
+        /// How to reach servers for the live checks (the MTA-STS policy fetch, the MX STARTTLS
+        /// probe). `nil`: no network probe at all, and those checks say "not checked".
+        public var probe: TransportProbeOptions?
 
         public init(
             selectors: [String] = [], selectorSet: SelectorSet = .common, deadline: Duration = .seconds(30),
             publicSuffixList: PublicSuffixList = .bundled, cacheSize: Int = 4_096, settingNames: Setting.Names = .api,
-            dnssecValidator: (any DNSSECValidating)? = nil
+            dnssecValidator: (any DNSSECValidating)? = nil, probe: TransportProbeOptions? = nil
         ) {
+            self.probe = probe
             self.selectors = selectors
             self.selectorSet = selectorSet
             self.deadline = deadline
@@ -50,10 +54,13 @@ public struct Auditor: Sendable {
     /// The cache shared by every audit this auditor runs (bulk audits share provider records).
     public let cache: CachingResolver
     public let options: Options
+    /// The MX STARTTLS probes of every audit this auditor runs: a host is probed once per run.
+    public let mxTLSCache: MXTLSCache
 
     public init(resolver: any DNSResolver, options: Options = Options()) {
         self.cache = CachingResolver.reusing(resolver, maximumEntries: options.cacheSize)
         self.options = options
+        self.mxTLSCache = MXTLSCache(maximumEntries: options.cacheSize)
     }
 
     /// Audits one domain. Never throws: DNS failures make areas `incomplete`.
@@ -75,16 +82,30 @@ public struct Auditor: Sendable {
         async let dmarc = DMARCAreaCheck(
             domain: domain, resolver: resolver, publicSuffixList: options.publicSuffixList, timeout: timeout
         ).run()
-        // These three read little beyond their opening answer: no task of their own.
-        let mtaSts = await MTASTSCheck(domain: domain, resolver: resolver, names: names).run()
+        // TLS-RPT reads little beyond its opening answer: no task of its own.
         let tlsRpt = await TLSRPTCheck(domain: domain, resolver: resolver, names: names).run()
         let mxResult = await mx
-        // After MX: the TLSA records validated are those of the MX hosts. Validation asks its own
-        // questions (DO and CD set), within what is left of the audit's deadline.
+        // The network probes get what is left of the audit's deadline, at most their own.
+        let probe = options.probe.map { configured in
+            var bounded = configured
+            let remaining = options.deadline - (ContinuousClock.now - started)
+            bounded.fetchTimeout = max(.milliseconds(1), min(configured.fetchTimeout, remaining))
+            bounded.stepTimeout = min(configured.stepTimeout, bounded.fetchTimeout)
+            return bounded
+        }
+        // After MX: the policy's mx patterns are matched against the MX hosts.
+        async let mtaStsReport = MTASTSCheck(domain: domain, resolver: resolver, names: names, probe: probe)
+            .run(mxHosts: mxResult.exchanges)
+        // After MX: the TLSA records validated are those of the MX hosts, and the hosts probed.
+        // Validation asks its own questions (DO and CD set), within what is left of the audit's
+        // deadline.
         let left = max(.zero, timeout - (ContinuousClock.now - started))
         async let dnssec = DNSSECCheck(
             domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: left
         ).run(mxHosts: mxResult.exchanges)
+        let mxTLSCache = self.mxTLSCache
+        async let mxTLS = MXTLSCheck.probeAll(
+            mxResult.domainExists ? mxResult.exchanges : [], options: probe, cache: mxTLSCache, resolver: resolver)
         let spfResult = await spf
         async let dkim = DKIMKeyCheck(
             domain: domain, resolver: resolver, names: names, selectors: options.selectors, selectorSet: options.selectorSet,
@@ -97,9 +118,15 @@ public struct Auditor: Sendable {
         let enforced: Bool? = modern.record == nil ? false : modern.policy.map { $0 == .quarantine || $0 == .reject }
         let bimi = await BIMICheck(domain: domain, resolver: resolver, names: names).run(dmarcEnforced: enforced)
         let dkimResult = await dkim
+        let mtaSts = await mtaStsReport
         let dnssecResult = await dnssec
+        let probed = await mxTLS
+        let mxReport = probed.isEmpty
+            ? mxResult.report
+            : MXTLSCheck.extend(
+                mxResult.report, with: probed, secureTLSA: dnssecResult.secureTLSA, enforced: mtaSts.data?.mtaSts?.mode == "enforce")
         var areas = [
-            spfResult.report, dkimResult.report, dmarcResult.report, mxResult.report, mtaSts, tlsRpt, bimi, dnssecResult.report,
+            spfResult.report, dkimResult.report, dmarcResult.report, mxReport, mtaSts, tlsRpt, bimi, dnssecResult.report,
         ]
         // An SPF record with an error (`?all`, a broken include, too many lookups) gives no pass a
         // receiver can count: the requirement is not met, whatever is published.

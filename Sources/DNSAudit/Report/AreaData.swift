@@ -1,4 +1,5 @@
 import DKIM
+import DNSCore
 import DMARC
 import SPF
 
@@ -14,12 +15,66 @@ public struct AreaData: Codable, Sendable, Hashable {
     public var mx: [MXHost]?
     /// The DKIM area: each key record found.
     public var dkim: [DKIMKeyData]?
+    /// The MTA-STS area, when the policy was fetched: the fetch and the policy.
+    public var mtaSts: MTASTSPolicyData?
+    /// The MX area, when the hosts were probed: each MX host's STARTTLS and DANE result.
+    public var mxTLS: [MXTLSData]?
 
-    public init(spf: SPFData? = nil, dmarc: DMARCData? = nil, mx: [MXHost]? = nil, dkim: [DKIMKeyData]? = nil) {
+    public init(
+        spf: SPFData? = nil, dmarc: DMARCData? = nil, mx: [MXHost]? = nil, dkim: [DKIMKeyData]? = nil,
+        mtaSts: MTASTSPolicyData? = nil, mxTLS: [MXTLSData]? = nil
+    ) {
+        self.mxTLS = mxTLS
         self.spf = spf
         self.dmarc = dmarc
         self.mx = mx
         self.dkim = dkim
+        self.mtaSts = mtaSts
+    }
+}
+
+/// An MTA-STS policy fetch (RFC 8461 §3.3) and the policy it gave (§3.2).
+public struct MTASTSPolicyData: Codable, Sendable, Hashable {
+    /// `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
+    public var url: String
+    /// Whether a policy body was read under every rule of §3.3 (it may still fail to parse).
+    public var fetched: Bool
+    /// The HTTP status code, when a response came.
+    public var httpStatus: Int?
+    /// The `Content-Type` header, as sent.
+    public var contentType: String?
+    /// The body's size in bytes.
+    public var bytes: Int?
+    /// The TLS version of the connection (`TLSv1.3`).
+    public var tlsVersion: String?
+    /// `mode`: `enforce`, `testing` or `none`.
+    public var mode: String?
+    /// `max_age`, seconds.
+    public var maxAge: UInt32?
+    /// The `mx` patterns.
+    public var mx: [String]?
+    /// Each MX host and whether a pattern covers it (§4.1).
+    public var mxCovered: [MXCoverage]?
+
+    /// One MX host against the policy's patterns.
+    public struct MXCoverage: Codable, Sendable, Hashable {
+        public var host: String
+        public var covered: Bool
+    }
+
+    init(_ fetch: MTASTSPolicyFetch, mxHosts: [DomainName]) {
+        url = fetch.url
+        fetched = fetch.policy != nil
+        httpStatus = fetch.httpStatus
+        contentType = fetch.contentType
+        bytes = fetch.bodyBytes
+        tlsVersion = fetch.tlsVersion
+        if let policy = fetch.policy {
+            mode = policy.mode?.rawValue
+            maxAge = policy.maxAge
+            mx = policy.mx
+            mxCovered = mxHosts.map { MXCoverage(host: $0.description, covered: policy.covers($0)) }
+        }
     }
 }
 

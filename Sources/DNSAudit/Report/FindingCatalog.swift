@@ -39,12 +39,17 @@ public enum FindingCatalog {
     public static let nameTooLong = ["dkim.name-too-long", "mta-sts.name-too-long", "tls-rpt.name-too-long", "bimi.name-too-long"]
 
     /// Every id.
-    public static var all: [String] { spf + dmarc + dkim + mx + policies + nameTooLong + dnssecValidation + mtaStsPolicy }
+    public static var all: [String] {
+        spf + dmarc + dkim + mx + policies + nameTooLong + dnssecValidation + mtaStsPolicy + mxTLS
+    }
+
+    /// Ids of the MX STARTTLS probe and DANE matching (RFC 3207, RFC 8461 §4.2, RFC 7672 §3.1).
+    public static let mxTLS = MXTLSCheck.ids
 
     /// Ids of dnsaudit's own DNSSEC validation and the DANE lookups (RFC 4035, RFC 7672).
     public static let dnssecValidation = DNSSECCheck.ids
 
-    /// Ids of the MTA-STS policy file's parsing and MX matching (RFC 8461 §3.2, §4.1), given
-    /// once the policy is fetched.
-    public static let mtaStsPolicy = MTASTSPolicy.findingIDs
+    /// Ids of the MTA-STS policy fetch (RFC 8461 §3.3) and of the policy file's parsing and MX
+    /// matching (§3.2, §4.1).
+    public static let mtaStsPolicy = MTASTSPolicy.findingIDs + MTASTSPolicyFetch.findingIDs
 }

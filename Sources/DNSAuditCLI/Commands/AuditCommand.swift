@@ -95,6 +95,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     @OptionGroup var resolver: ResolverOptions
 
+    @OptionGroup var probe: ProbeOptions
+
     @Flag(name: .customShort("V"), help: "Print the versions of dnsaudit, ldns and OpenSSL (as --version does).")
     var printVersion = false
 
@@ -180,7 +182,8 @@ struct AuditCommand: AsyncParsableCommand {
         let base = try resolver.makeBaseResolver()
         let options = Auditor.Options(
             selectors: selectors, selectorSet: try readSelectorSet(), deadline: .milliseconds(Int(deadline * 1000)),
-            settingNames: .options, dnssecValidator: try resolver.makeDNSSECValidator(base: base, trustAnchor: trustAnchor))
+            settingNames: .options, dnssecValidator: try resolver.makeDNSSECValidator(base: base, trustAnchor: trustAnchor),
+            probe: try probe.make(offline: resolver.offline, deadline: deadline))
         let auditor = Auditor(resolver: base, options: options)
         // Lines read before the first domain (bad ones) come out before its report.
         let (firstDomain, entries) = input.prefetchFirstDomain()

@@ -1,3 +1,4 @@
+import Foundation
 import DNSAudit
 import MailAuthCore
 
@@ -74,6 +75,13 @@ extension AreaReport {
 }
 
 extension AreaData {
+    /// The bytes `JSONEncoder.dnsaudit(pretty: false)` gives `value` (the same settings as the
+    /// whole report's encoding, so the same bytes in place).
+    fileprivate static func encoded(_ value: some Encodable) -> [UInt8] {
+        guard let bytes = try? JSONEncoder.dnsaudit(pretty: false).encode(value) else { return Array("{}".utf8) }
+        return Array(bytes)
+    }
+
     /// Keys sorted, absent members left out, as `JSONEncoder` writes them.
     fileprivate func writeJSON(to json: inout JSONLineWriter) {
         var first = true
@@ -122,6 +130,11 @@ extension AreaData {
             }
             json.raw("}")
         }
+        if let mtaSts {
+            // Only when policies are fetched (never in a --no-probe scan): through JSONEncoder.
+            json.key("mtaSts", first: &first)
+            json.encoded(Self.encoded(mtaSts))
+        }
         if let mx {
             json.key("mx", first: &first)
             json.array(mx) { json, host in
@@ -133,6 +146,10 @@ extension AreaData {
                 json.int(host.preference)
                 json.raw("}")
             }
+        }
+        if let mxTLS {
+            json.key("mxTLS", first: &first)
+            json.encoded(Self.encoded(mxTLS))
         }
         if let spf {
             json.key("spf", first: &first)
@@ -233,6 +250,9 @@ struct JSONLineWriter {
     mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
 
     mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
+
+    /// JSON already encoded (by `JSONEncoder.dnsaudit(pretty: false)`), as it is.
+    mutating func encoded(_ json: [UInt8]) { bytes.append(contentsOf: json) }
 
     /// `"name":` in an object whose keys may be absent: a comma before every key but the first.
     mutating func key(_ name: StaticString, first: inout Bool) {
