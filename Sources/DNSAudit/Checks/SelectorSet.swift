@@ -5,15 +5,18 @@
 /// names the set it used, and a key it did not find is "unknown", never "missing". Probing is
 /// most of an audit's questions (23 of about 41 with ``common``), so mass scans use ``minimal``.
 public enum SelectorSet: Sendable, Hashable, CustomStringConvertible {
-    /// The six selectors most often published: ``minimalSelectors``.
+    /// Only the selectors no provider implies: ``minimalSelectors``. A provider's own selectors
+    /// (Google's `google`, Microsoft's `selector1`/`selector2`, SendGrid's `s1`/`s2`, …) are
+    /// still tried whenever its MX or SPF include shows the domain uses it.
     case minimal
     /// The 23 most common selectors in published keys: ``commonSelectors`` (the default).
     case common
     /// The selectors of a list the caller keeps (`name` says where it came from, a file's path).
     case list(name: String, selectors: [String])
 
-    /// The selectors of ``minimal``.
-    public static let minimalSelectors = ["default", "dkim", "selector1", "google", "k1", "s1"]
+    /// The selectors of ``minimal``: the defaults of self-hosted signers (cPanel and OpenDKIM
+    /// set-ups use `default` or `mail`, rspamd `dkim`).
+    public static let minimalSelectors = ["default", "dkim", "mail"]
 
     /// The selectors of ``common``.
     public static let commonSelectors = [

@@ -42,7 +42,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("selectors"),
         help: ArgumentHelp(
-            "The DKIM selectors to try: minimal (6, for mass scans), common (23) or a file of selectors, one a line.",
+            "The DKIM selectors to try besides the providers': minimal (3, for mass scans), common (23) or a file of selectors, one a line.",
             valueName: "minimal|common|file"))
     var selectorSet: String = "common"
 
