@@ -64,6 +64,9 @@ import Testing
         let json = try await CLIRunner.run(["bücher.example", "--zone", Self.zones, "--offline", "--format", "json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["domain"] as? String == "xn--bcher-kva.example")
+        #expect(object["domainUnicode"] as? String == "bücher.example")
+        let plain = try await CLIRunner.run(["shop.example", "--zone", KnotServer.fixtures("../../Examples/zones"), "--offline", "--format", "json"])
+        #expect(!plain.stdout.contains("domainUnicode"), "an ASCII name has no Unicode form to add")
     }
 
     @Test func aListHoldsADomainOnceWhateverFormItIsWrittenIn() async throws {

@@ -50,6 +50,7 @@ import Testing
         let controls = String((0..<32).map { Character(Unicode.Scalar(UInt8($0))) })
         let odd = "quote \" backslash \\ slash / é 😀 \u{7F}" + controls
         report.domain = odd
+        report.domainUnicode = odd
         report.resolver = odd
         report.areas[0].summary = odd
         report.areas[0].records = [odd, "", "plain"]

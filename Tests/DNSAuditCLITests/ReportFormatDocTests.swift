@@ -79,7 +79,7 @@ import Testing
         let result = try await Self.run(["--zone", Self.zones, "--offline", "--format", "json", "shop.example", "legacy.example", "nothing.example"])
         // A list with a line that is not a domain: its error record (JSON Lines).
         let list = try await Self.run(
-            ["--zone", Self.zones, "--offline", "--format", "jsonl", "--domains-file", "-"], stdin: "shop.example\nnot..a.domain\n")
+            ["--zone", Self.zones, "--offline", "--format", "jsonl", "--domains-file", "-"], stdin: "shop.example\nnot..a.domain\nbücher.example\n")
         // A DNSSEC validation (the signed tree of DNSSECAuditCLITests, from its zone files).
         let signed = try await SignedTree.directory()
         let dnssec = try await Self.run(

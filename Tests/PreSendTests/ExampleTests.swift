@@ -62,6 +62,8 @@ import Testing
             "-module-cache-path", CLIRunner.productsDirectory.appendingPathComponent("ExampleModuleCache").path,
             "-Xcc", "-fmodule-map-file=\(root)/Sources/CLDNS/module.modulemap",
             "-Xcc", "-fmodule-map-file=\(root)/Sources/CLibCrypto/module.modulemap",
+            // DNSAudit reaches TLS (the MTA-STS fetch, the MX probe), which wraps libssl.
+            "-Xcc", "-fmodule-map-file=\(root)/Sources/CLibSSL/module.modulemap",
             // CLinuxIO's module map is the one SwiftPM generates for a C target's include/ folder.
             "-Xcc", "-fmodule-map-file=\(CLIRunner.productsDirectory.path)/CLinuxIO.build/module.modulemap",
             Self.examples + "/SwiftAPI/Sources/presend-example/main.swift",

@@ -145,6 +145,10 @@ public struct AuditReport: Codable, Sendable {
     public var schemaVersion: Int = Self.currentSchemaVersion
     /// The domain audited.
     public var domain: String
+    /// The domain's Unicode form (`bücher.example`) when ``domain`` holds A-labels
+    /// (`xn--bcher-kva.example`, RFC 5891); `nil` otherwise. Set by whoever can decode them (the
+    /// CLI, through libidn2); the audit itself works on A-labels only.
+    public var domainUnicode: String?
     /// When the audit ran, RFC 3339 UTC.
     public var timestamp: String
     /// The resolver used (`ldns 127.0.0.1:53`, `zone example.zone`).

@@ -1,5 +1,6 @@
 import DNSAudit
 import Foundation
+import IDNA
 import MailAuthCore
 
 /// Writes the audit's results as they come: text reports, one JSON object or a JSON array (each
@@ -14,7 +15,9 @@ struct AuditOutput {
 
         init(_ result: Result<AuditReport, RejectedLine>, format: OutputFormat) {
             switch result {
-            case .success(let report): self = .report(report, line: format == .jsonl ? report.jsonLine() : nil)
+            case .success(var report):
+                report.domainUnicode = IDNA.unicode(report.domain)
+                self = .report(report, line: format == .jsonl ? report.jsonLine() : nil)
             case .failure(let rejection): self = .rejected(rejection)
             }
         }

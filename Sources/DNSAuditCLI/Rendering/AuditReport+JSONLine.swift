@@ -19,6 +19,10 @@ extension AuditReport {
         json.int(cacheHits)
         json.raw(",\"domain\":")
         json.string(domain)
+        if let domainUnicode {
+            json.raw(",\"domainUnicode\":")
+            json.string(domainUnicode)
+        }
         json.raw(",\"durationMs\":")
         json.int(durationMs)
         json.raw(",\"questions\":")
