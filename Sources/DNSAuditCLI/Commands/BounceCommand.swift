@@ -44,14 +44,9 @@ struct BounceAnalyzeCommand: AsyncParsableCommand {
             printError("dnsaudit bounce analyze: \(input.inputName): \(error.message)")
             throw ExitCode(ExitStatus.usage)
         }
-        if truncated {
-            report.problems.append(ReadProblem("the input is longer than \(MessageInputOptions.maximumInputBytes >> 20) MiB: only its start was read"))
+        if truncated { report.problems.append(MessageCommandSupport.truncation) }
+        try MessageCommandSupport.emit(report, json: input.format.isJSON, findings: report.findings) {
+            HeadersRendering.text(report)
         }
-        if input.format.isJSON {
-            print(String(decoding: try MessageCommandSupport.encoder().encode(report), as: UTF8.self))
-        } else {
-            print(HeadersRendering.text(report))
-        }
-        if report.findings.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.findings) }
     }
 }

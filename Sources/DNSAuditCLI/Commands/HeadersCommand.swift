@@ -1,6 +1,7 @@
 import ArgumentParser
 import DNSCore
 import Foundation
+import MailAuthCore
 import MessageAnalysis
 
 /// `dnsaudit headers analyze`: what a received message's headers say (issue 16).
@@ -98,19 +99,29 @@ struct HeadersAnalyzeCommand: AsyncParsableCommand {
             printError("dnsaudit headers analyze: \(input.inputName): \(error.message)")
             throw ExitCode(ExitStatus.usage)
         }
-        if truncated {
-            analysis.problems.append(ReadProblem("the input is longer than \(MessageInputOptions.maximumInputBytes >> 20) MiB: only its start was read"))
+        if truncated { analysis.problems.append(MessageCommandSupport.truncation) }
+        try MessageCommandSupport.emit(analysis, json: input.format.isJSON, findings: analysis.findings) {
+            HeadersRendering.text(analysis)
         }
-        if input.format.isJSON {
-            print(String(decoding: try MessageCommandSupport.encoder().encode(analysis), as: UTF8.self))
-        } else {
-            print(HeadersRendering.text(analysis))
-        }
-        if analysis.findings.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.findings) }
     }
 }
 
 enum MessageCommandSupport {
+    /// The problem a report gets when only the start of an oversized input was read.
+    static var truncation: ReadProblem {
+        ReadProblem("the input is longer than \(MessageInputOptions.maximumInputBytes >> 20) MiB: only its start was read")
+    }
+
+    /// Prints `report` as JSON or as `text()`, then exits 1 when a finding is an error.
+    static func emit(_ report: some Encodable, json: Bool, findings: [Finding], text: () -> String) throws {
+        if json {
+            print(String(decoding: try encoder().encode(report), as: UTF8.self))
+        } else {
+            print(text())
+        }
+        if findings.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.findings) }
+    }
+
     /// JSON as every dnsaudit report, dates as RFC 3339.
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder.dnsaudit()

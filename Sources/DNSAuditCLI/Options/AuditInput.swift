@@ -34,8 +34,6 @@ final class AuditInput {
         var alreadyRecorded = 0
         /// Domains of other shards.
         var outsideShard = 0
-        /// Domains listed again.
-        var duplicates = 0
     }
 
     let arguments: [DomainName]
@@ -83,10 +81,7 @@ final class AuditInput {
             }
             switch entry {
             case .success(let domain):
-                guard seen.insert(domain.hashValue) else {
-                    tally.duplicates += 1
-                    continue
-                }
+                guard seen.insert(domain.hashValue) else { continue }
                 if let shard, !shard.contains(domain) {
                     tally.outsideShard += 1
                     continue
