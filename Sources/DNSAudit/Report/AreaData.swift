@@ -100,7 +100,8 @@ public struct SPFData: Codable, Sendable, Hashable {
 
     /// The record parsed, or `nil` when it does not parse (the findings say why).
     public init?(record text: String) {
-        guard let record = try? SPFRecord.parse(text) else { return nil }
+        // The SPF check parsed these bytes a moment ago: the shared cache gives that record back.
+        guard let record = try? SPFRecordCache.parse(bytes: Array(text.utf8)) else { return nil }
         self.record = text
         terms = record.terms.map { term in
             switch term {

@@ -337,11 +337,11 @@ extension SPFRecord {
 /// Records already parsed, by their bytes. A bulk audit meets the same provider records
 /// (`_spf.google.com`, an ESP's include tree) in domain after domain; parsing is pure, so the
 /// result can be shared. Bounded: when full it starts over.
-enum SPFRecordCache {
+package enum SPFRecordCache {
     static let capacity = 512
     private static let parsed = LockedState<[[UInt8]: Result<SPFRecord, SyntaxError>]>([:])
 
-    static func parse(bytes: [UInt8]) throws(SyntaxError) -> SPFRecord {
+    package static func parse(bytes: [UInt8]) throws(SyntaxError) -> SPFRecord {
         if let known = parsed.withLock({ $0[bytes] }) { return try known.get() }
         let result: Result<SPFRecord, SyntaxError>
         do throws(SyntaxError) { result = .success(try SPFRecord.parse(bytes: bytes)) } catch { result = .failure(error) }
