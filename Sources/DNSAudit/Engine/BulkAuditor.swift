@@ -137,6 +137,9 @@ extension BulkAuditor {
                 while !stopped {
                     if Task.isCancelled { break }
                     while let (index, element) = mailbox.take() { received(index, element) }
+                    // A finished result goes out before more input is read: reading may block (a
+                    // pipe whose writer is slow), and what is done must not wait for it.
+                    if let element = takeFinished() { return element }
                     startAudits()
                     if let element = takeFinished() { return element }
                     if inputEnded && running == 0 {
