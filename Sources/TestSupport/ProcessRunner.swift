@@ -37,6 +37,10 @@ public enum ProcessRunner {
         let collector = Collector()
         let group = DispatchGroup()
         return try await withCheckedThrowingContinuation { continuation in
+            // Entered before the process starts: one that exits at once must not find the group
+            // empty and be reported before its output is read.
+            group.enter()
+            group.enter()
             process.terminationHandler = { process in
                 // The pipes reach end-of-file once the process and its children are gone.
                 DispatchQueue.global().async {
@@ -50,12 +54,10 @@ public enum ProcessRunner {
                 continuation.resume(throwing: error)
                 return
             }
-            group.enter()
             DispatchQueue.global().async {
                 collector.setOut(stdout.fileHandleForReading.readDataToEndOfFile())
                 group.leave()
             }
-            group.enter()
             DispatchQueue.global().async {
                 collector.setErr(stderr.fileHandleForReading.readDataToEndOfFile())
                 group.leave()
