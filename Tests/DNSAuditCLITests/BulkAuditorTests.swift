@@ -157,6 +157,58 @@ import TestSupport
         #expect(!gate.started.contains(Self.domains[3]))
     }
 
+    /// The domains, read as from a pipe whose writer stalls before the element at `stallAt`
+    /// until ``resume()``.
+    final class StallingList: Sequence, @unchecked Sendable {
+        let stallAt: Int
+        private let stalled = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var reached = false
+        init(stallAt: Int) { self.stallAt = stallAt }
+
+        /// The reader has reached the stall.
+        var isStalled: Bool { lock.withLock { reached } }
+        func resume() { stalled.signal() }
+
+        func makeIterator() -> AnyIterator<DomainName> {
+            var index = 0
+            return AnyIterator {
+                if index == self.stallAt {
+                    self.lock.withLock { self.reached = true }
+                    self.stalled.wait()
+                }
+                guard index < BulkAuditorTests.domains.count else { return nil }
+                defer { index += 1 }
+                return BulkAuditorTests.domains[index]
+            }
+        }
+    }
+
+    @Test func reportsFinishedBeforeAStalledReadComeOutWhileItWaits() async throws {
+        let (list, received) = (StallingList(stallAt: 2), Received())
+        let consumer = Task {
+            for await report in Self.bulk(Self.zone(), concurrency: 4).reports(for: list) { received.append(report.domain) }
+        }
+        try await waitUntil { received.all.count == 2 }
+        #expect(list.isStalled)
+        #expect(received.all == Self.domains[0..<2].map(\.description))
+        list.resume()
+        await consumer.value
+        #expect(received.all == Self.domains.map(\.description))
+    }
+
+    @Test func cancellingWhileTheInputIsStalledEndsTheIterationAtOnce() async throws {
+        let (list, received) = (StallingList(stallAt: 1), Received())
+        defer { list.resume() }
+        let consumer = Task {
+            for await report in Self.bulk(Self.zone(), concurrency: 2).reports(for: list) { received.append(report.domain) }
+        }
+        try await waitUntil { received.all.count == 1 && list.isStalled }
+        consumer.cancel()
+        await consumer.value
+        #expect(received.all == [Self.domains[0].description])
+    }
+
     @Test func anEmptyListEndsAtOnceAndAConcurrencyBelowOneCountsAsOne() async {
         var count = 0
         for await _ in Self.bulk(Self.zone(), concurrency: 0).reports(for: []) { count += 1 }

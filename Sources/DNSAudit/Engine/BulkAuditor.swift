@@ -13,10 +13,13 @@ import Foundation
 /// Every audit goes through the one ``Auditor``, so they share its cache (providers' records are
 /// asked once for the whole run).
 ///
-/// The input is any `Sequence`, read lazily: one element is taken each time an audit can start,
+/// The input is any `Sequence`, read lazily: an element is taken only when an audit can start,
 /// so a list of millions of domains read from a file (a lazy sequence of its lines) is never held
-/// in memory. Reading it may block (a pipe on standard input); the sequence is only ever read by
-/// the task that iterates the reports.
+/// in memory. It is read on a thread of its own, never on Swift's cooperative pool: reading may
+/// block (a pipe on standard input whose writer is slow), and while it does, the audits in flight
+/// go on and their reports still come out. Only that thread uses the sequence's iterator once
+/// the iteration has begun; it ends when the input ends or the iteration stops (a read blocked
+/// at that moment finishes first).
 ///
 /// The sequence of reports guarantees:
 /// - **Order.** With ``Order/input`` (the default) the n-th report is the n-th domain's: a report
@@ -106,13 +109,18 @@ extension BulkAuditor {
 
         /// Starts audits as results are asked for; not to be shared between tasks.
         public struct Iterator: AsyncIteratorProtocol {
+            typealias Entry = Result<DomainName, Rejection>
             let bulk: BulkAuditor
             let transform: @Sendable (Result<AuditReport, Rejection>) -> Element
-            var input: Entries.Iterator
-            let mailbox = Mailbox<Element>()
-            /// Cancels the audits in flight when the last copy of the iterator goes away.
-            let owner: Owner<Element>
-            /// The input position of the next entry read.
+            let mailbox = Mailbox<Element, Entry>()
+            /// Reads the input on its own thread, as many entries as it is asked for.
+            let reader: InputReader<Entry>
+            /// Cancels the audits in flight and stops the reader when the last copy of the
+            /// iterator goes away.
+            let owner: Owner<Element, Entry>
+            /// Entries asked of the reader and not yet received.
+            var requested = 0
+            /// The input position of the next entry received.
             var nextToRead = 0
             /// The input position of the next result to return (input order).
             var nextToYield = 0
@@ -128,51 +136,61 @@ extension BulkAuditor {
             init(results: Results) {
                 bulk = results.bulk
                 transform = results.transform
-                input = results.entries.makeIterator()
-                owner = Owner(mailbox)
+                let mailbox = self.mailbox
+                reader = InputReader(results.entries.makeIterator()) { mailbox.deliver(.entry($0)) }
+                owner = Owner(mailbox, reader: reader)
             }
 
             /// The next result; `nil` after the last, or once the task is cancelled.
             public mutating func next() async -> Element? {
                 while !stopped {
                     if Task.isCancelled { break }
-                    while let (index, element) = mailbox.take() { received(index, element) }
-                    // A finished result goes out before more input is read: reading may block (a
-                    // pipe whose writer is slow), and what is done must not wait for it.
+                    while let event = mailbox.take() { handle(event) }
                     if let element = takeFinished() { return element }
-                    startAudits()
-                    if let element = takeFinished() { return element }
+                    requestInput()
                     if inputEnded && running == 0 {
                         // Every entry read was started and every one started has finished, so
                         // nothing is left (a gap in input order would be an entry lost).
                         assert(finished.isEmpty, "a finished result was never returned")
                         return nil
                     }
-                    guard let (index, element) = await mailbox.wait() else { break }
-                    received(index, element)
+                    guard let event = await mailbox.wait() else { break }
+                    handle(event)
                 }
                 stopped = true
-                mailbox.cancelAll()
+                owner.stop()
                 return nil
             }
 
-            /// Reads entries and starts their audits while there is room.
-            private mutating func startAudits() {
-                while !inputEnded, running < bulk.concurrency,
-                    bulk.order == .completion || finished.count < bulk.holdBackLimit
-                {
-                    guard let entry = input.next() else {
-                        inputEnded = true
-                        return
-                    }
+            /// Asks the reader for as many entries as there is room for: audits below
+            /// ``BulkAuditor/concurrency``, and in input order, finished results below
+            /// ``BulkAuditor/holdBackLimit``.
+            private mutating func requestInput() {
+                guard !inputEnded else { return }
+                var room = bulk.concurrency - running - requested
+                if bulk.order == .input { room = Swift.min(room, bulk.holdBackLimit - finished.count - requested) }
+                guard room > 0 else { return }
+                requested += room
+                reader.request(room)
+            }
+
+            private mutating func handle(_ event: Mailbox<Element, Entry>.Event) {
+                switch event {
+                case .result(let index, let element):
+                    mailbox.forget(index)
+                    running -= 1
+                    store(element, at: index)
+                case .entry(let entry?):
+                    requested -= 1
                     let index = nextToRead
                     nextToRead += 1
                     switch entry {
-                    case .success(let domain):
-                        start(domain, at: index)
-                    case .failure(let rejection):
-                        store(transform(.failure(rejection)), at: index)
+                    case .success(let domain): start(domain, at: index)
+                    case .failure(let rejection): store(transform(.failure(rejection)), at: index)
                     }
+                case .entry(nil):
+                    requested = 0
+                    inputEnded = true
                 }
             }
 
@@ -180,16 +198,10 @@ extension BulkAuditor {
                 let (auditor, transform, mailbox) = (bulk.auditor, transform, mailbox)
                 let task = Task {
                     let report = await auditor.audit(domain)
-                    mailbox.deliver(index, transform(.success(report)))
+                    mailbox.deliver(.result(index, transform(.success(report))))
                 }
                 mailbox.register(task, for: index)
                 running += 1
-            }
-
-            private mutating func received(_ index: Int, _ element: Element) {
-                mailbox.forget(index)
-                running -= 1
-                store(element, at: index)
             }
 
             private mutating func store(_ element: Element, at index: Int) {
@@ -218,11 +230,82 @@ extension BulkAuditor {
         }
     }
 
-    /// Where audit tasks leave their results for the iterator, and their handles for cancellation.
-    final class Mailbox<Element: Sendable>: @unchecked Sendable {
+    /// Reads a sequence's iterator on a thread of its own, one element per credit, and hands each
+    /// element (`nil` at the end) to `deliver`. The iterator is used by that thread alone once
+    /// the first credit has started it (the `@unchecked Sendable`'s invariant); the counters are
+    /// guarded by the condition's lock.
+    final class InputReader<Element: Sendable>: @unchecked Sendable {
+        private let condition = NSCondition()
+        /// The iterator's `next()`.
+        private var input: (() -> Element?)?
+        private var credit = 0
+        private var started = false
+        private var stopped = false
+        private let deliver: @Sendable (Element?) -> Void
+
+        init<Input: IteratorProtocol>(_ input: Input, deliver: @escaping @Sendable (Element?) -> Void)
+        where Input.Element == Element {
+            var iterator = input
+            self.input = { iterator.next() }
+            self.deliver = deliver
+        }
+
+        /// Allows `count` more elements to be read; the first call starts the thread.
+        func request(_ count: Int) {
+            let start = condition.withLock {
+                credit += count
+                condition.signal()
+                defer { started = true }
+                return !started && !stopped
+            }
+            if start {
+                let thread = Thread { self.run() }
+                thread.name = "dnsaudit.BulkAuditor.input"
+                thread.start()
+            }
+        }
+
+        /// No more elements are read; a read in progress finishes, and its element is dropped.
+        func stop() {
+            condition.withLock {
+                stopped = true
+                condition.signal()
+            }
+        }
+
+        private func run() {
+            guard let next = condition.withLock({ input.take() }) else { return }
+            while true {
+                let proceed = condition.withLock {
+                    while credit == 0 && !stopped { condition.wait() }
+                    if stopped { return false }
+                    credit -= 1
+                    return true
+                }
+                guard proceed else { return }
+                let element = next()
+                if condition.withLock({ stopped }) { return }
+                deliver(element)
+                if element == nil { return }
+            }
+        }
+    }
+
+    /// Where audit tasks leave their results, and the input reader its entries, for the iterator;
+    /// and the audits' handles, for cancellation.
+    final class Mailbox<Element: Sendable, Entry: Sendable>: @unchecked Sendable {
+        /// What arrives, in the order it arrived.
+        enum Event: Sendable {
+            /// An audit's result, by input position.
+            case result(Int, Element)
+            /// The next input entry; `nil` once the input has ended.
+            case entry(Entry?)
+        }
+
         private let lock = NSLock()
-        private var delivered: [(Int, Element)] = []
-        private var waiter: CheckedContinuation<(Int, Element)?, Never>?
+        private var delivered: [Event] = []
+        private var deliveredStart = 0
+        private var waiter: CheckedContinuation<Event?, Never>?
         private var tasks: [Int: Task<Void, Never>] = [:]
         private var cancelled = false
 
@@ -238,34 +321,46 @@ extension BulkAuditor {
             lock.withLock { _ = tasks.removeValue(forKey: index) }
         }
 
-        func deliver(_ index: Int, _ element: Element) {
-            let resume: CheckedContinuation<(Int, Element)?, Never>? = lock.withLock {
+        func deliver(_ event: Event) {
+            let resume: CheckedContinuation<Event?, Never>? = lock.withLock {
                 if let waiter {
                     self.waiter = nil
                     return waiter
                 }
-                delivered.append((index, element))
+                delivered.append(event)
                 return nil
             }
-            resume?.resume(returning: (index, element))
+            resume?.resume(returning: event)
         }
 
-        /// A delivered result, without waiting.
-        func take() -> (Int, Element)? {
-            lock.withLock { delivered.isEmpty ? nil : delivered.removeFirst() }
+        /// The oldest event not yet taken; called with the lock held.
+        private func takeFirst() -> Event? {
+            guard deliveredStart < delivered.count else { return nil }
+            let event = delivered[deliveredStart]
+            deliveredStart += 1
+            if deliveredStart == delivered.count {
+                delivered.removeAll(keepingCapacity: true)
+                deliveredStart = 0
+            }
+            return event
         }
 
-        /// The next delivered result; `nil` once cancelled.
-        func wait() async -> (Int, Element)? {
+        /// A delivered event, without waiting.
+        func take() -> Event? {
+            lock.withLock { takeFirst() }
+        }
+
+        /// The next delivered event; `nil` once cancelled.
+        func wait() async -> Event? {
             await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<(Int, Element)?, Never>) in
-                    let ready: (Int, Element)?? = lock.withLock {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Event?, Never>) in
+                    let ready: Event?? = lock.withLock {
                         if cancelled { return .some(nil) }
-                        if !delivered.isEmpty { return .some(delivered.removeFirst()) }
+                        if let event = takeFirst() { return .some(event) }
                         waiter = continuation
                         return .none
                     }
-                    if case .some(let result) = ready { continuation.resume(returning: result) }
+                    if case .some(let event) = ready { continuation.resume(returning: event) }
                 }
             } onCancel: {
                 cancelAll()
@@ -287,12 +382,21 @@ extension BulkAuditor {
         }
     }
 
-    /// Held only by the iterator: its end cancels what the iterator started.
-    final class Owner<Element: Sendable>: Sendable {
-        let mailbox: Mailbox<Element>
+    /// Held only by the iterator: its end cancels what the iterator started and stops the reader.
+    final class Owner<Element: Sendable, Entry: Sendable>: Sendable {
+        let mailbox: Mailbox<Element, Entry>
+        let stopReader: @Sendable () -> Void
 
-        init(_ mailbox: Mailbox<Element>) { self.mailbox = mailbox }
+        init(_ mailbox: Mailbox<Element, Entry>, reader: InputReader<Entry>) {
+            self.mailbox = mailbox
+            stopReader = { reader.stop() }
+        }
 
-        deinit { mailbox.cancelAll() }
+        func stop() {
+            stopReader()
+            mailbox.cancelAll()
+        }
+
+        deinit { stop() }
     }
 }
