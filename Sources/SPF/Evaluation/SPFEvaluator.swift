@@ -173,7 +173,8 @@ struct Session {
         values.domain = domain.description
         defer { values.domain = saved }
 
-        for directive in record.directives {
+        for term in record.terms {
+            guard case .directive(let directive) = term else { continue }
             var termTrace = SPFTermTrace(term: directive.text, outcome: .noMatch)
             do throws(Abort) {
                 let matched = try await evaluate(directive, in: domain, depth: depth, trace: &termTrace)

@@ -121,7 +121,14 @@ struct RecordParser {
         var index = range.lowerBound
         var qualifier = SPFQualifier.pass
         var qualifierWritten = false
-        if let written = SPFQualifier(rawValue: String(Unicode.Scalar(bytes[index]))) {
+        let written: SPFQualifier? = switch bytes[index] {
+        case UInt8(ascii: "+"): .pass
+        case UInt8(ascii: "-"): .fail
+        case UInt8(ascii: "~"): .softfail
+        case UInt8(ascii: "?"): .neutral
+        default: nil
+        }
+        if let written {
             qualifier = written
             qualifierWritten = true
             index += 1
@@ -135,7 +142,11 @@ struct RecordParser {
             index += 1
         }
         let name = String(decoding: bytes[nameStart..<index], as: UTF8.self)
-        let lowered = name.lowercased()
+        // The name is ASCII (the loop above stops at anything else): lower-cased byte by byte,
+        // without String.lowercased()'s Unicode tables.
+        let lowered = name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A })
+            ? String(decoding: bytes[nameStart..<index].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+            : name
 
         if index < range.upperBound, bytes[index] == UInt8(ascii: "=") {
             if qualifierWritten { throw error(range.lowerBound, "a modifier takes no qualifier", term: range) }
@@ -339,15 +350,26 @@ extension SPFRecord {
 /// result can be shared. Bounded: when full it starts over.
 package enum SPFRecordCache {
     static let capacity = 512
-    private static let parsed = LockedState<[[UInt8]: Result<SPFRecord, SyntaxError>]>([:])
+    private static let parsed = LockedState<[Key: Result<SPFRecord, SyntaxError>]>([:])
+
+    /// A record's bytes, hashed in one pass over their memory (an array of bytes hashes each
+    /// element separately, which made the lookup cost as much as the parse).
+    struct Key: Hashable {
+        let bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
 
     package static func parse(bytes: [UInt8]) throws(SyntaxError) -> SPFRecord {
-        if let known = parsed.withLock({ $0[bytes] }) { return try known.get() }
+        let key = Key(bytes: bytes)
+        if let known = parsed.withLock({ $0[key] }) { return try known.get() }
         let result: Result<SPFRecord, SyntaxError>
         do throws(SyntaxError) { result = .success(try SPFRecord.parse(bytes: bytes)) } catch { result = .failure(error) }
         parsed.withLock { table in
             if table.count >= capacity { table.removeAll(keepingCapacity: true) }
-            table[bytes] = result
+            table[key] = result
         }
         return try result.get()
     }
