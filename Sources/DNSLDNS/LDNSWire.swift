@@ -73,7 +73,9 @@ enum LDNSWire {
             throw WireError(description: "ldns could not allocate a buffer for the query")
         }
         defer { ldns_buffer_free(buffer) }
-        let status = ldns_pkt2buffer_wire(buffer, packet)
+        // Without a compression table: a query holds one name (and the OPT record's root), so
+        // compression saves nothing, and building the table cost as much as the rest.
+        let status = ldns_pkt2buffer_wire_compress(buffer, packet, nil)
         guard status == LDNS_STATUS_OK, let start = ldns_buffer_begin(buffer) else {
             throw WireError(description: errorText(status))
         }

@@ -1,0 +1,47 @@
+@testable import DNSLDNS
+import DNSCore
+import Testing
+
+/// The queries ldns writes for us, read back field by field as RFC 1035 §4.1 lays them out, with
+/// the OPT record of RFC 6891 §6.1.2.
+@Suite struct QueryWireTests {
+    static func u16(_ bytes: [UInt8], _ at: Int) -> Int { Int(bytes[at]) << 8 | Int(bytes[at + 1]) }
+
+    @Test(arguments: [
+        (name: "example.com", type: RecordType.txt, edns: UInt16(1232), dnssecOK: false, checkingDisabled: false),
+        (name: "_dmarc.example.com", type: .txt, edns: 0, dnssecOK: false, checkingDisabled: false),
+        (name: "selector1._domainkey.example.co.uk", type: .txt, edns: 4096, dnssecOK: true, checkingDisabled: true),
+        (name: "mx.example.com", type: .aaaa, edns: 1232, dnssecOK: true, checkingDisabled: false),
+        (name: String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63) + "." + String(repeating: "c", count: 63) + "." + String(repeating: "d", count: 61),
+         type: .mx, edns: 1232, dnssecOK: false, checkingDisabled: false),
+    ])
+    func aQueryIsLaidOutAsRFC1035AndRFC6891Say(
+        _ input: (name: String, type: RecordType, edns: UInt16, dnssecOK: Bool, checkingDisabled: Bool)
+    ) throws {
+        let name = try DomainName(dnsName: input.name)
+        let wire = try LDNSWire.makeQuery(
+            DNSQuestion(name, input.type), id: 0xBEEF, ednsUDPSize: input.edns, dnssecOK: input.dnssecOK,
+            checkingDisabled: input.checkingDisabled)
+        let qname = LDNSWire.wireName(name)
+        let optLength = input.edns > 0 ? 11 : 0
+        try #require(wire.count == 12 + qname.count + 4 + optLength, "\(wire)")
+        #expect(Self.u16(wire, 0) == 0xBEEF)
+        // QR 0, opcode QUERY, RD 1; AD with DO (RFC 6840 §5.7), CD when asked; RCODE 0.
+        #expect(wire[2] == 0x01)
+        #expect(wire[3] == (input.dnssecOK ? 0x20 : 0) | (input.checkingDisabled ? 0x10 : 0))
+        #expect(Self.u16(wire, 4) == 1 && Self.u16(wire, 6) == 0 && Self.u16(wire, 8) == 0)
+        #expect(Self.u16(wire, 10) == (input.edns > 0 ? 1 : 0))
+        #expect(Array(wire[12..<(12 + qname.count)]) == qname, "the name is written whole, never compressed")
+        var at = 12 + qname.count
+        #expect(Self.u16(wire, at) == Int(input.type.rawValue))
+        #expect(Self.u16(wire, at + 2) == 1, "class IN")
+        at += 4
+        guard input.edns > 0 else { return }
+        #expect(wire[at] == 0, "OPT owner is the root")
+        #expect(Self.u16(wire, at + 1) == 41)
+        #expect(Self.u16(wire, at + 3) == Int(input.edns), "the UDP payload size rides in CLASS")
+        #expect(wire[at + 5] == 0 && wire[at + 6] == 0, "extended RCODE and version 0")
+        #expect(Self.u16(wire, at + 7) == (input.dnssecOK ? 0x8000 : 0), "the DO bit")
+        #expect(Self.u16(wire, at + 9) == 0, "no options")
+    }
+}
