@@ -69,3 +69,11 @@ extension StringProtocol {
         return String(scalars)
     }
 }
+
+extension String {
+    /// The lines of a multi-line rendering (a tree), split at each line feed byte: a rendering
+    /// is split for every audit, and splitting by `Character` walked it grapheme by grapheme.
+    var renderedLines: [String] {
+        utf8.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+    }
+}

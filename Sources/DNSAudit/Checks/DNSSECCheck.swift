@@ -111,7 +111,7 @@ struct DNSSECCheck {
         var records: [String] = []
         for validation in validations {
             records.append("\(validation.question): \(validation.security.rawValue) (\(validation.reason.code))")
-            records += validation.trust.rendered().split(separator: "\n").map { "  " + $0 }
+            records += validation.trust.rendered().renderedLines.map { "  " + $0 }
         }
         var findings: [Finding] = []
         let bogus = validations.filter { $0.security == .bogus }

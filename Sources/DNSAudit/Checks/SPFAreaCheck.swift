@@ -23,7 +23,7 @@ struct SPFAreaCheck {
         } else {
             summary = analysis.incomplete ? "DNS failure" : "no SPF record"
         }
-        let records = analysis.tree.rendered().split(separator: "\n").map(String.init)
+        let records = analysis.tree.rendered().renderedLines
         let report = AreaReport(
             area: .spf, status: analysis.incomplete ? .incomplete : nil, summary: summary, records: records,
             findings: analysis.findings, data: analysis.record.flatMap(SPFData.init(record:)).map { AreaData(spf: $0) })

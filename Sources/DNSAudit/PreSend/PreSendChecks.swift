@@ -114,7 +114,7 @@ enum SPFChecks {
     static let maximumEvidenceLines = 30
 
     static func traceLines(_ evaluation: SPFEvaluation) -> [String] {
-        let lines = evaluation.trace.rendered().split(separator: "\n").map(String.init)
+        let lines = evaluation.trace.rendered().renderedLines
         return lines.count > maximumEvidenceLines ? Array(lines.prefix(maximumEvidenceLines)) + ["…"] : lines
     }
 
