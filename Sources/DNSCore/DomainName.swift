@@ -144,7 +144,7 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
 
     /// Whether `self` equals `other` or lies beneath it (`a.example.com` is under `example.com`).
     public func isSubdomain(of other: DomainName) -> Bool {
-        key.count >= other.key.count && key[(key.count - other.key.count)...].elementsEqual(other.key)
+        key.count >= other.key.count && key[(key.count - other.key.count)...].elementsEqual(other.key, by: Self.sameOctets)
     }
 
     /// The name with `label` (which may contain dots) prepended, checked as a DNS name.
@@ -156,12 +156,29 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
         return try DomainName(labels: added + labels)
     }
 
-    public static func == (lhs: DomainName, rhs: DomainName) -> Bool { lhs.key == rhs.key }
-    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    /// Names compare by their octets, ASCII letters case-insensitively (RFC 4343 §3): two labels
+    /// that render alike in Unicode (NFC and NFD "é") are different labels.
+    public static func == (lhs: DomainName, rhs: DomainName) -> Bool {
+        lhs.key.count == rhs.key.count && zip(lhs.key, rhs.key).allSatisfy { Self.sameOctets($0, $1) }
+    }
+
+    /// Hashes the octets that ``==`` compares, in one pass over each label's memory.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key.count)
+        for label in key {
+            var label = label
+            hasher.combine(label.utf8.count)
+            label.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    private static func sameOctets(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+    }
 
     /// Canonical DNS order (RFC 4034 §6.1): by labels from the right, case-insensitively.
     public static func < (lhs: DomainName, rhs: DomainName) -> Bool {
-        for (a, b) in zip(lhs.key.reversed(), rhs.key.reversed()) where a != b {
+        for (a, b) in zip(lhs.key.reversed(), rhs.key.reversed()) where !sameOctets(a, b) {
             return a.utf8.lexicographicallyPrecedes(b.utf8)
         }
         return lhs.key.count < rhs.key.count

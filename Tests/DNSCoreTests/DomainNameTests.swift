@@ -14,6 +14,23 @@ import Testing
         #expect(Set([try DomainName("A.b"), try DomainName("a.B.")]).count == 1)
     }
 
+    @Test func comparesOctetsNotUnicodeEquivalence() throws {
+        // RFC 4343 §3: labels compare octet by octet, only ASCII letters case-insensitively.
+        // NFC and NFD "é" are equal as Swift Strings but different labels on the wire.
+        let composed = try DomainName(labels: ["caf\u{E9}", "example"])
+        let decomposed = try DomainName(labels: ["cafe\u{301}", "example"])
+        #expect(composed != decomposed)
+        #expect(Set([composed, decomposed]).count == 2)
+        #expect(try DomainName(labels: ["WWW", "caf\u{E9}", "EXAMPLE"]).isSubdomain(of: composed))
+        #expect(!(try DomainName(labels: ["www", "cafe\u{301}", "example"])).isSubdomain(of: composed))
+        // Equal names hash alike, whatever their case.
+        var seen: [DomainName: Int] = [:]
+        for text in ["a.B.example", "A.b.EXAMPLE", "a.b.example."] { seen[try DomainName(text), default: 0] += 1 }
+        #expect(seen.count == 1 && seen.values.first == 3)
+        #expect(try DomainName("a.example") < DomainName("b.example"))
+        #expect(try DomainName("z.a.example") < DomainName("b.example"), "canonical order compares from the right")
+    }
+
     @Test func rejectsALabelLongerThan63Octets() throws {
         let long = String(repeating: "a", count: 64)
         let error = #expect(throws: DomainNameError.self) { try DomainName("\(long).example.com") }
