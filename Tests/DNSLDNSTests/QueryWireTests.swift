@@ -45,3 +45,24 @@ import Testing
         #expect(Self.u16(wire, at + 9) == 0, "no options")
     }
 }
+
+/// The query IDs UDPChannel writes (RFC 5452 §9.2: unpredictable 16-bit IDs).
+@Suite struct RandomIDTests {
+    @Test func idsLookUniformlyDrawnAcrossManyRefills() {
+        // 10,000 draws from 65,536 values leave about 9,270 distinct ones; IDs from an unfilled
+        // or repeating buffer would leave far fewer.
+        let ids = (0..<10).flatMap { _ in UDPChannel.RandomIDs.shared.take(1_000) }
+        #expect(ids.count == 10_000)
+        #expect(Set(ids).count > 9_000, "\(Set(ids).count) distinct")
+        // Each byte of the ID takes all its values about equally often.
+        var high = [Int](repeating: 0, count: 256)
+        var low = [Int](repeating: 0, count: 256)
+        for id in ids {
+            high[Int(id >> 8)] += 1
+            low[Int(id & 0xFF)] += 1
+        }
+        #expect(high.allSatisfy { $0 > 10 && $0 < 80 } && low.allSatisfy { $0 > 10 && $0 < 80 })
+        // Single IDs (a collision's replacement) come from the same source.
+        #expect(Set((0..<3_000).map { _ in UDPChannel.RandomIDs.shared.take(1)[0] }).count > 2_800)
+    }
+}
