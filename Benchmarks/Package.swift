@@ -59,5 +59,16 @@ let package = Package(
             path: "Benchmarks/AuditBenchmarks",
             plugins: benchmarkPlugins
         ),
+        // check_host() throughput as a user's program gets it: package-benchmark's malloc
+        // interposer counts every allocation, which slows allocation-heavy code by about a
+        // quarter. scripts/compare-pyspf runs both.
+        .executableTarget(
+            name: "SPFThroughput",
+            dependencies: [
+                .product(name: "DNSCore", package: "dnsaudit"), .product(name: "DNSLDNS", package: "dnsaudit"),
+                .product(name: "SPF", package: "dnsaudit"),
+            ],
+            path: "Throughput/SPFThroughput"
+        ),
     ]
 )
