@@ -1,4 +1,5 @@
 import Benchmark
+import CheckHostPass
 import DNSCore
 import DNSLDNS
 import Foundation
@@ -68,19 +69,7 @@ let benchmarks: @Sendable () -> Void = {
             configuration: .init(scalingFactor: scale, maxDuration: .seconds(20), maxIterations: 5)
         ) { benchmark in
             for _ in benchmark.scaledIterations {
-                let evaluator = SPFEvaluator(resolver: CachingResolver(LDNSResolver(nameservers: [server])))
-                await withTaskGroup(of: Void.self) { group in
-                    var next = 0
-                    func start() {
-                        let domain = domains[next]
-                        next += 1
-                        group.addTask {
-                            blackHole(await evaluator.evaluateMailFrom(ip: client, mailFrom: "postmaster@\(domain)", helo: domain))
-                        }
-                    }
-                    while next < min(concurrency, domains.count) { start() }
-                    while await group.next() != nil, next < domains.count { start() }
-                }
+                await checkHostPass(domains, server: server, client: client, concurrency: concurrency)
             }
         }
     }

@@ -1,7 +1,7 @@
 import DNSCore
 import DNSLDNS
 import Foundation
-import SPF
+import CheckHostPass
 
 // check_host() over a list of domains against one nameserver, as SPFBenchmarks' "generated
 // domains" benchmarks do (a cold cache each pass, the client 192.0.2.99 matching nothing), but in
@@ -21,17 +21,7 @@ let passes = arguments.count > 4 ? max(1, Int(arguments[4]) ?? 5) : 5
 let domains = list.split(separator: "\n").map(String.init)
 for _ in 0..<passes {
     let started = ContinuousClock.now
-    let evaluator = SPFEvaluator(resolver: CachingResolver(LDNSResolver(nameservers: [server])))
-    await withTaskGroup(of: Void.self) { group in
-        var next = 0
-        func start() {
-            let domain = domains[next]
-            next += 1
-            group.addTask { _ = await evaluator.evaluateMailFrom(ip: client, mailFrom: "postmaster@\(domain)", helo: domain) }
-        }
-        while next < min(concurrency, domains.count) { start() }
-        while await group.next() != nil, next < domains.count { start() }
-    }
+    await checkHostPass(domains, server: server, client: client, concurrency: concurrency)
     let elapsed = ContinuousClock.now - started
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     print(concurrency, String(format: "%.1f", Double(domains.count) / seconds))

@@ -129,8 +129,7 @@ extension BulkAuditor {
             /// Finished results not yet returned, by input position.
             var finished: [Int: Element] = [:]
             /// Input positions of `finished`, in the order they finished (completion order).
-            var finishOrder: [Int] = []
-            var finishOrderStart = 0
+            var finishOrder = Queue<Int>()
             var stopped = false
 
             init(results: Results) {
@@ -217,13 +216,7 @@ extension BulkAuditor {
                     nextToYield += 1
                     return element
                 case .completion:
-                    guard finishOrderStart < finishOrder.count else { return nil }
-                    let index = finishOrder[finishOrderStart]
-                    finishOrderStart += 1
-                    if finishOrderStart == finishOrder.count {
-                        finishOrder.removeAll(keepingCapacity: true)
-                        finishOrderStart = 0
-                    }
+                    guard let index = finishOrder.popFirst() else { return nil }
                     return finished.removeValue(forKey: index)
                 }
             }
@@ -291,6 +284,26 @@ extension BulkAuditor {
         }
     }
 
+    /// First in, first out, without moving the elements left on each removal.
+    struct Queue<Element> {
+        private var elements: [Element] = []
+        private var head = 0
+
+        mutating func append(_ element: Element) { elements.append(element) }
+
+        /// The oldest element, removed; `nil` when empty.
+        mutating func popFirst() -> Element? {
+            guard head < elements.count else { return nil }
+            let element = elements[head]
+            head += 1
+            if head == elements.count {
+                elements.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return element
+        }
+    }
+
     /// Where audit tasks leave their results, and the input reader its entries, for the iterator;
     /// and the audits' handles, for cancellation.
     final class Mailbox<Element: Sendable, Entry: Sendable>: @unchecked Sendable {
@@ -303,8 +316,7 @@ extension BulkAuditor {
         }
 
         private let lock = NSLock()
-        private var delivered: [Event] = []
-        private var deliveredStart = 0
+        private var delivered = Queue<Event>()
         private var waiter: CheckedContinuation<Event?, Never>?
         private var tasks: [Int: Task<Void, Never>] = [:]
         private var cancelled = false
@@ -333,21 +345,9 @@ extension BulkAuditor {
             resume?.resume(returning: event)
         }
 
-        /// The oldest event not yet taken; called with the lock held.
-        private func takeFirst() -> Event? {
-            guard deliveredStart < delivered.count else { return nil }
-            let event = delivered[deliveredStart]
-            deliveredStart += 1
-            if deliveredStart == delivered.count {
-                delivered.removeAll(keepingCapacity: true)
-                deliveredStart = 0
-            }
-            return event
-        }
-
         /// A delivered event, without waiting.
         func take() -> Event? {
-            lock.withLock { takeFirst() }
+            lock.withLock { delivered.popFirst() }
         }
 
         /// The next delivered event; `nil` once cancelled.
@@ -356,7 +356,7 @@ extension BulkAuditor {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Event?, Never>) in
                     let ready: Event?? = lock.withLock {
                         if cancelled { return .some(nil) }
-                        if let event = takeFirst() { return .some(event) }
+                        if let event = delivered.popFirst() { return .some(event) }
                         waiter = continuation
                         return .none
                     }
