@@ -264,18 +264,26 @@ final class UDPChannel: @unchecked Sendable {
         // IDs are drawn before the lock is taken: the lock is shared with every other sender and
         // the I/O thread.
         var ids = QueryIDs(count: queries.count)
-        // An unsafe continuation (no checking canary per batch): it is resumed exactly once, when
-        // `Batch.remaining` reaches zero under the lock.
         return await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>) in
-                let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
+            // The queries go out first; the caller then waits for the last outcome. A reply that
+            // arrives before the continuation is stored is kept in the batch, and the batch is
+            // complete when the continuation comes (it is then resumed at once, by this thread).
+            // So the continuation's closure does no I/O, and the I/O thread rarely resumes a
+            // continuation whose closure is still running.
+            let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
+                // Queries ended before they could be sent (cancellation, deadline) are skipped.
+                register(pendings.filter { !$0.finished }, ids: &ids, in: &state)
+            }
+            for resumption in resumptions { resumption.resume() }
+            if let send { self.send(send, queries.map(\.wire)) }
+            // An unsafe continuation (no checking canary per batch): it is resumed exactly once,
+            // when `Batch.remaining` reaches zero with the continuation stored, under the lock.
+            return await withUnsafeContinuation { (continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>) in
+                let done = state.withLock { _ in
                     batch.continuation = continuation
-                    // Every query ended before it could be sent (cancellation, deadline).
-                    if let done = Self.takeIfComplete(batch) { return (nil, [done]) }
-                    return register(pendings.filter { !$0.finished }, ids: &ids, in: &state)
+                    return Self.takeIfComplete(batch)
                 }
-                for resumption in resumptions { resumption.resume() }
-                if let send { self.send(send, queries.map(\.wire)) }
+                done?.resume()
             }
         } onCancel: {
             for pending in pendings { finish(pending, .failure(.cancelled, "the query was cancelled")) }
