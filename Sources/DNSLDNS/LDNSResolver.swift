@@ -203,13 +203,8 @@ public final class LDNSResolver: DNSResolver {
 
     /// The query's wire form, built once for every server and attempt: UDPChannel and the TCP
     /// path each write their own random ID over it.
-    private func wire(_ question: DNSQuestion, original: DNSQuestion) throws(DNSError) -> [UInt8] {
-        do {
-            return try LDNSWire.makeQuery(
-                question, id: 0, ednsUDPSize: configuration.ednsUDPSize, dnssecOK: configuration.dnssecOK)
-        } catch {
-            throw DNSError(.malformed, question: original, detail: "could not build the query: \(error)")
-        }
+    private func wire(_ question: DNSQuestion) -> [UInt8] {
+        LDNSWire.makeQuery(question, id: 0, ednsUDPSize: configuration.ednsUDPSize, dnssecOK: configuration.dnssecOK)
     }
 
     /// Asks `question`, trying each server for each attempt, until one gives a usable answer.
@@ -223,7 +218,7 @@ public final class LDNSResolver: DNSResolver {
     ) async throws(DNSError) -> Exchange {
         if let earlier, earlier.kind == .cancelled || earlier.kind == .deadlineExceeded { throw earlier }
         var failure = earlier
-        let wire = try wire(question, original: original)
+        let wire = wire(question)
         for attempt in 0..<configuration.attempts {
             for (index, server) in configuration.nameservers.enumerated() {
                 let first = attempt == 0 && index == 0
@@ -341,14 +336,7 @@ public final class LDNSResolver: DNSResolver {
         let started = ContinuousClock.now
         var results = BatchResults(questions)
         var firsts = [FirstTry?](repeating: nil, count: questions.count)
-        var batch: [(index: Int, wire: [UInt8])] = []
-        for (index, question) in questions.enumerated() {
-            do throws(DNSError) {
-                batch.append((index, try wire(question, original: question)))
-            } catch {
-                results[index] = .failure(error)
-            }
-        }
+        let batch = questions.enumerated().map { (index: $0.offset, wire: wire($0.element)) }
         // At most `maximumInFlight` at a time, each chunk taking its permits at once.
         var offset = 0
         while offset < batch.count {

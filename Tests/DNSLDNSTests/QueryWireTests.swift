@@ -2,8 +2,8 @@
 import DNSCore
 import Testing
 
-/// The queries ldns writes for us, read back field by field as RFC 1035 §4.1 lays them out, with
-/// the OPT record of RFC 6891 §6.1.2.
+/// The queries we write, read back field by field as RFC 1035 §4.1 lays them out, with the OPT
+/// record of RFC 6891 §6.1.2, and by ldns.
 @Suite struct QueryWireTests {
     static func u16(_ bytes: [UInt8], _ at: Int) -> Int { Int(bytes[at]) << 8 | Int(bytes[at + 1]) }
 
@@ -19,7 +19,7 @@ import Testing
         _ input: (name: String, type: RecordType, edns: UInt16, dnssecOK: Bool, checkingDisabled: Bool)
     ) throws {
         let name = try DomainName(dnsName: input.name)
-        let wire = try LDNSWire.makeQuery(
+        let wire = LDNSWire.makeQuery(
             DNSQuestion(name, input.type), id: 0xBEEF, ednsUDPSize: input.edns, dnssecOK: input.dnssecOK,
             checkingDisabled: input.checkingDisabled)
         let qname = LDNSWire.wireName(name)
@@ -43,6 +43,12 @@ import Testing
         #expect(wire[at + 5] == 0 && wire[at + 6] == 0, "extended RCODE and version 0")
         #expect(Self.u16(wire, at + 7) == (input.dnssecOK ? 0x8000 : 0), "the DO bit")
         #expect(Self.u16(wire, at + 9) == 0, "no options")
+        // ldns reads the same message: its own header flags, question and EDNS fields.
+        let read = try wire.withUnsafeBytes { bytes in try LDNSWire.parseQuery(bytes) }
+        #expect(read.id == 0xBEEF && !read.isResponse && read.recursionDesired)
+        #expect(read.question == DNSQuestion(name, input.type))
+        #expect(read.authenticatedData == input.dnssecOK && read.checkingDisabled == input.checkingDisabled)
+        #expect(read.ednsUDPSize == input.edns && read.dnssecOK == input.dnssecOK)
     }
 }
 

@@ -20,14 +20,9 @@ extension LDNSResolver: DNSSECMessageSource, DeadlineAwareDNSSECSource {
         guard !configuration.nameservers.isEmpty else {
             throw DNSError(.noNameserver, question: question, detail: "no nameserver configured, and none in /etc/resolv.conf")
         }
-        let wire: [UInt8]
-        do {
-            // DO needs an OPT record: at least the Flag Day payload size.
-            wire = try LDNSWire.makeQuery(
-                question, id: 0, ednsUDPSize: max(configuration.ednsUDPSize, 1232), dnssecOK: true, checkingDisabled: true)
-        } catch {
-            throw DNSError(.malformed, question: question, detail: "could not build the query: \(error)")
-        }
+        // DO needs an OPT record: at least the Flag Day payload size.
+        let wire = LDNSWire.makeQuery(
+            question, id: 0, ednsUDPSize: max(configuration.ednsUDPSize, 1232), dnssecOK: true, checkingDisabled: true)
         var failure: DNSError?
         var referral: DNSSECMessage?
         for _ in 0..<configuration.attempts {
