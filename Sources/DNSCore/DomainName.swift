@@ -58,7 +58,9 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
     /// Builds a name from labels that are already known to be valid.
     init(uncheckedLabels labels: [String]) {
         self.labels = labels
-        self.key = labels.map { Self.asciiLowercased($0) }
+        // Most names arrive in lower case: then the key shares the labels' storage.
+        let hasUpperCase = labels.contains { $0.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) }
+        self.key = hasUpperCase ? labels.map { Self.asciiLowercased($0) } : labels
     }
 
     private init(text original: String, strict: Bool) throws(DomainNameError) {
@@ -74,6 +76,7 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
             throw DomainNameError(.nameTooLong(bytes.count), name: original, offset: Self.maximumNameLength)
         }
         var labels: [String] = []
+        labels.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: ".") ? $0 + 1 : $0 })
         var start = 0
         var index = 0
         while index <= bytes.count {

@@ -196,42 +196,68 @@ enum LDNSWire {
         let type = RecordType(rawValue: UInt16(truncatingIfNeeded: ldns_rr_get_type(rr).rawValue))
         let ttl = ldns_rr_ttl(rr)
         if question { return ResourceRecord(name: name, ttl: 0, data: .other(type, [])) }
-        var fields: [[UInt8]] = []
-        for index in 0..<ldns_rr_rd_count(rr) {
-            guard let rdf = ldns_rr_rdf(rr, index) else { return nil }
-            fields.append(bytes(of: rdf))
-        }
-        guard let data = recordData(type, fields) else { return nil }
+        let fields = Fields(rr)
+        guard fields.isComplete, let data = recordData(type, fields) else { return nil }
         return ResourceRecord(name: name, ttl: ttl, data: data)
     }
 
-    static func bytes(of rdf: UnsafeMutablePointer<ldns_rdf>) -> [UInt8] {
-        let size = ldns_rdf_size(rdf)
-        guard size > 0, let data = ldns_rdf_data(rdf) else { return [] }
-        return Array(UnsafeBufferPointer(start: data, count: size))
+    /// The rdata fields of a borrowed RR, read in place (the RR outlives every use).
+    struct Fields {
+        let rr: UnsafeMutablePointer<ldns_rr>
+        let count: Int
+
+        init(_ rr: UnsafeMutablePointer<ldns_rr>) {
+            self.rr = rr
+            self.count = ldns_rr_rd_count(rr)
+        }
+
+        /// Whether ldns holds every field it counts.
+        var isComplete: Bool { (0..<count).allSatisfy { ldns_rr_rdf(rr, $0) != nil } }
+
+        /// The bytes of field `index` (empty for a missing or empty field).
+        subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
+            guard index < count, let rdf = ldns_rr_rdf(rr, index) else { return UnsafeBufferPointer(start: nil, count: 0) }
+            return LDNSWire.contents(of: rdf)
+        }
+
+        /// All fields' bytes, one after another.
+        var joined: [UInt8] {
+            var bytes: [UInt8] = []
+            for index in 0..<count { bytes.append(contentsOf: self[index]) }
+            return bytes
+        }
     }
 
     static func domainName(_ rdf: UnsafeMutablePointer<ldns_rdf>) -> DomainName? {
-        domainName(wire: bytes(of: rdf))
+        domainName(wire: contents(of: rdf))
+    }
+
+    /// The bytes of a borrowed rdf, in place.
+    static func contents(of rdf: UnsafeMutablePointer<ldns_rdf>) -> UnsafeBufferPointer<UInt8> {
+        guard let data = ldns_rdf_data(rdf) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: data, count: ldns_rdf_size(rdf))
     }
 
     /// Reads uncompressed wire labels (ldns has already expanded compression).
-    static func domainName(wire: [UInt8]) -> DomainName? {
+    static func domainName(wire: some Collection<UInt8>) -> DomainName? {
         var labels: [String] = []
-        var index = 0
-        while index < wire.count {
+        labels.reserveCapacity(4)
+        var index = wire.startIndex
+        while index != wire.endIndex {
             let length = Int(wire[index])
             if length == 0 { break }
-            guard length <= 63, index + 1 + length <= wire.count else { return nil }
-            labels.append(labelText(wire[(index + 1)...(index + length)]))
-            index += 1 + length
+            let start = wire.index(after: index)
+            guard length <= 63, wire.distance(from: start, to: wire.endIndex) >= length else { return nil }
+            let end = wire.index(start, offsetBy: length)
+            labels.append(labelText(wire[start..<end]))
+            index = end
         }
         return try? DomainName(labels: labels)
     }
 
     /// Label bytes as text: as they are when they are valid UTF-8 (so a name round-trips to the
     /// same wire bytes), else with each byte outside printable ASCII written `\DDD` (RFC 1035 §5.1).
-    static func labelText(_ bytes: ArraySlice<UInt8>) -> String {
+    static func labelText<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         var text = ""
         for byte in bytes {
@@ -245,15 +271,15 @@ enum LDNSWire {
         return text
     }
 
-    static func uint16(_ bytes: [UInt8]) -> UInt16? {
+    static func uint16(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt16? {
         bytes.count == 2 ? UInt16(bytes[0]) << 8 | UInt16(bytes[1]) : nil
     }
 
-    static func uint32(_ bytes: [UInt8]) -> UInt32? {
+    static func uint32(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
         bytes.count == 4 ? bytes.reduce(0) { $0 << 8 | UInt32($1) } : nil
     }
 
-    static func recordData(_ type: RecordType, _ fields: [[UInt8]]) -> RecordData? {
+    static func recordData(_ type: RecordType, _ fields: Fields) -> RecordData? {
         switch type {
         case .a:
             guard fields.count == 1, let value = uint32(fields[0]) else { return nil }
@@ -276,11 +302,13 @@ enum LDNSWire {
         case .txt, .spf:
             // One rdf per character-string, each with its length byte first.
             var strings: [[UInt8]] = []
-            for field in fields {
+            strings.reserveCapacity(fields.count)
+            for index in 0..<fields.count {
+                let field = fields[index]
                 guard let length = field.first, Int(length) == field.count - 1 else { return nil }
                 strings.append(Array(field.dropFirst()))
             }
-            return type == .txt ? .txt(TXTData(strings: strings)) : .other(.spf, fields.flatMap { $0 })
+            return type == .txt ? .txt(TXTData(strings: strings)) : .other(.spf, fields.joined)
         case .soa:
             guard fields.count == 7, let primary = domainName(wire: fields[0]), let mailbox = domainName(wire: fields[1]),
                 let serial = uint32(fields[2]), let refresh = uint32(fields[3]), let retry = uint32(fields[4]),
@@ -291,7 +319,7 @@ enum LDNSWire {
                     primary: primary, mailbox: mailbox, serial: serial, refresh: refresh, retry: retry, expire: expire,
                     minimum: minimum))
         default:
-            return .other(type, fields.flatMap { $0 })
+            return .other(type, fields.joined)
         }
     }
 }
