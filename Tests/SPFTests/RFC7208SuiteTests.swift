@@ -29,4 +29,21 @@ import Testing
             }
         }
     }
+
+    /// Without the trace (``SPFEvaluator/recordsTrace`` off, for bulk scans) every case gives the
+    /// same result, explanation, matched term, counts and problem, and nothing is recorded.
+    @Test(arguments: cases)
+    func withoutTheTraceEveryOutcomeIsTheSame(_ suiteCase: SuiteCase) async throws {
+        let ip = try #require(IPAddress(suiteCase.host), "host \(suiteCase.host)")
+        var evaluator = SPFEvaluator(resolver: suiteCase.resolver, timeout: .seconds(60), clock: { 1_400_000_000 })
+        let traced = await evaluator.evaluateMailFrom(ip: ip, mailFrom: suiteCase.mailFrom, helo: suiteCase.helo)
+        evaluator.recordsTrace = false
+        let bare = await evaluator.evaluateMailFrom(ip: ip, mailFrom: suiteCase.mailFrom, helo: suiteCase.helo)
+        #expect(bare.result == traced.result && bare.explanation == traced.explanation)
+        #expect(bare.matchedTerm == traced.matchedTerm && bare.matchedIn == traced.matchedIn)
+        #expect(bare.dnsLookups == traced.dnsLookups && bare.voidLookups == traced.voidLookups)
+        #expect(bare.problem == traced.problem)
+        #expect(bare.trace.terms.isEmpty && bare.trace.lookups.isEmpty)
+        #expect(bare.trace.domain == traced.trace.domain && bare.trace.result == traced.trace.result)
+    }
 }

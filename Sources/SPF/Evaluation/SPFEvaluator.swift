@@ -22,6 +22,11 @@ public struct SPFEvaluator: Sendable {
     public var receiver: String
     /// `%{t}` in explanations: seconds since the epoch. Injected so tests are reproducible.
     public var clock: @Sendable () -> Int
+    /// Whether an evaluation records its ``SPFEvaluation/trace`` (on by default). Off, the trace
+    /// holds the checked domain, its record and the result only, and check_host() does less
+    /// work: for a bulk scan that needs results, not explanations. Results, counts and the
+    /// matched term are the same either way.
+    public var recordsTrace = true
 
     public init(
         resolver: any DNSResolver, timeout: Duration = SPFLimits.defaultTimeout, receiver: String = "unknown",
@@ -39,7 +44,7 @@ public struct SPFEvaluator: Sendable {
         var sender = mailFrom
         if sender.hasPrefix("<"), sender.hasSuffix(">") { sender = String(sender.dropFirst().dropLast()) }
         sender = Self.sender(forReversePath: sender, helo: helo)
-        let domain = sender.lastIndex(of: "@").map { String(sender[sender.index(after: $0)...]) } ?? sender
+        let domain = sender.utf8.lastIndex(of: UInt8(ascii: "@")).map { String(sender[sender.index(after: $0)...]) } ?? sender
         return await evaluate(ip: ip, domain: domain, sender: sender, helo: helo)
     }
 
@@ -66,7 +71,7 @@ public struct SPFEvaluator: Sendable {
         let client = ip.unmapped
         var localPart = ""
         var senderDomain = domain
-        if let at = sender.lastIndex(of: "@") {
+        if let at = sender.utf8.lastIndex(of: UInt8(ascii: "@")) {
             localPart = String(sender[..<at])
             senderDomain = String(sender[sender.index(after: at)...])
         }
@@ -74,7 +79,8 @@ public struct SPFEvaluator: Sendable {
         let values = MacroValues(
             sender: "\(localPart)@\(senderDomain)", localPart: localPart, senderDomain: senderDomain, domain: domain,
             ip: client, helo: helo, receiver: receiver, timestamp: clock())
-        var session = Session(resolver: DeadlineResolver(resolver, timeout: timeout), ip: client, values: values)
+        var session = Session(
+            resolver: DeadlineResolver(resolver, timeout: timeout), ip: client, values: values, recordsTrace: recordsTrace)
         let outcome = await session.evaluate(domain: domain, depth: 0, explain: true)
         return SPFEvaluation(
             result: outcome.result, domain: domain, ip: client.description, matchedTerm: outcome.matchedTerm,
@@ -106,16 +112,25 @@ struct Session {
     let resolver: any DNSResolver
     let ip: IPAddress
     var values: MacroValues
+    /// Whether lookups, terms and nested records go into the trace.
+    let recordsTrace: Bool
     var dnsTerms = 0
     var voidLookups = 0
     /// The client's validated names for `%{p}`, looked up once per evaluation: every expansion
     /// of `p` in the record tree needs the same list (only the preferred name depends on the domain).
     var macroValidatedNames: [DomainName]?
 
-    init(resolver: any DNSResolver, ip: IPAddress, values: MacroValues) {
+    init(resolver: any DNSResolver, ip: IPAddress, values: MacroValues, recordsTrace: Bool = true) {
         self.resolver = resolver
         self.ip = ip
         self.values = values
+        self.recordsTrace = recordsTrace
+    }
+
+    /// Adds `item` (a lookup, a term) to `list` when the trace is recorded; otherwise `item` is
+    /// never built.
+    func note<Item>(_ item: @autoclosure () -> Item, to list: inout [Item]) {
+        if recordsTrace { list.append(item()) }
     }
 
     // MARK: Domains and records
@@ -144,15 +159,16 @@ struct Session {
         guard let domain = Self.validDomain(text) else {
             return finish(.none, "not a valid multi-label domain name (RFC 7208 §4.3)")
         }
-        trace.domain = domain.description
+        let domainText = domain.description
+        trace.domain = domainText
         let response: DNSResponse
         do throws(DNSError) {
             response = try await resolver.query(domain, .txt)
         } catch {
-            trace.lookups.append(SPFLookup(question: "\(domain.fullyQualified) TXT", outcome: "error", error: error.description))
+            note(SPFLookup(question: "\(domain.fullyQualified) TXT", outcome: "error", error: error.description), to: &trace.lookups)
             return finish(.temperror, "DNS failure fetching the record: \(error)")
         }
-        trace.lookups.append(Self.log(response))
+        note(Self.log(response), to: &trace.lookups)
         if response.outcome == .nxdomain { return finish(.none, "the domain does not exist (NXDOMAIN)") }
         let candidates = response.txt.map(\.joinedBytes).filter { SPFRecord.isSPFRecord($0) }
         if candidates.isEmpty { return finish(.none, "no v=spf1 record") }
@@ -170,7 +186,7 @@ struct Session {
         trace.record = record.text
 
         let saved = values.domain
-        values.domain = domain.description
+        values.domain = domainText
         defer { values.domain = saved }
 
         for term in record.terms {
@@ -180,20 +196,21 @@ struct Session {
                 let matched = try await evaluate(directive, in: domain, depth: depth, trace: &termTrace)
                 if matched {
                     termTrace.outcome = .match
-                    trace.terms.append(termTrace)
+                    note(termTrace, to: &trace.terms)
                     let result = directive.qualifier.result
                     var explanation: String? = nil
                     if result == .fail, explain {
                         explanation = await self.explanation(of: record, domain: domain, trace: &trace)
                     }
-                    return finish(result, "matched \(directive.text)", explanation: explanation, matched: directive.text,
-                                  matchedIn: domain.description)
+                    // A match's detail is for the trace only (``SPFEvaluation/problem`` is not set for one).
+                    return finish(result, recordsTrace ? "matched \(directive.text)" : nil, explanation: explanation,
+                                  matched: directive.text, matchedIn: domainText)
                 }
-                trace.terms.append(termTrace)
+                note(termTrace, to: &trace.terms)
             } catch {
                 termTrace.outcome = .error
                 termTrace.detail = error.reason
-                trace.terms.append(termTrace)
+                note(termTrace, to: &trace.terms)
                 return finish(error.result, error.reason)
             }
         }
@@ -205,8 +222,8 @@ struct Session {
             let target = try await expandTarget(redirect.value, in: domain, trace: &termTrace)
             termTrace.target = target
             let child = await evaluate(domain: target, depth: depth + 1, explain: explain)
-            termTrace.nested = [child.trace]
-            trace.terms.append(termTrace)
+            if recordsTrace { termTrace.nested = [child.trace] }
+            note(termTrace, to: &trace.terms)
             if child.result == .none {
                 return finish(.permerror, "redirect= target \(target) has no SPF record (RFC 7208 §6.1)")
             }
@@ -215,7 +232,7 @@ struct Session {
         } catch {
             termTrace.outcome = .error
             termTrace.detail = error.reason
-            trace.terms.append(termTrace)
+            note(termTrace, to: &trace.terms)
             return finish(error.result, error.reason)
         }
     }
@@ -244,7 +261,7 @@ struct Session {
             let target = try await expandTarget(spec, in: domain, trace: &trace)
             trace.target = target
             let child = await evaluate(domain: target, depth: depth + 1, explain: false)
-            trace.nested = [child.trace]
+            if recordsTrace { trace.nested = [child.trace] }
             // RFC 7208 §5.2: the include result table.
             switch child.result {
             case .pass: return true
@@ -345,16 +362,12 @@ struct Session {
         do throws(DNSError) {
             response = try await resolver.query(name, type)
         } catch {
-            trace.lookups.append(SPFLookup(question: "\(name.fullyQualified) \(type)", outcome: "error", error: error.description))
+            note(SPFLookup(question: "\(name.fullyQualified) \(type)", outcome: "error", error: error.description), to: &trace.lookups)
             throw Abort(result: .temperror, reason: "DNS failure: \(error)")
         }
-        var entry = Self.log(response)
         let isVoid = response.outcome != .answer || response.records.isEmpty
-        if isVoid && countVoid {
-            voidLookups += 1
-            entry.countedAsVoid = true
-        }
-        trace.lookups.append(entry)
+        if isVoid && countVoid { voidLookups += 1 }
+        note(Self.log(response, countedAsVoid: isVoid && countVoid), to: &trace.lookups)
         if isVoid && countVoid && voidLookups > SPFLimits.maximumVoidLookups {
             throw Abort(result: .permerror, reason: "more than \(SPFLimits.maximumVoidLookups) void lookups (RFC 7208 §4.6.4)")
         }
@@ -372,16 +385,13 @@ struct Session {
         do throws(DNSError) {
             response = try await resolver.query(reverse, .ptr)
         } catch {
-            trace.append(SPFLookup(question: "\(reverse.fullyQualified) PTR", outcome: "error", error: error.description))
+            note(SPFLookup(question: "\(reverse.fullyQualified) PTR", outcome: "error", error: error.description), to: &trace)
             return []
         }
-        var entry = Self.log(response)
-        if countVoid && (response.outcome != .answer || response.records.isEmpty) {
-            voidLookups += 1
-            entry.countedAsVoid = true
-        }
-        trace.append(entry)
-        if entry.countedAsVoid && voidLookups > SPFLimits.maximumVoidLookups {
+        let countedAsVoid = countVoid && (response.outcome != .answer || response.records.isEmpty)
+        if countedAsVoid { voidLookups += 1 }
+        note(Self.log(response, countedAsVoid: countedAsVoid), to: &trace)
+        if countedAsVoid && voidLookups > SPFLimits.maximumVoidLookups {
             throw Abort(result: .permerror, reason: "more than \(SPFLimits.maximumVoidLookups) void lookups (RFC 7208 §4.6.4)")
         }
         var validated: [DomainName] = []
@@ -390,22 +400,23 @@ struct Session {
             if let suffix, !name.isSubdomain(of: suffix) { continue }
             do throws(DNSError) {
                 let answer = try await resolver.query(name, type)
-                trace.append(Self.log(answer))
+                note(Self.log(answer), to: &trace)
                 let addresses = type == .a ? answer.ipv4.map(IPAddress.v4) : answer.ipv6.map(IPAddress.v6)
                 if addresses.contains(ip) { validated.append(name) }
             } catch {
-                trace.append(SPFLookup(question: "\(name.fullyQualified) \(type)", outcome: "error", error: error.description))
+                note(SPFLookup(question: "\(name.fullyQualified) \(type)", outcome: "error", error: error.description), to: &trace)
             }
         }
         return validated
     }
 
-    static func log(_ response: DNSResponse) -> SPFLookup {
+    static func log(_ response: DNSResponse, countedAsVoid: Bool = false) -> SPFLookup {
         let answers: [String] = response.records.map { record in
             if case .txt(let txt) = record.data { return txt.joined }
             return record.data.presentation
         }
-        return SPFLookup(question: "\(response.question)", outcome: response.outcome.rawValue, answers: answers)
+        return SPFLookup(
+            question: "\(response.question)", outcome: response.outcome.rawValue, answers: answers, countedAsVoid: countedAsVoid)
     }
 
     // MARK: Explanation
@@ -415,7 +426,7 @@ struct Session {
     mutating func explanation(of record: SPFRecord, domain: DomainName, trace: inout SPFTrace) async -> String? {
         guard let exp = record.explanation else { return nil }
         var termTrace = SPFTermTrace(term: exp.text, outcome: .applied)
-        defer { trace.terms.append(termTrace) }
+        defer { note(termTrace, to: &trace.terms) }
         let text: String
         do throws(Abort) { text = try await expandTarget(exp.value, in: domain, trace: &termTrace) } catch { return nil }
         termTrace.target = text
