@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// A decorator that fails every query once an overall deadline has passed.
 ///
@@ -14,11 +15,14 @@ public struct DeadlineResolver: DNSResolver {
     public let base: any DNSResolver
     public let deadline: ContinuousClock.Instant
     private let signal: DeadlineSignal
+    /// `base` when it honours a deadline itself, found once rather than by a cast per query.
+    private let awareBase: (any DeadlineAwareResolver)?
 
     public init(_ base: any DNSResolver, deadline: ContinuousClock.Instant) {
         self.base = base
         self.deadline = deadline
         self.signal = DeadlineSignal(deadline: deadline)
+        self.awareBase = base as? any DeadlineAwareResolver
     }
 
     public init(_ base: any DNSResolver, timeout: Duration) {
@@ -45,6 +49,7 @@ extension DeadlineResolver: DeadlineAwareResolver {
         let signal = earlier(outer)
         if signal.hasFired || ContinuousClock.now >= signal.deadline { throw DeadlineSignal.expired(question) }
         // Deadline-aware bases (a CachingResolver answers hits at once) need no task.
+        if let awareBase { return try await awareBase.query(question, within: signal) }
         return try await base.query(question, boundedBy: signal)
     }
 }
@@ -91,13 +96,15 @@ package final class DeadlineSignal: Sendable {
     }
 
     private let state = LockedState(State())
+    /// `state.fired`, readable without the lock: every query checks it.
+    private let firedFlag = Atomic<Bool>(false)
     package let deadline: ContinuousClock.Instant
 
     package init(deadline: ContinuousClock.Instant) {
         self.deadline = deadline
     }
 
-    package var hasFired: Bool { state.withLock { $0.fired } }
+    package var hasFired: Bool { firedFlag.load(ordering: .acquiring) }
 
     /// The error of a query cut off by the deadline.
     package static func expired(_ question: DNSQuestion) -> DNSError {
@@ -162,6 +169,7 @@ package final class DeadlineSignal: Sendable {
     fileprivate func fire() {
         let handlers = state.withLock { state -> [@Sendable () -> Void] in
             state.fired = true
+            firedFlag.store(true, ordering: .releasing)
             let handlers = Array(state.handlers.values)
             state.handlers.removeAll()
             return handlers
