@@ -412,10 +412,15 @@ final class UDPChannel: @unchecked Sendable {
             let failure: (from: Int, message: String)?
             if run.queries.count == 1 {
                 let (pending, id) = run.queries[0]
-                var wire = wires[pending.slot]
-                wire[0] = UInt8(id >> 8)
-                wire[1] = UInt8(id & 0xFF)
-                let sent = wire.withUnsafeBytes { Glibc.send(run.socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                let wire = wires[pending.slot]
+                // The ID goes into a copy on the stack: the wire is shared by every attempt.
+                let sent = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: wire.count) { copy -> Int in
+                    guard let base = copy.baseAddress, copy.count >= 2 else { return -1 }
+                    _ = copy.initialize(fromContentsOf: wire)
+                    copy[0] = UInt8(id >> 8)
+                    copy[1] = UInt8(id & 0xFF)
+                    return Glibc.send(run.socket.fd, base, copy.count, Int32(MSG_NOSIGNAL))
+                }
                 failure = sent == wire.count ? nil : (0, "send(): \(QueryExchange.errorText(errno))")
             } else {
                 failure = sendMany(run.queries, wires, on: run.socket.fd)
