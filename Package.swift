@@ -136,7 +136,8 @@ let package = Package(
         .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DNSLDNSTests",
-            dependencies: ["DNSLDNS", "DNSCore", "TestSupport"],
+            // CLDNS: the reply-parsing tests decode with ldns_wire2pkt as the reference.
+            dependencies: ["DNSLDNS", "DNSCore", "CLDNS", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MailAuthCoreTests", dependencies: ["MailAuthCore"], swiftSettings: swiftSettings),

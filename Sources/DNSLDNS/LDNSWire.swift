@@ -95,39 +95,77 @@ enum LDNSWire {
         bytes.append(0)
     }
 
-    /// Decodes a reply with `ldns_wire2pkt` and converts it.
+    /// Decodes a reply and converts it: ldns decodes each record (`ldns_wire2rr`, which expands
+    /// compression and lays out the fields), section by section as `ldns_wire2pkt` does, so the
+    /// same messages are accepted and refused. The packet object is not built: its record lists
+    /// and EDNS copies were half of ldns' allocations for a reply, and each record is freed once
+    /// converted. Tests compare this with `ldns_wire2pkt` on the fuzzing corpus and its mutants.
     static func parseReply(_ bytes: UnsafeRawBufferPointer, convertAuthority: Bool = false) throws(WireError) -> WireReply {
         guard bytes.count >= 12, let base = bytes.baseAddress else {
             throw WireError(description: "reply of \(bytes.count) bytes is shorter than a DNS header")
         }
-        var packet: UnsafeMutablePointer<ldns_pkt>? = nil
-        let status = ldns_wire2pkt(&packet, base.assumingMemoryBound(to: UInt8.self), bytes.count)
-        guard status == LDNS_STATUS_OK, let packet else {
-            throw WireError(description: "ldns could not parse the reply: \(errorText(status))")
+        let wire = base.assumingMemoryBound(to: UInt8.self)
+        func u16(_ at: Int) -> UInt16 { UInt16(wire[at]) << 8 | UInt16(wire[at + 1]) }
+        let flags = u16(2)
+        let authoritative = flags & 0x0400 != 0
+        let answerCount = Int(u16(6))
+        var position = 12
+        /// The next record of `section`, owned by the caller; ldns' own error for a short one.
+        func next(_ section: ldns_pkt_section, incomplete: ldns_status) throws(WireError) -> UnsafeMutablePointer<ldns_rr> {
+            var rr: UnsafeMutablePointer<ldns_rr>? = nil
+            var status = ldns_wire2rr(&rr, wire, bytes.count, &position, section)
+            if status == LDNS_STATUS_PACKET_OVERFLOW { status = incomplete }
+            guard status == LDNS_STATUS_OK, let rr else {
+                throw WireError(description: "ldns could not parse the reply: \(errorText(status))")
+            }
+            return rr
         }
-        defer { ldns_pkt_free(packet) }
-        let questions = records(ldns_pkt_question(packet), question: true)
-        let soa = soaNumbers(ldns_pkt_authority(packet))
+        var question: DNSQuestion? = nil
+        for _ in 0..<Int(u16(4)) {
+            let rr = try next(LDNS_SECTION_QUESTION, incomplete: LDNS_STATUS_WIRE_INCOMPLETE_QUESTION)
+            if question == nil, let record = record(rr, question: true) { question = DNSQuestion(record.name, record.type) }
+            ldns_rr_free(rr)
+        }
+        var answers: [ResourceRecord] = []
+        answers.reserveCapacity(answerCount)
+        for _ in 0..<answerCount {
+            let rr = try next(LDNS_SECTION_ANSWER, incomplete: LDNS_STATUS_WIRE_INCOMPLETE_ANSWER)
+            if let record = record(rr) { answers.append(record) }
+            ldns_rr_free(rr)
+        }
+        // The authority section is converted once the additional section has said whether the
+        // reply echoes DO; until then its records are kept.
+        var authority: [UnsafeMutablePointer<ldns_rr>] = []
+        defer { for rr in authority { ldns_rr_free(rr) } }
+        for _ in 0..<Int(u16(8)) {
+            authority.append(try next(LDNS_SECTION_AUTHORITY, incomplete: LDNS_STATUS_WIRE_INCOMPLETE_AUTHORITY))
+        }
+        var dnssecOK = false
+        for _ in 0..<Int(u16(10)) {
+            let rr = try next(LDNS_SECTION_ADDITIONAL, incomplete: LDNS_STATUS_WIRE_INCOMPLETE_ADDITIONAL)
+            // The last OPT record's flags, as ldns_wire2pkt keeps them (RFC 6891 §6.1.3: DO is
+            // the top bit of the TTL's low half).
+            if ldns_rr_get_type(rr) == LDNS_RR_TYPE_OPT { dnssecOK = ldns_rr_ttl(rr) & 0x8000 != 0 }
+            ldns_rr_free(rr)
+        }
+        let soa = soaNumbers(authority)
         return WireReply(
-            id: ldns_pkt_id(packet),
-            isResponse: ldns_pkt_qr(packet),
-            rcode: ResponseCode(rawValue: UInt16(ldns_pkt_get_rcode(packet).rawValue)),
-            truncated: ldns_pkt_tc(packet),
-            authenticatedData: ldns_pkt_ad(packet),
-            authoritative: ldns_pkt_aa(packet),
-            question: questions.first.map { DNSQuestion($0.name, $0.type) },
-            answers: records(ldns_pkt_answer(packet), question: false),
+            id: u16(0),
+            isResponse: flags & 0x8000 != 0,
+            rcode: ResponseCode(rawValue: flags & 0x000F),
+            truncated: flags & 0x0200 != 0,
+            authenticatedData: flags & 0x0020 != 0,
+            authoritative: authoritative,
+            question: question,
+            answers: answers,
             authoritySOA: soa,
             // A reply to a DO query (the DO bit echoed, RFC 3225 §3) carries the NSEC/NSEC3
             // proofs a validator reads there.
-            authority: convertAuthority || ldns_pkt_edns_do(packet)
-                ? records(ldns_pkt_authority(packet), question: false) : [],
-            referral: soa == nil && !ldns_pkt_aa(packet) && ldns_pkt_ancount(packet) == 0
-                ? delegation(ldns_pkt_authority(packet)) : nil
+            authority: convertAuthority || dnssecOK ? authority.compactMap { record($0) } : [],
+            referral: soa == nil && !authoritative && answerCount == 0 ? delegation(authority) : nil
         )
     }
 
-    /// The owner of the first NS record in `list`: the zone a referral delegates to.
     /// What ldns reads of a query: the header bits and EDNS fields a server acts on, and the
     /// question. The independent reading of the queries ``makeQuery(_:id:ednsUDPSize:dnssecOK:checkingDisabled:)`` writes.
     struct QueryFields: Sendable {
@@ -155,21 +193,19 @@ enum LDNSWire {
             ednsUDPSize: ldns_pkt_edns(packet) ? ldns_pkt_edns_udp_size(packet) : 0, dnssecOK: ldns_pkt_edns_do(packet))
     }
 
-    static func delegation(_ list: UnsafeMutablePointer<ldns_rr_list>?) -> DomainName? {
-        guard let list else { return nil }
-        for index in 0..<ldns_rr_list_rr_count(list) {
-            guard let rr = ldns_rr_list_rr(list, index), ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS, let owner = ldns_rr_owner(rr)
-            else { continue }
+    /// The zone cut a referral's authority section points at: the owner of its first NS record.
+    static func delegation(_ records: [UnsafeMutablePointer<ldns_rr>]) -> DomainName? {
+        for rr in records {
+            guard ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS, let owner = ldns_rr_owner(rr) else { continue }
             return domainName(owner)
         }
         return nil
     }
 
     /// TTL and MINIMUM of the first well-formed SOA in `list`, read without converting names.
-    static func soaNumbers(_ list: UnsafeMutablePointer<ldns_rr_list>?) -> (ttl: UInt32, minimum: UInt32)? {
-        guard let list else { return nil }
-        for index in 0..<ldns_rr_list_rr_count(list) {
-            guard let rr = ldns_rr_list_rr(list, index), ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA, ldns_rr_rd_count(rr) == 7,
+    static func soaNumbers(_ records: [UnsafeMutablePointer<ldns_rr>]) -> (ttl: UInt32, minimum: UInt32)? {
+        for rr in records {
+            guard ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA, ldns_rr_rd_count(rr) == 7,
                 let minimum = ldns_rr_rdf(rr, 6), ldns_rdf_size(minimum) == 4
             else { continue }
             return (ldns_rr_ttl(rr), ldns_rdf2native_int32(minimum))
