@@ -74,12 +74,13 @@ final class UDPChannel: @unchecked Sendable {
     /// The queries of one ``runAll(_:deadline:)``: its caller is resumed once, when the last ends.
     final class Batch: @unchecked Sendable {
         // Guarded by the channel's lock.
-        var outcomes: [QueryExchange.Outcome?]
+        /// Each query's outcome; until it ends, a placeholder that `remaining` keeps unread.
+        var outcomes: [QueryExchange.Outcome]
         var remaining: Int
         var continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>?
 
         init(count: Int) {
-            outcomes = Array(repeating: nil, count: count)
+            outcomes = Array(repeating: .failure(.unanswered, "no outcome was recorded for this query"), count: count)
             remaining = count
         }
     }
@@ -271,11 +272,10 @@ final class UDPChannel: @unchecked Sendable {
             // So the continuation's closure does no I/O, and the I/O thread rarely resumes a
             // continuation whose closure is still running.
             let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
-                // Queries ended before they could be sent (cancellation, deadline) are skipped.
-                register(pendings.filter { !$0.finished }, ids: &ids, in: &state)
+                register(pendings, ids: &ids, in: &state)
             }
             for resumption in resumptions { resumption.resume() }
-            if let send { self.send(send, queries.map(\.wire)) }
+            if let send { self.send(send, queries) }
             // An unsafe continuation (no checking canary per batch): it is resumed exactly once,
             // when `Batch.remaining` reaches zero with the continuation stored, under the lock.
             return await withUnsafeContinuation { (continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>) in
@@ -292,16 +292,22 @@ final class UDPChannel: @unchecked Sendable {
 
     /// Random query IDs for one batch, taken from ``RandomIDs``.
     struct QueryIDs {
-        private var drawn: [UInt16]
+        /// A lone query's ID, drawn without an array.
+        private var lone: UInt16?
+        private var drawn: [UInt16] = []
         private var used = 0
 
         init(count: Int) {
-            drawn = RandomIDs.shared.take(count)
+            if count == 1 { lone = RandomIDs.shared.takeOne() } else { drawn = RandomIDs.shared.take(count) }
         }
 
         /// The next ID; past those drawn up front (an ID already in flight was skipped), another.
         mutating func next() -> UInt16 {
-            if used == drawn.count { drawn += RandomIDs.shared.take(1) }
+            if let id = lone {
+                lone = nil
+                return id
+            }
+            if used == drawn.count { return RandomIDs.shared.takeOne() }
             defer { used += 1 }
             return drawn[used]
         }
@@ -315,18 +321,32 @@ final class UDPChannel: @unchecked Sendable {
         static let perDraw = 2048
         private let pool = LockedState((ids: [UInt16](), next: 0))
 
+        /// One ID.
+        func takeOne() -> UInt16 {
+            pool.withLock { pool in
+                if pool.next == pool.ids.count { Self.refill(&pool) }
+                defer {
+                    pool.ids[pool.next] = 0
+                    pool.next += 1
+                }
+                return pool.ids[pool.next]
+            }
+        }
+
+        private static func refill(_ pool: inout (ids: [UInt16], next: Int)) {
+            pool.ids = [UInt16](repeating: 0, count: Self.perDraw)
+            pool.ids.withUnsafeMutableBytes { bytes in
+                if let base = bytes.baseAddress { arc4random_buf(base, bytes.count) }
+            }
+            pool.next = 0
+        }
+
         func take(_ count: Int) -> [UInt16] {
             pool.withLock { pool in
                 var taken: [UInt16] = []
                 taken.reserveCapacity(count)
                 while taken.count < count {
-                    if pool.next == pool.ids.count {
-                        pool.ids = [UInt16](repeating: 0, count: Self.perDraw)
-                        pool.ids.withUnsafeMutableBytes { bytes in
-                            if let base = bytes.baseAddress { arc4random_buf(base, bytes.count) }
-                        }
-                        pool.next = 0
-                    }
+                    if pool.next == pool.ids.count { Self.refill(&pool) }
                     let available = min(count - taken.count, pool.ids.count - pool.next)
                     taken += pool.ids[pool.next..<(pool.next + available)]
                     // Used IDs do not stay in memory.
@@ -355,7 +375,8 @@ final class UDPChannel: @unchecked Sendable {
         var resumptions: [Resumption] = []
         var retiredOne = false
         let expires = ContinuousClock.now + timeout
-        for pending in pendings {
+        // Queries ended before they could be sent (cancellation, deadline) are skipped.
+        for pending in pendings where !pending.finished {
             var failure: String? = startError
             if failure == nil && state.closed { failure = "the resolver was shut down" }
             var socket = state.active
@@ -404,15 +425,15 @@ final class UDPChannel: @unchecked Sendable {
         return (send, resumptions)
     }
 
-    /// Sends the queries `register` placed, each with its ID written over `wires[slot]`: one
+    /// Sends the queries `register` placed, each with its ID written over `queries[slot].wire`: one
     /// `send(2)` for a lone query, one `sendmmsg(2)` per socket for a batch. Without the lock.
-    private func send(_ send: Send, _ wires: [[UInt8]]) {
+    private func send(_ send: Send, _ queries: [(wire: [UInt8], question: DNSQuestion)]) {
         if send.wake { wakeLoop() }
         for run in send.runs {
             let failure: (from: Int, message: String)?
             if run.queries.count == 1 {
                 let (pending, id) = run.queries[0]
-                let wire = wires[pending.slot]
+                let wire = queries[pending.slot].wire
                 // The ID goes into a copy on the stack: the wire is shared by every attempt.
                 let sent = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: wire.count) { copy -> Int in
                     guard let base = copy.baseAddress, copy.count >= 2 else { return -1 }
@@ -423,7 +444,7 @@ final class UDPChannel: @unchecked Sendable {
                 }
                 failure = sent == wire.count ? nil : (0, "send(): \(QueryExchange.errorText(errno))")
             } else {
-                failure = sendMany(run.queries, wires, on: run.socket.fd)
+                failure = sendMany(run.queries, queries, on: run.socket.fd)
             }
             // The last sender on a retired socket lets the I/O thread close it now (it may be
             // asleep with nothing to time out).
@@ -452,9 +473,9 @@ final class UDPChannel: @unchecked Sendable {
     /// Sends `queries` on `fd` with `sendmmsg(2)`; on an error, the index of the first query not
     /// sent and the message.
     private func sendMany(
-        _ queries: [(pending: Pending, id: UInt16)], _ wires: [[UInt8]], on fd: Int32
+        _ queries: [(pending: Pending, id: UInt16)], _ batch: [(wire: [UInt8], question: DNSQuestion)], on fd: Int32
     ) -> (from: Int, message: String)? {
-        let total = queries.reduce(0) { $0 + wires[$1.pending.slot].count }
+        let total = queries.reduce(0) { $0 + batch[$1.pending.slot].wire.count }
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 8)
         let vectors = UnsafeMutableBufferPointer<iovec>.allocate(capacity: queries.count)
         let headers = UnsafeMutableBufferPointer<dnsaudit_mmsghdr>.allocate(capacity: queries.count)
@@ -466,7 +487,7 @@ final class UDPChannel: @unchecked Sendable {
         guard let vectorBase = vectors.baseAddress, let headerBase = headers.baseAddress else { return nil }
         var offset = 0
         for (index, (pending, id)) in queries.enumerated() {
-            let wire = wires[pending.slot]
+            let wire = batch[pending.slot].wire
             // A DNS query is at least a 12-byte header; a shorter wire is never sent.
             guard wire.count >= 12 else { return (index, "query of \(wire.count) bytes is shorter than a DNS header") }
             let slice = UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + wire.count)])
@@ -549,8 +570,7 @@ final class UDPChannel: @unchecked Sendable {
     private static func takeIfComplete(_ batch: Batch) -> Resumption? {
         guard batch.remaining == 0, let continuation = batch.continuation else { return nil }
         batch.continuation = nil
-        let outcomes = batch.outcomes.map { $0 ?? .failure(.unanswered, "no outcome was recorded for this query") }
-        return Resumption(continuation: continuation, outcomes: outcomes)
+        return Resumption(continuation: continuation, outcomes: batch.outcomes)
     }
 
     /// Stops the channel: queries in flight fail; the I/O thread closes the sockets and exits.

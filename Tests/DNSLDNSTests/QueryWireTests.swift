@@ -69,6 +69,6 @@ import Testing
         }
         #expect(high.allSatisfy { $0 > 10 && $0 < 80 } && low.allSatisfy { $0 > 10 && $0 < 80 })
         // Single IDs (a collision's replacement) come from the same source.
-        #expect(Set((0..<3_000).map { _ in UDPChannel.RandomIDs.shared.take(1)[0] }).count > 2_800)
+        #expect(Set((0..<3_000).map { _ in UDPChannel.RandomIDs.shared.takeOne() }).count > 2_800)
     }
 }
