@@ -71,31 +71,47 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
             return
         }
         if text.hasSuffix(".") { text.removeLast() }
-        let bytes = Array(text.utf8)
+        // Read in place: the labels are the only copies made.
+        text.makeContiguousUTF8()
+        let labels = text.utf8.withContiguousStorageIfAvailable { Self.labels(of: $0, original: original, strict: strict) }
+            ?? Self.labels(of: Array(text.utf8), original: original, strict: strict)
+        self.init(uncheckedLabels: try labels.get())
+    }
+
+    /// The labels of a name's octets (no trailing dot), checked.
+    private static func labels<Bytes: RandomAccessCollection<UInt8>>(
+        of bytes: Bytes, original: String, strict: Bool
+    ) -> Result<[String], DomainNameError> where Bytes.Index == Int {
         if bytes.count > Self.maximumNameLength {
-            throw DomainNameError(.nameTooLong(bytes.count), name: original, offset: Self.maximumNameLength)
+            return .failure(DomainNameError(.nameTooLong(bytes.count), name: original, offset: Self.maximumNameLength))
         }
         var labels: [String] = []
         labels.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: ".") ? $0 + 1 : $0 })
-        var start = 0
-        var index = 0
-        while index <= bytes.count {
-            if index == bytes.count || bytes[index] == UInt8(ascii: ".") {
+        var start = bytes.startIndex
+        var index = bytes.startIndex
+        while index <= bytes.endIndex {
+            if index == bytes.endIndex || bytes[index] == UInt8(ascii: ".") {
                 let label = bytes[start..<index]
-                if label.isEmpty { throw DomainNameError(.emptyLabel, name: original, offset: start) }
+                let offset = start - bytes.startIndex
+                if label.isEmpty { return .failure(DomainNameError(.emptyLabel, name: original, offset: offset)) }
                 if label.count > Self.maximumLabelLength {
-                    throw DomainNameError(.labelTooLong(label.count), name: original, offset: start)
+                    return .failure(DomainNameError(.labelTooLong(label.count), name: original, offset: offset))
                 }
-                if strict { try Self.validateHostLabel(label, name: original) }
+                if strict, let error = Self.hostLabelError(label, base: bytes.startIndex, name: original) {
+                    return .failure(error)
+                }
                 labels.append(String(decoding: label, as: UTF8.self))
                 start = index + 1
             }
             index += 1
         }
-        self.init(uncheckedLabels: labels)
+        return .success(labels)
     }
 
-    private static func validateHostLabel(_ label: ArraySlice<UInt8>, name: String) throws(DomainNameError) {
+    /// Why `label` is not an LDH-or-underscore label, with offsets from `base`; `nil` if it is one.
+    private static func hostLabelError<Label: RandomAccessCollection<UInt8>>(
+        _ label: Label, base: Int, name: String
+    ) -> DomainNameError? where Label.Index == Int {
         let underscore = label.first == UInt8(ascii: "_")
         for offset in label.indices {
             let byte = label[offset]
@@ -103,16 +119,17 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
             if isLetterOrDigit || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") { continue }
             if byte >= 0x80 {
-                throw DomainNameError(.nonASCII, name: name, offset: offset)
+                return DomainNameError(.nonASCII, name: name, offset: offset - base)
             }
-            throw DomainNameError(.invalidCharacter(Character(Unicode.Scalar(byte))), name: name, offset: offset)
+            return DomainNameError(.invalidCharacter(Character(Unicode.Scalar(byte))), name: name, offset: offset - base)
         }
         if !underscore, label.first == UInt8(ascii: "-") {
-            throw DomainNameError(.hyphenAtLabelEdge, name: name, offset: label.startIndex)
+            return DomainNameError(.hyphenAtLabelEdge, name: name, offset: label.startIndex - base)
         }
         if !underscore, label.last == UInt8(ascii: "-") {
-            throw DomainNameError(.hyphenAtLabelEdge, name: name, offset: label.endIndex - 1)
+            return DomainNameError(.hyphenAtLabelEdge, name: name, offset: label.endIndex - 1 - base)
         }
+        return nil
     }
 
     static func asciiLowercased(_ label: String) -> String {

@@ -22,7 +22,7 @@ public struct TXTData: Sendable, Hashable, Codable {
     }
 
     /// All strings concatenated, as bytes.
-    public var joinedBytes: [UInt8] { strings.flatMap { $0 } }
+    public var joinedBytes: [UInt8] { strings.count == 1 ? strings[0] : strings.flatMap { $0 } }
 
     /// All strings concatenated, decoded as UTF-8 (invalid bytes become U+FFFD; check
     /// ``joinedBytes`` when exact bytes matter).

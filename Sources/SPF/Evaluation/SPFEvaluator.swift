@@ -170,7 +170,12 @@ struct Session {
         }
         note(Self.log(response), to: &trace.lookups)
         if response.outcome == .nxdomain { return finish(.none, "the domain does not exist (NXDOMAIN)") }
-        let candidates = response.txt.map(\.joinedBytes).filter { SPFRecord.isSPFRecord($0) }
+        var candidates: [[UInt8]] = []
+        for record in response.records {
+            guard case .txt(let txt) = record.data else { continue }
+            let bytes = txt.joinedBytes
+            if SPFRecord.isSPFRecord(bytes) { candidates.append(bytes) }
+        }
         if candidates.isEmpty { return finish(.none, "no v=spf1 record") }
         if candidates.count > 1 {
             trace.record = candidates.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ")

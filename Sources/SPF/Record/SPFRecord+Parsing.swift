@@ -9,7 +9,7 @@ extension SPFRecord {
     /// (any case) followed by a space or the end (RFC 7208 §4.5). Others are not SPF and are
     /// ignored during record selection.
     public static func isSPFRecord(_ bytes: some Collection<UInt8>) -> Bool {
-        let version = Array(versionTag.utf8)
+        let version = versionTag.utf8
         guard bytes.count >= version.count else { return false }
         var index = bytes.startIndex
         for expected in version {
