@@ -10,7 +10,7 @@ import Glibc
 /// waiter looks the key up in its own table, so an event that arrives for a descriptor closed in
 /// the meantime finds nothing instead of a freed object.
 final class Selector: @unchecked Sendable {
-    /// The key that ``wait(into:milliseconds:)`` never returns: the wake-up eventfd's.
+    /// The key that ``wait(into:keys:milliseconds:)`` never returns: the wake-up eventfd's.
     static let wakeKey: UInt64 = 0
 
     private let epollFD: Int32
@@ -50,14 +50,14 @@ final class Selector: @unchecked Sendable {
     }
 
     /// Waits until a descriptor is readable, ``wake()`` is called, or `milliseconds` pass (-1:
-    /// no limit), and returns the keys of the readable descriptors (`events` is the buffer).
-    func wait(into events: inout [epoll_event], milliseconds: Int32) -> Result<[UInt64], SystemCallError> {
+    /// no limit), and puts the keys of the readable descriptors in `keys` (`events` is the
+    /// buffer; both are reused from wait to wait).
+    func wait(into events: inout [epoll_event], keys: inout [UInt64], milliseconds: Int32) -> Result<Void, SystemCallError> {
+        keys.removeAll(keepingCapacity: true)
         let ready = events.withUnsafeMutableBufferPointer { buffer in
             systemCall("epoll_wait") { epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), milliseconds) }
         }
         return ready.map { count in
-            var keys: [UInt64] = []
-            keys.reserveCapacity(Int(count))
             for event in events[..<Int(count)] {
                 if event.data.u64 == Self.wakeKey {
                     var value: UInt64 = 0
@@ -66,11 +66,10 @@ final class Selector: @unchecked Sendable {
                     keys.append(event.data.u64)
                 }
             }
-            return keys
         }
     }
 
-    /// Ends a ``wait(into:milliseconds:)`` in progress, or the next one; any thread.
+    /// Ends a ``wait(into:keys:milliseconds:)`` in progress, or the next one; any thread.
     func wake() {
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)

@@ -43,6 +43,10 @@ final class UDPChannel: @unchecked Sendable {
     static let notesKept = 3
     /// Datagrams read from one socket per wake-up: under a flood, timeouts still get their turn.
     static let readBudget = 64
+    /// A query's timeout counts from its registration, which follows the deadline check in
+    /// ``runAll(_:deadline:)`` by this much at most (a lock's wait): a deadline that falls later
+    /// than the timeout plus this cannot end the query.
+    static let deadlineMargin = Duration.seconds(1)
     /// Linux's SCHED_BATCH scheduling policy.
     static let schedBatch: Int32 = 3
 
@@ -254,12 +258,18 @@ final class UDPChannel: @unchecked Sendable {
         guard !queries.isEmpty else { return [] }
         let batch = Batch(count: queries.count)
         let pendings = queries.indices.map { Pending(question: queries[$0].question, batch: batch, slot: $0) }
+        // Every query of the batch times out `timeout` after it is registered, a moment from
+        // now. A deadline later than that (with ``deadlineMargin`` to spare) cannot end one of
+        // them: it needs no handler, and the evaluation's deadline no timer, unless it is sooner.
         var registration: UInt64? = nil
         if let deadline {
-            registration = deadline.register { [self] in
-                for pending in pendings { finish(pending, QueryExchange.deadlinePassed) }
+            if deadline.hasFired { return queries.map { _ in QueryExchange.deadlinePassed } }
+            if deadline.deadline < ContinuousClock.now + timeout + Self.deadlineMargin {
+                registration = deadline.register { [self] in
+                    for pending in pendings { finish(pending, QueryExchange.deadlinePassed) }
+                }
+                if registration == nil { return queries.map { _ in QueryExchange.deadlinePassed } }
             }
-            if registration == nil { return queries.map { _ in QueryExchange.deadlinePassed } }
         }
         defer { if let registration { deadline?.unregister(registration) } }
         // IDs are drawn before the lock is taken: the lock is shared with every other sender and
@@ -592,6 +602,8 @@ final class UDPChannel: @unchecked Sendable {
         var parameters = sched_param()
         _ = pthread_setschedparam(pthread_self(), Self.schedBatch, &parameters)
         var events = [epoll_event](repeating: epoll_event(), count: 64)
+        var keys: [UInt64] = []
+        keys.reserveCapacity(events.count)
         while true {
             // Take the retired sockets nobody uses any more, and work out how long to wait.
             let (wait, done) = state.withLock { state -> (Int32?, [Socket]) in
@@ -608,10 +620,10 @@ final class UDPChannel: @unchecked Sendable {
             }
             for socket in done { close(socket, selector) }
             guard let wait else { break }
-            switch selector.wait(into: &events, milliseconds: wait) {
+            switch selector.wait(into: &events, keys: &keys, milliseconds: wait) {
             case .failure(let error):
                 fail(all: "the resolver's I/O thread stopped: \(error)")
-            case .success(let keys):
+            case .success:
                 for key in keys {
                     // By value: a key whose socket has left the table (closed since) names nothing.
                     guard let socket = state.withLock({ $0.sockets[key] }) else { continue }
