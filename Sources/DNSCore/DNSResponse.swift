@@ -160,5 +160,5 @@ public struct DNSResponse: Sendable, Hashable {
     }
 
     /// The smallest TTL among the records (used by caches); `nil` when there are none.
-    public var minimumTTL: UInt32? { records.map(\.ttl).min() }
+    public var minimumTTL: UInt32? { records.lazy.map(\.ttl).min() }
 }

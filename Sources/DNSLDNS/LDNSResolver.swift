@@ -138,12 +138,17 @@ public final class LDNSResolver: DNSResolver {
     private struct CNAMEWalk {
         let question: DNSQuestion
         var chain: [DomainName] = []
-        var seen: Set<DomainName>
         var sawTruncation = false
 
         init(question: DNSQuestion) {
             self.question = question
-            seen = [question.name]
+        }
+
+        /// Whether `name` is already in the chain (the question's own name included): a loop.
+        /// The chain is short (``LDNSResolver/Configuration/maximumCNAMEChain``), so a scan
+        /// beats hashing, and most questions never follow a CNAME at all.
+        func hasSeen(_ name: DomainName) -> Bool {
+            name == question.name || chain.contains(name)
         }
     }
 
@@ -170,7 +175,7 @@ public final class LDNSResolver: DNSResolver {
             guard let alias = reply.answers.first(where: { $0.name == name && $0.type == .cname }),
                 case .cname(let target) = alias.data
             else { break }
-            guard walk.seen.insert(target).inserted, walk.chain.count < configuration.maximumCNAMEChain else {
+            guard !walk.hasSeen(target), walk.chain.count < configuration.maximumCNAMEChain else {
                 throw DNSError(
                     .cnameLoop, question: question, server: exchange.server.description,
                     detail: "CNAME chain " + ([question.name] + walk.chain + [target]).map(\.description).joined(separator: " → "))
