@@ -39,7 +39,8 @@ public struct IPv4Address: Sendable, Hashable, Comparable, Codable, CustomString
     /// The four octets, most significant first.
     public var octets: [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
 
-    public var description: String { octets.map(String.init).joined(separator: ".") }
+    // At most 15 characters: a small string, built without an allocation.
+    public var description: String { "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)" }
 
     /// The reverse-lookup name, `1.2.0.192.in-addr.arpa` (RFC 1035 §3.5).
     public var reverseName: DomainName {

@@ -109,7 +109,9 @@ struct RecordOutcome {
 /// The mutable state of one check_host() evaluation: the counters of §4.6.4, shared across the
 /// include/redirect tree.
 struct Session {
-    let resolver: any DNSResolver
+    /// Concrete, not `any DNSResolver`: the wrapper is too large for an existential's inline
+    /// buffer, so boxing it cost an allocation per evaluation.
+    let resolver: DeadlineResolver
     let ip: IPAddress
     var values: MacroValues
     /// Whether lookups, terms and nested records go into the trace.
@@ -120,7 +122,7 @@ struct Session {
     /// of `p` in the record tree needs the same list (only the preferred name depends on the domain).
     var macroValidatedNames: [DomainName]?
 
-    init(resolver: any DNSResolver, ip: IPAddress, values: MacroValues, recordsTrace: Bool = true) {
+    init(resolver: DeadlineResolver, ip: IPAddress, values: MacroValues, recordsTrace: Bool = true) {
         self.resolver = resolver
         self.ip = ip
         self.values = values

@@ -20,8 +20,15 @@ extension MacroString {
     static func parse(
         _ bytes: [UInt8], _ range: Range<Int>, context: Context, input: String, term: String?
     ) throws(SyntaxError) -> MacroString {
+        // Most domain-specs are plain names: one literal, the text itself.
+        let plain = bytes[range].allSatisfy { ($0 >= 0x21 && $0 <= 0x7E && $0 != UInt8(ascii: "%")) || (context == .explanation && $0 == 0x20) }
+        if plain {
+            let text = String(decoding: bytes[range], as: UTF8.self)
+            return MacroString(parts: range.isEmpty ? [] : [.literal(text)], text: text)
+        }
         var parts: [Part] = []
         var literal: [UInt8] = []
+        literal.reserveCapacity(range.count)
         var index = range.lowerBound
         func fail(_ offset: Int, _ message: String) -> SyntaxError {
             SyntaxError(offset: offset, term: term, message: message, input: input)

@@ -74,6 +74,8 @@ struct RecordParser {
                         term: termRange(around: bad))
         }
         var terms: [SPFTerm] = []
+        // At most one term per space-separated word: one allocation.
+        terms.reserveCapacity(bytes.reduce(0) { $1 == 0x20 ? $0 + 1 : $0 })
         var index = SPFRecord.versionTag.utf8.count
         var seenRedirect = false
         var seenExplanation = false
