@@ -135,6 +135,11 @@ struct Session {
         if recordsTrace { list.append(item()) }
     }
 
+    /// Sets a term's detail when the trace is recorded (it is for a person reading the trace only).
+    func describe(_ trace: inout SPFTermTrace, _ detail: @autoclosure () -> String) {
+        if recordsTrace { trace.detail = detail() }
+    }
+
     // MARK: Domains and records
 
     /// The domain checks of RFC 7208 §4.3: a multi-label name with labels of 1–63 octets, not a
@@ -172,20 +177,25 @@ struct Session {
         }
         note(Self.log(response), to: &trace.lookups)
         if response.outcome == .nxdomain { return finish(.none, "the domain does not exist (NXDOMAIN)") }
-        var candidates: [[UInt8]] = []
+        // The one v=spf1 record (RFC 7208 §4.5), found without collecting the TXT records.
+        var found: [UInt8]? = nil
+        var spfRecords = 0
         for record in response.records {
             guard case .txt(let txt) = record.data else { continue }
             let bytes = txt.joinedBytes
-            if SPFRecord.isSPFRecord(bytes) { candidates.append(bytes) }
+            guard SPFRecord.isSPFRecord(bytes) else { continue }
+            spfRecords += 1
+            if found == nil { found = bytes }
         }
-        if candidates.isEmpty { return finish(.none, "no v=spf1 record") }
-        if candidates.count > 1 {
-            trace.record = candidates.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ")
-            return finish(.permerror, "\(candidates.count) v=spf1 records; exactly one is allowed (RFC 7208 §4.5)")
+        guard let only = found else { return finish(.none, "no v=spf1 record") }
+        if spfRecords > 1 {
+            trace.record = response.txt.map(\.joinedBytes).filter { SPFRecord.isSPFRecord($0) }
+                .map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ")
+            return finish(.permerror, "\(spfRecords) v=spf1 records; exactly one is allowed (RFC 7208 §4.5)")
         }
         let record: SPFRecord
         do throws(SyntaxError) {
-            record = try SPFRecordCache.parse(bytes: candidates[0])
+            record = try SPFRecordCache.parse(bytes: only)
         } catch {
             trace.record = error.input
             return finish(.permerror, "syntax error \(error)")
@@ -273,7 +283,7 @@ struct Session {
             switch child.result {
             case .pass: return true
             case .fail, .softfail, .neutral:
-                trace.detail = "included record gave \(child.result)"
+                describe(&trace, "included record gave \(child.result)")
                 return false
             case .temperror: throw Abort(result: .temperror, reason: "include:\(target) gave temperror")
             case .permerror: throw Abort(result: .permerror, reason: "include:\(target) gave permerror")
@@ -299,7 +309,7 @@ struct Session {
             for exchange in exchanges {
                 let addresses = try await addresses(of: exchange, countVoid: true, trace: &trace)
                 if addresses.contains(where: { network.contains($0) }) {
-                    trace.detail = "via MX \(exchange)"
+                    describe(&trace, "via MX \(exchange)")
                     return true
                 }
             }
@@ -307,7 +317,7 @@ struct Session {
         case .ptr(let spec):
             guard let target = try await targetName(spec, in: domain, trace: &trace) else { return false }
             let names = try await validatedNames(countVoid: true, trace: &trace.lookups, suffix: target)
-            if let name = names.first { trace.detail = "validated name \(name)" }
+            if let name = names.first { describe(&trace, "validated name \(name)") }
             return !names.isEmpty
         case .exists(let spec):
             guard let target = try await targetName(spec, in: domain, trace: &trace) else { return false }
@@ -326,7 +336,7 @@ struct Session {
         let text = try await expandTarget(spec, in: domain, trace: &trace)
         trace.target = text
         guard let name = try? DomainName(dnsName: text), !name.isRoot else {
-            trace.detail = "\(text.debugDescription) is not a valid domain name"
+            describe(&trace, "\(text.debugDescription) is not a valid domain name")
             return nil
         }
         return name
