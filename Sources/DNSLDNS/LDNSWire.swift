@@ -166,33 +166,6 @@ enum LDNSWire {
         )
     }
 
-    /// What ldns reads of a query: the header bits and EDNS fields a server acts on, and the
-    /// question. The independent reading of the queries ``makeQuery(_:id:ednsUDPSize:dnssecOK:checkingDisabled:)`` writes.
-    struct QueryFields: Sendable {
-        var id: UInt16
-        var isResponse: Bool
-        var recursionDesired: Bool
-        var authenticatedData: Bool
-        var checkingDisabled: Bool
-        var question: DNSQuestion?
-        var ednsUDPSize: UInt16
-        var dnssecOK: Bool
-    }
-
-    /// Decodes a query with `ldns_wire2pkt`.
-    static func parseQuery(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> QueryFields {
-        guard let base = bytes.baseAddress else { throw WireError(description: "an empty message") }
-        var packet: UnsafeMutablePointer<ldns_pkt>? = nil
-        let status = ldns_wire2pkt(&packet, base.assumingMemoryBound(to: UInt8.self), bytes.count)
-        guard status == LDNS_STATUS_OK, let packet else { throw WireError(description: errorText(status)) }
-        defer { ldns_pkt_free(packet) }
-        return QueryFields(
-            id: ldns_pkt_id(packet), isResponse: ldns_pkt_qr(packet), recursionDesired: ldns_pkt_rd(packet),
-            authenticatedData: ldns_pkt_ad(packet), checkingDisabled: ldns_pkt_cd(packet),
-            question: records(ldns_pkt_question(packet), question: true).first.map { DNSQuestion($0.name, $0.type) },
-            ednsUDPSize: ldns_pkt_edns(packet) ? ldns_pkt_edns_udp_size(packet) : 0, dnssecOK: ldns_pkt_edns_do(packet))
-    }
-
     /// The zone cut a referral's authority section points at: the owner of its first NS record.
     static func delegation(_ records: [UnsafeMutablePointer<ldns_rr>]) -> DomainName? {
         for rr in records {
