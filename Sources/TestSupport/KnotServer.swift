@@ -82,12 +82,12 @@ public final class KnotServer: Sendable {
         let files = try FileManager.default.contentsOfDirectory(atPath: zoneDirectory).filter { $0.hasSuffix(".zone") }.sorted()
         let zoneNames = files.map { zoneName(fileName: $0) }
         guard !zoneNames.isEmpty else { throw StartError(description: "no *.zone files in \(zoneDirectory)") }
-        var lastError = ""
+        var failures: [String] = []
         for _ in 0..<8 {
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("dnsaudit-knot-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: directory + "/db", withIntermediateDirectories: true)
-            let port = UInt16.random(in: 20_000...60_000)
+            let port = randomServerPort()
             let config = configuration(
                 directory: directory, zoneDirectory: zoneDirectory, port: port, zones: zoneNames + brokenZones)
             try config.write(toFile: directory + "/knot.conf", atomically: true, encoding: .utf8)
@@ -96,10 +96,11 @@ public final class KnotServer: Sendable {
                 port: port, pid: pid, directory: directory,
                 zones: (zoneNames + brokenZones).compactMap { $0 == "." ? DomainName.root : try? DomainName(dnsName: $0) })
             if try await server.waitUntilReady(probe: server.zones[0]) { return server }
-            lastError = (try? String(contentsOfFile: directory + "/knot.log", encoding: .utf8)) ?? "no log"
+            let log = (try? String(contentsOfFile: directory + "/knot.log", encoding: .utf8)) ?? "no log"
+            failures.append("port \(port)" + (server.isRunning ? ": no answer within 10 s\n" : ":\n") + log)
             server.stop()
         }
-        throw StartError(description: "knotd did not start: \(lastError)")
+        throw StartError(description: "knotd did not start in \(failures.count) tries:\n" + failures.joined(separator: "\n"))
     }
 
     /// The file that holds the root zone. Knot's `%s` is empty for the root zone, so the default

@@ -67,7 +67,7 @@ public final class NginxServer: Sendable {
                     try Data(bytes).write(to: URL(fileURLWithPath: file))
                 }
             }
-            let port = UInt16.random(in: 20_000...32_000)
+            let port = randomServerPort()
             try configuration(directory: directory, port: port, sites: sites)
                 .write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
             let pid = try KnotServer.spawn(
@@ -188,7 +188,7 @@ public final class SlowPolicyServer: Sendable {
                 .appendingPathComponent("dnsaudit-slow-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try body.write(toFile: directory + "/body", atomically: true, encoding: .utf8)
-            let port = UInt16.random(in: 20_000...32_000)
+            let port = randomServerPort()
             let pid = try KnotServer.spawn(
                 python,
                 ["python3", KnotServer.fixtures("mta-sts/slow-policy-server.py"), String(port), certificate, key, mode.rawValue,

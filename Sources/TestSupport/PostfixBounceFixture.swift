@@ -65,8 +65,8 @@ public final class PostfixBounceFixture: Sendable {
             }
             chmod(directory, 0o755)
             chown(directory + "/data", uid, gid)
-            let submission = UInt16.random(in: 20_000...60_000)
-            let scripted = UInt16.random(in: 20_000...60_000)
+            let submission = randomServerPort()
+            let scripted = randomServerPort()
             guard submission != scripted else { continue }
             try mainCF(directory: directory, relayPort: scripted).write(toFile: directory + "/conf/main.cf", atomically: true, encoding: .utf8)
             try masterCF(port: submission).write(toFile: directory + "/conf/master.cf", atomically: true, encoding: .utf8)

@@ -51,7 +51,7 @@ public final class UnboundServer: Sendable {
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("dnsaudit-unbound-\(UUID().uuidString.prefix(8))").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let port = UInt16.random(in: 20_000...60_000)
+            let port = randomServerPort()
             try configuration(directory: directory, port: port, root: root.port)
                 .write(toFile: directory + "/unbound.conf", atomically: true, encoding: .utf8)
             let pid = try KnotServer.spawn(unbound, ["unbound", "-d", "-c", directory + "/unbound.conf"], log: directory + "/unbound.log")

@@ -42,9 +42,9 @@ import Testing
             (try String(contentsOfFile: ca.certificateFile(.valid), encoding: .utf8)
                 + (try String(contentsOfFile: ca.caFile, encoding: .utf8))).utf8
         ).write(to: URL(fileURLWithPath: chain))
-        let plainPort = UInt16.random(in: 20_000...32_000)
-        var brokenPort = UInt16.random(in: 20_000...32_000)
-        while brokenPort == plainPort { brokenPort = UInt16.random(in: 20_000...32_000) }
+        let plainPort = randomServerPort()
+        var brokenPort = randomServerPort()
+        while brokenPort == plainPort { brokenPort = randomServerPort() }
         let postfix = try await PostfixServer.start(
             hostName: "mx.match.dane", certificate: chain, key: ca.keyFile(.valid), users: [:],
             masterLines: [

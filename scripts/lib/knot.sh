@@ -3,7 +3,7 @@
 # the servers through the pidfiles knotd writes there).
 # start_knot NAME ZONE_DIRECTORY → prints the port
 start_knot() {
-    local name=$1 zones=$2 dir="$work/$1" port=$(( 20000 + RANDOM % 30000 ))
+    local name=$1 zones=$2 dir="$work/$1" port=$(( 20000 + RANDOM % 12000 ))
     mkdir -p "$dir/db"
     {
         printf 'server:\n    rundir: "%s"\n    pidfile: "%s/knot.pid"\n    listen: 127.0.0.1@%s\n' "$dir" "$dir" "$port"
