@@ -39,6 +39,16 @@ def serve(raw):
                 time.sleep(0.5)
         elif mode == "garbage":
             conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+            # Half-close, then drain until the client closes: closing with its bytes (a TLS
+            # alert, say) unread would reset the connection, and the client could see the reset
+            # before the garbage.
+            conn.shutdown(socket.SHUT_WR)
+            conn.settimeout(5)
+            try:
+                while conn.recv(4096):
+                    pass
+            except (OSError, ssl.SSLError):
+                pass
             conn.close()
         else:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n")
