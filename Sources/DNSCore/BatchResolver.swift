@@ -35,18 +35,10 @@ extension DNSResolver {
         }
     }
 
-    /// `query(question)`, bounded by `deadline` if there is one, as a value.
-    ///
-    /// Call this, not a typed `do`/`catch` of your own, from a task-group child or `Task { }`:
-    /// Swift 6.3.1 at `-O` corrupts the value such a closure returns when it holds a typed
-    /// `do throws(E) { } catch { }` (`scripts/check-source` rejects that pattern).
+    /// `query(question)`, bounded by `deadline` if there is one, as a value: see
+    /// ``BoundedBase/result(of:boundedBy:)``, which this is.
     package func result(of question: DNSQuestion, boundedBy deadline: DeadlineSignal? = nil) async -> Result<DNSResponse, DNSError> {
-        do throws(DNSError) {
-            if let deadline { return .success(try await query(question, boundedBy: deadline)) }
-            return .success(try await query(question))
-        } catch {
-            return .failure(error)
-        }
+        await BoundedBase(self).result(of: question, boundedBy: deadline)
     }
 }
 

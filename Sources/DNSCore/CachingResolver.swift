@@ -58,28 +58,15 @@ public final class CachingResolver: DNSResolver {
         var misses = 0
     }
 
-    public let base: any DNSResolver
+    public var base: any DNSResolver { bounded.resolver }
     public let maximumEntries: Int
     private let state = LockedState(State())
-    /// `base` when it honours a deadline itself, found once rather than by a cast per lookup.
-    private let awareBase: (any DeadlineAwareResolver)?
+    private let bounded: BoundedBase
 
     /// - Parameter maximumEntries: the cache holds at most this many answers; the oldest go first.
     public init(_ base: any DNSResolver, maximumEntries: Int = 100_000) {
-        self.base = base
+        self.bounded = BoundedBase(base)
         self.maximumEntries = max(1, maximumEntries)
-        self.awareBase = base as? any DeadlineAwareResolver
-    }
-
-    /// The base's answer to `question`, as a value; bounded by `deadline` when there is one.
-    private func baseResult(_ question: DNSQuestion, deadline: DeadlineSignal?) async -> Result<DNSResponse, DNSError> {
-        guard let deadline, let awareBase else { return await base.result(of: question, boundedBy: deadline) }
-        do throws(DNSError) {
-            if deadline.hasFired { throw DeadlineSignal.expired(question) }
-            return .success(try await awareBase.query(question, within: deadline))
-        } catch {
-            return .failure(error)
-        }
     }
 
     /// `resolver` itself when it is a cache already (so callers share it), else a new cache in
@@ -133,7 +120,7 @@ public final class CachingResolver: DNSResolver {
         case .lead(let flight):
             // The first asker runs the lookup itself (no extra task, no thread hop) and hands
             // the result to whoever joined meanwhile.
-            let result = await baseResult(question, deadline: deadline)
+            let result = await bounded.result(of: question, boundedBy: deadline)
             return try land(question, result, flight: flight).get()
         case .join(let flight):
             return try await join(question, flight: flight, deadline: deadline)

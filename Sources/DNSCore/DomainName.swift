@@ -72,32 +72,29 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
         }
         if text.hasSuffix(".") { text.removeLast() }
         // Read in place: the labels are the only copies made.
-        text.makeContiguousUTF8()
-        let labels = text.utf8.withContiguousStorageIfAvailable { Self.labels(of: $0, original: original, strict: strict) }
-            ?? Self.labels(of: Array(text.utf8), original: original, strict: strict)
+        let labels = text.withUTF8 { Self.labels(of: $0, original: original, strict: strict) }
         self.init(uncheckedLabels: try labels.get())
     }
 
     /// The labels of a name's octets (no trailing dot), checked.
-    private static func labels<Bytes: RandomAccessCollection<UInt8>>(
-        of bytes: Bytes, original: String, strict: Bool
-    ) -> Result<[String], DomainNameError> where Bytes.Index == Int {
+    private static func labels(
+        of bytes: UnsafeBufferPointer<UInt8>, original: String, strict: Bool
+    ) -> Result<[String], DomainNameError> {
         if bytes.count > Self.maximumNameLength {
             return .failure(DomainNameError(.nameTooLong(bytes.count), name: original, offset: Self.maximumNameLength))
         }
         var labels: [String] = []
         labels.reserveCapacity(bytes.reduce(1) { $1 == UInt8(ascii: ".") ? $0 + 1 : $0 })
-        var start = bytes.startIndex
-        var index = bytes.startIndex
-        while index <= bytes.endIndex {
-            if index == bytes.endIndex || bytes[index] == UInt8(ascii: ".") {
+        var start = 0
+        var index = 0
+        while index <= bytes.count {
+            if index == bytes.count || bytes[index] == UInt8(ascii: ".") {
                 let label = bytes[start..<index]
-                let offset = start - bytes.startIndex
-                if label.isEmpty { return .failure(DomainNameError(.emptyLabel, name: original, offset: offset)) }
+                if label.isEmpty { return .failure(DomainNameError(.emptyLabel, name: original, offset: start)) }
                 if label.count > Self.maximumLabelLength {
-                    return .failure(DomainNameError(.labelTooLong(label.count), name: original, offset: offset))
+                    return .failure(DomainNameError(.labelTooLong(label.count), name: original, offset: start))
                 }
-                if strict, let error = Self.hostLabelError(label, base: bytes.startIndex, name: original) {
+                if strict, let error = Self.hostLabelError(label, name: original) {
                     return .failure(error)
                 }
                 labels.append(String(decoding: label, as: UTF8.self))
@@ -108,10 +105,9 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
         return .success(labels)
     }
 
-    /// Why `label` is not an LDH-or-underscore label, with offsets from `base`; `nil` if it is one.
-    private static func hostLabelError<Label: RandomAccessCollection<UInt8>>(
-        _ label: Label, base: Int, name: String
-    ) -> DomainNameError? where Label.Index == Int {
+    /// Why `label` (a slice of the name's octets, so its indices are offsets in the name) is not
+    /// an LDH-or-underscore label; `nil` if it is one.
+    private static func hostLabelError(_ label: Slice<UnsafeBufferPointer<UInt8>>, name: String) -> DomainNameError? {
         let underscore = label.first == UInt8(ascii: "_")
         for offset in label.indices {
             let byte = label[offset]
@@ -119,15 +115,15 @@ public struct DomainName: Sendable, Hashable, Comparable, Codable, CustomStringC
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
             if isLetterOrDigit || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") { continue }
             if byte >= 0x80 {
-                return DomainNameError(.nonASCII, name: name, offset: offset - base)
+                return DomainNameError(.nonASCII, name: name, offset: offset)
             }
-            return DomainNameError(.invalidCharacter(Character(Unicode.Scalar(byte))), name: name, offset: offset - base)
+            return DomainNameError(.invalidCharacter(Character(Unicode.Scalar(byte))), name: name, offset: offset)
         }
         if !underscore, label.first == UInt8(ascii: "-") {
-            return DomainNameError(.hyphenAtLabelEdge, name: name, offset: label.startIndex - base)
+            return DomainNameError(.hyphenAtLabelEdge, name: name, offset: label.startIndex)
         }
         if !underscore, label.last == UInt8(ascii: "-") {
-            return DomainNameError(.hyphenAtLabelEdge, name: name, offset: label.endIndex - 1 - base)
+            return DomainNameError(.hyphenAtLabelEdge, name: name, offset: label.endIndex - 1)
         }
         return nil
     }

@@ -12,7 +12,7 @@ import Glibc
 /// resolver and the zone reader run.
 @_spi(Fuzzing)
 public enum DNSLDNSFuzzing {
-    /// Decodes a DNS message with `ldns_wire2pkt` and converts it as ``LDNSResolver`` does.
+    /// Decodes a DNS message with ldns (record by record) and converts it as ``LDNSResolver`` does.
     ///
     /// - Returns: the question and the converted answer and authority records, or `nil` when the
     ///   bytes are not a DNS message.

@@ -12,11 +12,3 @@ public func waitUntil(_ limit: Duration = .seconds(20), _ condition: () -> Bool)
         try await Task.sleep(for: .milliseconds(5))
     }
 }
-
-/// A loopback port for a test server to listen on: below Linux's ephemeral range (32768–60999),
-/// so it never collides with the local port of an outgoing connection, or one in TIME_WAIT,
-/// which the suites that drive Postfix and nginx leave by the thousand. Callers still retry on
-/// "address in use" (another test's server).
-public func randomServerPort() -> UInt16 {
-    UInt16.random(in: 20_000...32_000)
-}

@@ -30,6 +30,22 @@ struct LDNSResolverIntegrationTests {
         }
     }
 
+    /// A UDP query registers with the evaluation's deadline only when that deadline could end it
+    /// before the query's own timeout does: SPF's 20 s deadline against a 2 s timeout never can,
+    /// and then no handler is registered and no timer armed.
+    @Test func aQueryArmsADeadlineOnlyWhenTheDeadlineCanEndIt() async throws {
+        try await withServer { server in
+            let resolver = server.resolver(timeout: .seconds(2))
+            let question = DNSQuestion(try DomainName("example.test"), .a)
+            let far = DeadlineSignal(deadline: .now + .seconds(60))
+            #expect(try await resolver.query(question, within: far).outcome == .answer)
+            #expect(!far.isArmed, "a deadline 60 s away cannot end a query that times out after 2 s")
+            let near = DeadlineSignal(deadline: .now + .seconds(1))
+            #expect(try await resolver.query(question, within: near).outcome == .answer)
+            #expect(near.isArmed, "a deadline before the query's timeout must be able to end it")
+        }
+    }
+
     @Test func joinsATXTRecordSplitIntoSeveralStrings() async throws {
         try await withServer { server in
             let response = try await server.resolver().query(try DomainName("split.example.test"), .txt)

@@ -23,9 +23,10 @@ public struct SPFEvaluator: Sendable {
     /// `%{t}` in explanations: seconds since the epoch. Injected so tests are reproducible.
     public var clock: @Sendable () -> Int
     /// Whether an evaluation records its ``SPFEvaluation/trace`` (on by default). Off, the trace
-    /// holds the checked domain, its record and the result only, and check_host() does less
-    /// work: for a bulk scan that needs results, not explanations. Results, counts and the
-    /// matched term are the same either way.
+    /// holds the checked domain, its record, the result and why it failed, without terms,
+    /// lookups or nested records, and check_host() does less work: for a bulk scan that needs
+    /// results, not explanations. Results, counts, the matched term, the explanation and the
+    /// problem are the same either way.
     public var recordsTrace = true
 
     public init(
@@ -178,20 +179,16 @@ struct Session {
         note(Self.log(response), to: &trace.lookups)
         if response.outcome == .nxdomain { return finish(.none, "the domain does not exist (NXDOMAIN)") }
         // The one v=spf1 record (RFC 7208 §4.5), found without collecting the TXT records.
-        var found: [UInt8]? = nil
-        var spfRecords = 0
-        for record in response.records {
-            guard case .txt(let txt) = record.data else { continue }
-            let bytes = txt.joinedBytes
-            guard SPFRecord.isSPFRecord(bytes) else { continue }
-            spfRecords += 1
-            if found == nil { found = bytes }
-        }
-        guard let only = found else { return finish(.none, "no v=spf1 record") }
-        if spfRecords > 1 {
-            trace.record = response.txt.map(\.joinedBytes).filter { SPFRecord.isSPFRecord($0) }
-                .map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ")
-            return finish(.permerror, "\(spfRecords) v=spf1 records; exactly one is allowed (RFC 7208 §4.5)")
+        let spfRecords = response.records.lazy.compactMap { record -> [UInt8]? in
+            guard case .txt(let txt) = record.data else { return nil }
+            return txt.joinedBytes
+        }.filter { SPFRecord.isSPFRecord($0) }
+        var found = spfRecords.makeIterator()
+        guard let only = found.next() else { return finish(.none, "no v=spf1 record") }
+        if found.next() != nil {
+            let all = Array(spfRecords)
+            trace.record = all.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " | ")
+            return finish(.permerror, "\(all.count) v=spf1 records; exactly one is allowed (RFC 7208 §4.5)")
         }
         let record: SPFRecord
         do throws(SyntaxError) {

@@ -17,12 +17,17 @@ extension MacroString {
     /// - Parameters:
     ///   - base: byte offset of `range.lowerBound` in `input`, for errors.
     /// - Throws: ``SyntaxError`` at the offending byte.
+    /// Whether `byte` may stand for itself outside a macro: visible ASCII, and the space in
+    /// explanation text (RFC 7208 §7.1 macro-literal, explain-string).
+    static func isLiteral(_ byte: UInt8, in context: Context) -> Bool {
+        (byte >= 0x21 && byte <= 0x7E) || (context == .explanation && byte == 0x20)
+    }
+
     static func parse(
         _ bytes: [UInt8], _ range: Range<Int>, context: Context, input: String, term: String?
     ) throws(SyntaxError) -> MacroString {
         // Most domain-specs are plain names: one literal, the text itself.
-        let plain = bytes[range].allSatisfy { ($0 >= 0x21 && $0 <= 0x7E && $0 != UInt8(ascii: "%")) || (context == .explanation && $0 == 0x20) }
-        if plain {
+        if bytes[range].allSatisfy({ $0 != UInt8(ascii: "%") && isLiteral($0, in: context) }) {
             let text = String(decoding: bytes[range], as: UTF8.self)
             return MacroString(parts: range.isEmpty ? [] : [.literal(text)], text: text)
         }
@@ -93,8 +98,7 @@ extension MacroString {
                     letter: letter, urlEscape: letterByte < 0x61, keep: keep, reverse: reverse, delimiters: delimiters)))
                 continue
             }
-            let allowed = (byte >= 0x21 && byte <= 0x7E) || (context == .explanation && byte == 0x20)
-            guard allowed else { throw fail(index, "\(ASCII.describe(byte)) is not allowed here") }
+            guard isLiteral(byte, in: context) else { throw fail(index, "\(ASCII.describe(byte)) is not allowed here") }
             literal.append(byte)
             index += 1
         }
