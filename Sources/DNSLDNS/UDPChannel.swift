@@ -189,6 +189,7 @@ final class UDPChannel: @unchecked Sendable {
         /// The serial number of the next socket's key.
         var nextSerial: UInt32 = 1
         var inFlight = PendingQueries()
+        var ids = RandomIDs()
         /// The I/O thread is waiting with no timeout: a new query must wake it.
         var sleepsForever = false
         var closed = false
@@ -272,9 +273,6 @@ final class UDPChannel: @unchecked Sendable {
             }
         }
         defer { if let registration { deadline?.unregister(registration) } }
-        // IDs are drawn before the lock is taken: the lock is shared with every other sender and
-        // the I/O thread.
-        var ids = QueryIDs(count: queries.count)
         return await withTaskCancellationHandler {
             // The queries go out first; the caller then waits for the last outcome. A reply that
             // arrives before the continuation is stored is kept in the batch, and the batch is
@@ -282,7 +280,7 @@ final class UDPChannel: @unchecked Sendable {
             // So the continuation's closure does no I/O, and the I/O thread rarely resumes a
             // continuation whose closure is still running.
             let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
-                register(pendings, ids: &ids, in: &state)
+                register(pendings, in: &state)
             }
             for resumption in resumptions { resumption.resume() }
             if let send { self.send(send, queries) }
@@ -300,71 +298,45 @@ final class UDPChannel: @unchecked Sendable {
         }
     }
 
-    /// Random query IDs for one batch, taken from ``RandomIDs``.
-    struct QueryIDs {
-        /// A lone query's ID, drawn without an array.
-        private var lone: UInt16?
-        private var drawn: [UInt16] = []
-        private var used = 0
-
-        init(count: Int) {
-            if count == 1 { lone = RandomIDs.shared.takeOne() } else { drawn = RandomIDs.shared.take(count) }
-        }
-
-        /// The next ID; past those drawn up front (an ID already in flight was skipped), another.
-        mutating func next() -> UInt16 {
-            if let id = lone {
-                lone = nil
-                return id
-            }
-            if used == drawn.count { return RandomIDs.shared.takeOne() }
-            defer { used += 1 }
-            return drawn[used]
-        }
-    }
-
     /// Unpredictable 16-bit IDs (RFC 5452 §9.2) from the system's CSPRNG (`arc4random_buf`, which
     /// reads getrandom(2)), 2,048 per call: a call per query was one system call in nine of a
-    /// bulk check_host. IDs are handed out once each and never kept after use.
-    final class RandomIDs: @unchecked Sendable {
-        static let shared = RandomIDs()
+    /// bulk check_host. IDs are handed out once each and never kept after use. A channel keeps
+    /// one pool in its locked state and draws while it registers a query: no lock of its own.
+    struct RandomIDs {
         static let perDraw = 2048
-        private let pool = LockedState((ids: [UInt16](), next: 0))
+        private var ids: [UInt16] = []
+        private var next = 0
 
         /// One ID.
-        func takeOne() -> UInt16 {
-            pool.withLock { pool in
-                if pool.next == pool.ids.count { Self.refill(&pool) }
-                defer {
-                    pool.ids[pool.next] = 0
-                    pool.next += 1
-                }
-                return pool.ids[pool.next]
+        mutating func takeOne() -> UInt16 {
+            if next == ids.count { refill() }
+            defer {
+                ids[next] = 0
+                next += 1
             }
+            return ids[next]
         }
 
-        private static func refill(_ pool: inout (ids: [UInt16], next: Int)) {
-            pool.ids = [UInt16](repeating: 0, count: Self.perDraw)
-            pool.ids.withUnsafeMutableBytes { bytes in
+        private mutating func refill() {
+            ids = [UInt16](repeating: 0, count: Self.perDraw)
+            ids.withUnsafeMutableBytes { bytes in
                 if let base = bytes.baseAddress { arc4random_buf(base, bytes.count) }
             }
-            pool.next = 0
+            next = 0
         }
 
-        func take(_ count: Int) -> [UInt16] {
-            pool.withLock { pool in
-                var taken: [UInt16] = []
-                taken.reserveCapacity(count)
-                while taken.count < count {
-                    if pool.next == pool.ids.count { Self.refill(&pool) }
-                    let available = min(count - taken.count, pool.ids.count - pool.next)
-                    taken += pool.ids[pool.next..<(pool.next + available)]
-                    // Used IDs do not stay in memory.
-                    for index in pool.next..<(pool.next + available) { pool.ids[index] = 0 }
-                    pool.next += available
-                }
-                return taken
+        mutating func take(_ count: Int) -> [UInt16] {
+            var taken: [UInt16] = []
+            taken.reserveCapacity(count)
+            while taken.count < count {
+                if next == ids.count { refill() }
+                let available = min(count - taken.count, ids.count - next)
+                taken += ids[next..<(next + available)]
+                // Used IDs do not stay in memory.
+                for index in next..<(next + available) { ids[index] = 0 }
+                next += available
             }
+            return taken
         }
     }
 
@@ -380,7 +352,7 @@ final class UDPChannel: @unchecked Sendable {
     /// ``queriesPerSocket`` queries) and a place in the timeout list. A query that cannot be
     /// registered ends at once with the error; the waiters so completed are returned, to be
     /// resumed once the lock is released. Called with the lock held.
-    private func register(_ pendings: [Pending], ids: inout QueryIDs, in state: inout State) -> (Send?, [Resumption]) {
+    private func register(_ pendings: [Pending], in state: inout State) -> (Send?, [Resumption]) {
         var send = Send()
         var resumptions: [Resumption] = []
         var retiredOne = false
@@ -415,8 +387,8 @@ final class UDPChannel: @unchecked Sendable {
                 }
                 continue
             }
-            var id = ids.next()
-            while socket.pending[id] != nil { id = ids.next() }
+            var id = state.ids.takeOne()
+            while socket.pending[id] != nil { id = state.ids.takeOne() }
             socket.carried += 1
             socket.pending[id] = pending
             pending.id = id

@@ -85,7 +85,8 @@ import Testing
     @Test func idsLookUniformlyDrawnAcrossManyRefills() {
         // 10,000 draws from 65,536 values leave about 9,270 distinct ones; IDs from an unfilled
         // or repeating buffer would leave far fewer.
-        let ids = (0..<10).flatMap { _ in UDPChannel.RandomIDs.shared.take(1_000) }
+        var pool = UDPChannel.RandomIDs()
+        let ids = (0..<10).flatMap { _ in pool.take(1_000) }
         #expect(ids.count == 10_000)
         #expect(Set(ids).count > 9_000, "\(Set(ids).count) distinct")
         // Each byte of the ID takes all its values about equally often.
@@ -97,6 +98,6 @@ import Testing
         }
         #expect(high.allSatisfy { $0 > 10 && $0 < 80 } && low.allSatisfy { $0 > 10 && $0 < 80 })
         // Single IDs (a collision's replacement) come from the same source.
-        #expect(Set((0..<3_000).map { _ in UDPChannel.RandomIDs.shared.takeOne() }).count > 2_800)
+        #expect(Set((0..<3_000).map { _ in pool.takeOne() }).count > 2_800)
     }
 }
