@@ -1,3 +1,4 @@
+import Synchronization
 
 /// A decorator that caches answers for their TTL, caches NXDOMAIN and NODATA for the negative TTL
 /// (RFC 2308 §5), and merges concurrent identical questions into one lookup.
@@ -13,6 +14,7 @@ public final class CachingResolver: DNSResolver {
     /// A cached answer. A class, so the table moves pointers when it evicts and reorders, and
     /// eviction reads `sequence` without copying the response.
     private final class Entry: @unchecked Sendable {
+        /// The answer as hits get it: marked ``DNSResponse/fromCache``, with its expiry.
         let response: DNSResponse
         let expires: ContinuousClock.Instant
         let sequence: UInt64
@@ -38,6 +40,18 @@ public final class CachingResolver: DNSResolver {
         var left = false
     }
 
+    /// A question's place in the table.
+    private enum Slot {
+        case answer(Entry)
+        case lookup(Flight)
+    }
+
+    /// `body` on `value` in place: with a dictionary's `[key]`, one hash lookup for reading and
+    /// writing the slot.
+    private static func update<Value, Result>(_ value: inout Value, _ body: (inout Value) -> Result) -> Result {
+        body(&value)
+    }
+
     /// What a waiting caller gets.
     private enum Joined: Sendable {
         case result(Result<DNSResponse, DNSError>)
@@ -46,8 +60,11 @@ public final class CachingResolver: DNSResolver {
     }
 
     private struct State {
-        var entries: [DNSQuestion: Entry] = [:]
-        var inFlight: [DNSQuestion: Flight] = [:]
+        /// Each question's cached answer or lookup in progress (never both): one table, so a
+        /// miss costs two hash lookups (find, then the answer in the lookup's place), not seven.
+        var slots: [DNSQuestion: Slot] = [:]
+        /// How many slots hold answers.
+        var cached = 0
         var nextFlight: UInt64 = 0
         /// Questions in the order they were stored, for first-in-first-out eviction; an item whose
         /// sequence no longer matches its entry is stale and skipped.
@@ -60,6 +77,10 @@ public final class CachingResolver: DNSResolver {
 
     public var base: any DNSResolver { bounded.resolver }
     public let maximumEntries: Int
+    /// Names this cache among the caches of the process, for what others derive from its answers
+    /// (SPF's include memo): never reused, unlike an object's address.
+    package let instanceID: UInt64
+    private static let instances = Atomic<UInt64>(0)
     private let state = LockedState(State())
     private let bounded: BoundedBase
 
@@ -67,6 +88,7 @@ public final class CachingResolver: DNSResolver {
     public init(_ base: any DNSResolver, maximumEntries: Int = 100_000) {
         self.bounded = BoundedBase(base)
         self.maximumEntries = max(1, maximumEntries)
+        instanceID = Self.instances.add(1, ordering: .relaxed).newValue
     }
 
     /// `resolver` itself when it is a cache already (so callers share it), else a new cache in
@@ -76,7 +98,7 @@ public final class CachingResolver: DNSResolver {
     }
 
     /// How many answers the cache holds now.
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { state.withLock { $0.cached } }
 
     public var resolverDescription: String { base.resolverDescription }
 
@@ -96,20 +118,30 @@ public final class CachingResolver: DNSResolver {
     }
 
     private static func begin(_ question: DNSQuestion, now: ContinuousClock.Instant, in state: inout State) -> Lookup {
-        if let entry = state.entries[question] {
-            if entry.expires > now {
-                state.hits += 1
-                var cached = entry.response
-                cached.fromCache = true
-                return .cached(cached)
+        let next = state.nextFlight + 1
+        var expired = false
+        let lookup = update(&state.slots[question]) { slot -> Lookup in
+            switch slot {
+            case .answer(let entry)?:
+                if entry.expires > now { return .cached(entry.response) }
+                expired = true
+            case .lookup(let running)?:
+                return .join(running.id)
+            case nil:
+                break
             }
-            state.entries[question] = nil
+            slot = .lookup(Flight(id: next))
+            return .lead(next)
         }
-        if let running = state.inFlight[question] { return .join(running.id) }
-        state.misses += 1
-        state.nextFlight += 1
-        state.inFlight[question] = Flight(id: state.nextFlight)
-        return .lead(state.nextFlight)
+        if expired { state.cached -= 1 }
+        switch lookup {
+        case .cached: state.hits += 1
+        case .lead:
+            state.misses += 1
+            state.nextFlight = next
+        case .join: break
+        }
+        return lookup
     }
 
     private func lookup(_ question: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
@@ -131,7 +163,9 @@ public final class CachingResolver: DNSResolver {
     private func land(
         _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, flight: UInt64
     ) -> Result<DNSResponse, DNSError> {
-        let waiters = store(question, result, flight: flight)
+        let prepared = Self.prepare(result)
+        let waiters = store(question, prepared, flight: flight)
+        let result = prepared.map { .success($0.own) } ?? result
         if !waiters.isEmpty {
             // A joiner saved a query. A lead cut short by its own cancellation or deadline
             // (joiners may have later deadlines) makes joiners ask again themselves.
@@ -139,7 +173,7 @@ public final class CachingResolver: DNSResolver {
             if case .failure(let error) = result, error.kind == .cancelled || error.kind == .deadlineExceeded {
                 joined = .retry
             } else {
-                joined = .result(Self.shared(result))
+                joined = .result(prepared.map { .success($0.hit) } ?? Self.shared(result))
             }
             for waiter in waiters { waiter.resume(returning: joined) }
         }
@@ -191,10 +225,16 @@ public final class CachingResolver: DNSResolver {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Joined, Never>) in
                 let registered = state.withLock { state -> Bool in
-                    guard !waiter.left, state.inFlight[question]?.id == flight else { return false }
+                    guard !waiter.left else { return false }
+                    let joined = Self.update(&state.slots[question]) { slot -> Bool in
+                        guard case .lookup(var running)? = slot, running.id == flight else { return false }
+                        running.waiters.append(waiter)
+                        slot = .lookup(running)
+                        return true
+                    }
+                    guard joined else { return false }
                     state.hits += 1
                     waiter.continuation = continuation
-                    state.inFlight[question]?.waiters.append(waiter)  // present: checked above
                     return true
                 }
                 if !registered { continuation.resume(returning: .retry) }
@@ -208,9 +248,10 @@ public final class CachingResolver: DNSResolver {
     private func leave(_ waiter: Waiter, question: DNSQuestion, flight: UInt64, with error: DNSError) {
         let continuation = state.withLock { state -> CheckedContinuation<Joined, Never>? in
             waiter.left = true
-            if var running = state.inFlight[question], running.id == flight {
+            Self.update(&state.slots[question]) { slot in
+                guard case .lookup(var running)? = slot, running.id == flight else { return }
                 running.waiters.removeAll { $0 === waiter }
-                state.inFlight[question] = running
+                slot = .lookup(running)
             }
             defer { waiter.continuation = nil }
             return waiter.continuation
@@ -218,50 +259,80 @@ public final class CachingResolver: DNSResolver {
         continuation?.resume(returning: .result(.failure(error)))
     }
 
+    /// A fresh answer made ready for the cache, outside the lock: the caller's copy, with the
+    /// instant it expires from the cache, and the copy hits get. `nil` when it is not cached (a
+    /// failure, an answer from another cache, a TTL of zero).
+    private static func prepare(_ result: Result<DNSResponse, DNSError>) -> Prepared? {
+        guard case .success(var response) = result, !response.fromCache, let seconds = lifetime(of: response) else { return nil }
+        let expires = ContinuousClock.now + .seconds(Int(seconds))
+        response.cacheExpiry = expires
+        var hit = response
+        hit.fromCache = true
+        return Prepared(own: response, hit: hit, expires: expires)
+    }
+
+    private struct Prepared {
+        let own: DNSResponse
+        let hit: DNSResponse
+        let expires: ContinuousClock.Instant
+    }
+
     /// Ends `flight`, caches its answer, and returns the continuations of its waiters.
     private func store(
-        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, flight: UInt64
+        _ question: DNSQuestion, _ prepared: Prepared?, flight: UInt64
     ) -> [CheckedContinuation<Joined, Never>] {
         state.withLock { state in
+            if prepared != nil { Self.evict(&state, maximumEntries: maximumEntries) }
+            let sequence = state.nextSequence + 1
             var waiters: [CheckedContinuation<Joined, Never>] = []
-            if let running = state.inFlight[question], running.id == flight {
-                state.inFlight[question] = nil
-                for waiter in running.waiters {
-                    if let continuation = waiter.continuation { waiters.append(continuation) }
-                    waiter.continuation = nil
+            let inserted = Self.update(&state.slots[question]) { slot -> Bool in
+                if case .lookup(let running)? = slot, running.id == flight {
+                    for waiter in running.waiters {
+                        if let continuation = waiter.continuation { waiters.append(continuation) }
+                        waiter.continuation = nil
+                    }
+                    slot = nil
                 }
+                // A slot still taken holds another lookup's answer, or a later lookup.
+                guard slot == nil, let prepared else { return false }
+                slot = .answer(Entry(response: prepared.hit, expires: prepared.expires, sequence: sequence))
+                return true
             }
-            Self.insert(question, result, into: &state, maximumEntries: maximumEntries)
+            if inserted {
+                state.cached += 1
+                state.nextSequence = sequence
+                state.order.append((question, sequence))
+            }
             return waiters
         }
     }
 
-    private static func insert(
-        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, into state: inout State, maximumEntries: Int
-    ) {
-        guard case .success(let response) = result, !response.fromCache, state.entries[question] == nil else { return }
+    /// How many seconds a fresh `response` is cached: its smallest TTL, or for NXDOMAIN and
+    /// NODATA the negative TTL (RFC 2308 §5), at most ``maximumTTL``; `nil` when it is not cached
+    /// (a TTL of zero).
+    private static func lifetime(of response: DNSResponse) -> UInt32? {
         let ttl: UInt32
         switch response.outcome {
         case .answer: ttl = response.minimumTTL ?? 0
         case .nodata, .nxdomain: ttl = response.negativeTTL ?? Self.defaultNegativeTTL
         }
-        guard ttl > 0 else { return }
-        while state.entries.count >= maximumEntries, state.orderStart < state.order.count {
+        return ttl > 0 ? min(ttl, Self.maximumTTL) : nil
+    }
+
+    /// Makes room for one more answer: drops the oldest while the cache is full.
+    private static func evict(_ state: inout State, maximumEntries: Int) {
+        while state.cached >= maximumEntries, state.orderStart < state.order.count {
             let oldest = state.order[state.orderStart]
             state.orderStart += 1
-            if let index = state.entries.index(forKey: oldest.question), state.entries[index].value.sequence == oldest.sequence {
-                state.entries.remove(at: index)
+            if case .answer(let entry)? = state.slots[oldest.question], entry.sequence == oldest.sequence {
+                state.slots[oldest.question] = nil
+                state.cached -= 1
             }
         }
         if state.orderStart > 1024 && state.orderStart * 2 > state.order.count {
             state.order.removeFirst(state.orderStart)
             state.orderStart = 0
         }
-        let seconds = min(ttl, Self.maximumTTL)
-        state.nextSequence += 1
-        state.entries[question] = Entry(
-            response: response, expires: .now + .seconds(Int(seconds)), sequence: state.nextSequence)
-        state.order.append((question, state.nextSequence))
     }
 }
 

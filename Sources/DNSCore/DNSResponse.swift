@@ -75,32 +75,180 @@ public struct DNSResponse: Sendable, Hashable {
         case nxdomain
     }
 
-    public var question: DNSQuestion
-    public var outcome: Outcome
+    // The fields live in one copy-on-write box: a response is copied at every layer between the
+    // socket and the evaluator (cache, deadline, retries), and a copy then costs one retain and
+    // a pointer in each async frame, where the fields cost a retain each and about 150 bytes.
+    // A cache keeps the copy its hits get (marked `fromCache`), so a hit copies no box.
+    private final class Storage: @unchecked Sendable {
+        var question: DNSQuestion
+        var outcome: Outcome
+        var records: [ResourceRecord]
+        var cnameChain: [DomainName]
+        var rcode: ResponseCode
+        var authenticatedData: Bool
+        var truncatedOverUDP: Bool
+        var authoritativeAnswer: Bool
+        var transport: DNSTransport
+        var server: String
+        var elapsed: Duration
+        var negativeTTL: UInt32?
+        var fromCache: Bool
+        var cacheExpiry: ContinuousClock.Instant?
+
+        init(
+            question: DNSQuestion, outcome: Outcome, records: [ResourceRecord], cnameChain: [DomainName],
+            rcode: ResponseCode, authenticatedData: Bool, truncatedOverUDP: Bool, authoritativeAnswer: Bool,
+            transport: DNSTransport, server: String, elapsed: Duration, negativeTTL: UInt32?, fromCache: Bool,
+            cacheExpiry: ContinuousClock.Instant?
+        ) {
+            self.question = question
+            self.outcome = outcome
+            self.records = records
+            self.cnameChain = cnameChain
+            self.rcode = rcode
+            self.authenticatedData = authenticatedData
+            self.truncatedOverUDP = truncatedOverUDP
+            self.authoritativeAnswer = authoritativeAnswer
+            self.transport = transport
+            self.server = server
+            self.elapsed = elapsed
+            self.negativeTTL = negativeTTL
+            self.fromCache = fromCache
+            self.cacheExpiry = cacheExpiry
+        }
+
+        func copy() -> Storage {
+            Storage(
+                question: question, outcome: outcome, records: records, cnameChain: cnameChain, rcode: rcode,
+                authenticatedData: authenticatedData, truncatedOverUDP: truncatedOverUDP,
+                authoritativeAnswer: authoritativeAnswer, transport: transport, server: server, elapsed: elapsed,
+                negativeTTL: negativeTTL, fromCache: fromCache, cacheExpiry: cacheExpiry)
+        }
+    }
+
+    private var storage: Storage
+
+    /// The box, copied first if another response shares it.
+    private var unique: Storage {
+        mutating get {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            return storage
+        }
+    }
+
+    public var question: DNSQuestion {
+        get { storage.question }
+        _modify {
+            let box = unique
+            yield &box.question
+        }
+    }
+    public var outcome: Outcome {
+        get { storage.outcome }
+        _modify {
+            let box = unique
+            yield &box.outcome
+        }
+    }
     /// Records of the asked type owned by the final name of the CNAME chain (or by the question
     /// name when there is no chain). Empty unless ``outcome`` is `.answer`.
-    public var records: [ResourceRecord]
+    public var records: [ResourceRecord] {
+        get { storage.records }
+        _modify {
+            let box = unique
+            yield &box.records
+        }
+    }
     /// The names that CNAMEs led to, in order (empty when the name had no CNAME).
-    public var cnameChain: [DomainName]
+    public var cnameChain: [DomainName] {
+        get { storage.cnameChain }
+        _modify {
+            let box = unique
+            yield &box.cnameChain
+        }
+    }
     /// The response code the server gave.
-    public var rcode: ResponseCode
+    public var rcode: ResponseCode {
+        get { storage.rcode }
+        _modify {
+            let box = unique
+            yield &box.rcode
+        }
+    }
     /// The AD flag: a validating resolver vouched for the answer with DNSSEC (RFC 4035 §3.2.3).
-    public var authenticatedData: Bool
+    public var authenticatedData: Bool {
+        get { storage.authenticatedData }
+        _modify {
+            let box = unique
+            yield &box.authenticatedData
+        }
+    }
     /// Whether the UDP answer was truncated (TC=1), which made us ask again over TCP.
-    public var truncatedOverUDP: Bool
+    public var truncatedOverUDP: Bool {
+        get { storage.truncatedOverUDP }
+        _modify {
+            let box = unique
+            yield &box.truncatedOverUDP
+        }
+    }
     /// The AA flag: the server is an authority for the name (RFC 1035 §4.1.1). Answers from zone
     /// data count as authoritative.
-    public var authoritativeAnswer: Bool
+    public var authoritativeAnswer: Bool {
+        get { storage.authoritativeAnswer }
+        _modify {
+            let box = unique
+            yield &box.authoritativeAnswer
+        }
+    }
     /// How the final answer arrived.
-    public var transport: DNSTransport
+    public var transport: DNSTransport {
+        get { storage.transport }
+        _modify {
+            let box = unique
+            yield &box.transport
+        }
+    }
     /// The server that answered (`127.0.0.1:53`), or a description of the zone data.
-    public var server: String
+    public var server: String {
+        get { storage.server }
+        _modify {
+            let box = unique
+            yield &box.server
+        }
+    }
     /// Time from the first packet sent to the answer (zero for zone data).
-    public var elapsed: Duration
+    public var elapsed: Duration {
+        get { storage.elapsed }
+        _modify {
+            let box = unique
+            yield &box.elapsed
+        }
+    }
     /// For a negative answer, how long it may be cached (SOA minimum, RFC 2308 §5).
-    public var negativeTTL: UInt32?
+    public var negativeTTL: UInt32? {
+        get { storage.negativeTTL }
+        _modify {
+            let box = unique
+            yield &box.negativeTTL
+        }
+    }
     /// Whether this response came from a ``CachingResolver``'s cache rather than a fresh lookup.
-    public var fromCache: Bool
+    public var fromCache: Bool {
+        get { storage.fromCache }
+        _modify {
+            let box = unique
+            yield &box.fromCache
+        }
+    }
+    /// When a ``CachingResolver`` drops this answer from its cache (`nil` when it did not cache
+    /// it): what is derived from the answer is valid until then.
+    package var cacheExpiry: ContinuousClock.Instant? {
+        get { storage.cacheExpiry }
+        _modify {
+            let box = unique
+            yield &box.cacheExpiry
+        }
+    }
 
     public init(
         question: DNSQuestion, outcome: Outcome, records: [ResourceRecord] = [], cnameChain: [DomainName] = [],
@@ -108,19 +256,57 @@ public struct DNSResponse: Sendable, Hashable {
         transport: DNSTransport, server: String, elapsed: Duration = .zero, negativeTTL: UInt32? = nil,
         fromCache: Bool = false, authoritativeAnswer: Bool? = nil
     ) {
-        self.authoritativeAnswer = authoritativeAnswer ?? (transport == .zone)
-        self.question = question
-        self.outcome = outcome
-        self.records = records
-        self.cnameChain = cnameChain
-        self.rcode = rcode ?? (outcome == .nxdomain ? .nameError : .noError)
-        self.authenticatedData = authenticatedData
-        self.truncatedOverUDP = truncatedOverUDP
-        self.transport = transport
-        self.server = server
-        self.elapsed = elapsed
-        self.negativeTTL = negativeTTL
-        self.fromCache = fromCache
+        storage = Storage(
+            question: question,
+            outcome: outcome,
+            records: records,
+            cnameChain: cnameChain,
+            rcode: rcode ?? (outcome == .nxdomain ? .nameError : .noError),
+            authenticatedData: authenticatedData,
+            truncatedOverUDP: truncatedOverUDP,
+            authoritativeAnswer: authoritativeAnswer ?? (transport == .zone),
+            transport: transport,
+            server: server,
+            elapsed: elapsed,
+            negativeTTL: negativeTTL,
+            fromCache: fromCache,
+            cacheExpiry: nil)
+    }
+
+    public static func == (lhs: DNSResponse, rhs: DNSResponse) -> Bool {
+        if lhs.storage === rhs.storage { return true }
+        let (a, b) = (lhs.storage, rhs.storage)
+        return a.question == b.question
+            && a.outcome == b.outcome
+            && a.records == b.records
+            && a.cnameChain == b.cnameChain
+            && a.rcode == b.rcode
+            && a.authenticatedData == b.authenticatedData
+            && a.truncatedOverUDP == b.truncatedOverUDP
+            && a.authoritativeAnswer == b.authoritativeAnswer
+            && a.transport == b.transport
+            && a.server == b.server
+            && a.elapsed == b.elapsed
+            && a.negativeTTL == b.negativeTTL
+            && a.fromCache == b.fromCache
+            && a.cacheExpiry == b.cacheExpiry
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.question)
+        hasher.combine(storage.outcome)
+        hasher.combine(storage.records)
+        hasher.combine(storage.cnameChain)
+        hasher.combine(storage.rcode)
+        hasher.combine(storage.authenticatedData)
+        hasher.combine(storage.truncatedOverUDP)
+        hasher.combine(storage.authoritativeAnswer)
+        hasher.combine(storage.transport)
+        hasher.combine(storage.server)
+        hasher.combine(storage.elapsed)
+        hasher.combine(storage.negativeTTL)
+        hasher.combine(storage.fromCache)
+        hasher.combine(storage.cacheExpiry)
     }
 
     /// The name that owns ``records``: the end of the CNAME chain, or the question name.

@@ -18,7 +18,13 @@ public struct DeadlineResolver: DNSResolver {
     private let bounded: BoundedBase
 
     public init(_ base: any DNSResolver, deadline: ContinuousClock.Instant) {
-        self.bounded = BoundedBase(base)
+        self.init(BoundedBase(base), deadline: deadline)
+    }
+
+    /// Over a base already inspected (a caller that makes one per evaluation keeps the
+    /// ``BoundedBase`` and skips the cast each time).
+    package init(_ bounded: BoundedBase, deadline: ContinuousClock.Instant) {
+        self.bounded = bounded
         self.deadline = deadline
         self.signal = DeadlineSignal(deadline: deadline)
     }
