@@ -46,4 +46,23 @@ import Testing
         #expect(bare.trace.terms.isEmpty && bare.trace.lookups.isEmpty)
         #expect(bare.trace.domain == traced.trace.domain && bare.trace.result == traced.trace.result)
     }
+
+    /// Without the trace and through a cache, include results are remembered (``IncludeMemo``):
+    /// every case gives the traced evaluation's outcome and counts both when the memo is cold
+    /// and when it answers, including where a remembered tree would cross a limit.
+    @Test(arguments: cases)
+    func withTheIncludeMemoEveryOutcomeIsTheSame(_ suiteCase: SuiteCase) async throws {
+        let ip = try #require(IPAddress(suiteCase.host), "host \(suiteCase.host)")
+        let traced = await SPFEvaluator(resolver: suiteCase.resolver, timeout: .seconds(60), clock: { 1_400_000_000 })
+            .evaluateMailFrom(ip: ip, mailFrom: suiteCase.mailFrom, helo: suiteCase.helo)
+        var evaluator = SPFEvaluator(resolver: CachingResolver(suiteCase.resolver), timeout: .seconds(60), clock: { 1_400_000_000 })
+        evaluator.recordsTrace = false
+        for pass in ["cold", "remembered"] {
+            let bare = await evaluator.evaluateMailFrom(ip: ip, mailFrom: suiteCase.mailFrom, helo: suiteCase.helo)
+            #expect(bare.result == traced.result && bare.explanation == traced.explanation, "\(pass)")
+            #expect(bare.matchedTerm == traced.matchedTerm && bare.matchedIn == traced.matchedIn, "\(pass)")
+            #expect(bare.dnsLookups == traced.dnsLookups && bare.voidLookups == traced.voidLookups, "\(pass)")
+            #expect(bare.problem == traced.problem, "\(pass)")
+        }
+    }
 }

@@ -15,7 +15,9 @@ import MailAuthCore
 /// print(outcome.result, outcome.matchedTerm ?? "-", outcome.trace.rendered())
 /// ```
 public struct SPFEvaluator: Sendable {
-    public var resolver: any DNSResolver
+    public var resolver: any DNSResolver {
+        didSet { inspect() }
+    }
     /// The overall deadline of one evaluation (RFC 7208 §4.6.4).
     public var timeout: Duration
     /// `%{r}` in explanations: the host doing the check (§7.2).
@@ -27,7 +29,18 @@ public struct SPFEvaluator: Sendable {
     /// lookups or nested records, and check_host() does less work: for a bulk scan that needs
     /// results, not explanations. Results, counts, the matched term, the explanation and the
     /// problem are the same either way.
+    ///
+    /// Off, with a ``CachingResolver`` as the resolver, an `include:` target's result for a
+    /// client address is also remembered and reused while every answer it rests on is still in
+    /// that cache (a bulk scan meets the same provider include trees in domain after domain):
+    /// only for trees without macros or `ptr`, that ended in `pass`, `fail`, `softfail` or
+    /// `neutral`, and only where the remembered tree's DNS-querying terms and void lookups keep
+    /// the evaluation within the limits of RFC 7208 §4.6.4 (they are counted as if evaluated).
     public var recordsTrace = true
+    /// `resolver` as each evaluation's ``DeadlineResolver`` wraps it, and the cache ``IncludeMemo``
+    /// entries rest on: found when the resolver is set, not once per evaluation.
+    private var bounded: BoundedBase
+    private var cacheID: UInt64?
 
     public init(
         resolver: any DNSResolver, timeout: Duration = SPFLimits.defaultTimeout, receiver: String = "unknown",
@@ -37,6 +50,13 @@ public struct SPFEvaluator: Sendable {
         self.timeout = timeout
         self.receiver = receiver
         self.clock = clock
+        bounded = BoundedBase(resolver)
+        cacheID = (resolver as? CachingResolver)?.instanceID
+    }
+
+    private mutating func inspect() {
+        bounded = BoundedBase(resolver)
+        cacheID = (resolver as? CachingResolver)?.instanceID
     }
 
     /// Checks the MAIL FROM identity (RFC 7208 §2.4), the reverse-path with or without its angle
@@ -81,7 +101,8 @@ public struct SPFEvaluator: Sendable {
             sender: "\(localPart)@\(senderDomain)", localPart: localPart, senderDomain: senderDomain, domain: domain,
             ip: client, helo: helo, receiver: receiver, timestamp: clock())
         var session = Session(
-            resolver: DeadlineResolver(resolver, timeout: timeout), ip: client, values: values, recordsTrace: recordsTrace)
+            resolver: DeadlineResolver(bounded, deadline: .now + timeout), ip: client, values: values, recordsTrace: recordsTrace,
+            memoCache: recordsTrace ? nil : cacheID)
         let outcome = await session.evaluate(domain: domain, depth: 0, explain: true)
         return SPFEvaluation(
             result: outcome.result, domain: domain, ip: client.description, matchedTerm: outcome.matchedTerm,
@@ -122,12 +143,22 @@ struct Session {
     /// The client's validated names for `%{p}`, looked up once per evaluation: every expansion
     /// of `p` in the record tree needs the same list (only the preferred name depends on the domain).
     var macroValidatedNames: [DomainName]?
+    /// The cache whose answers ``IncludeMemo`` entries rest on; `nil` turns the memo off.
+    let memoCache: UInt64?
+    /// What the include tree being evaluated rests on (at the top: the whole evaluation's).
+    var basis = IncludeMemo.Basis()
 
-    init(resolver: DeadlineResolver, ip: IPAddress, values: MacroValues, recordsTrace: Bool = true) {
+    init(resolver: DeadlineResolver, ip: IPAddress, values: MacroValues, recordsTrace: Bool = true, memoCache: UInt64? = nil) {
         self.resolver = resolver
         self.ip = ip
         self.values = values
         self.recordsTrace = recordsTrace
+        self.memoCache = memoCache
+    }
+
+    /// Notes an answer the current include tree read, for ``IncludeMemo``.
+    mutating func rest(on response: DNSResponse) {
+        if memoCache != nil { basis.rest(on: response) }
     }
 
     /// Adds `item` (a lookup, a term) to `list` when the trace is recorded; otherwise `item` is
@@ -177,6 +208,7 @@ struct Session {
             return finish(.temperror, "DNS failure fetching the record: \(error)")
         }
         note(Self.log(response), to: &trace.lookups)
+        rest(on: response)
         if response.outcome == .nxdomain { return finish(.none, "the domain does not exist (NXDOMAIN)") }
         // The one v=spf1 record (RFC 7208 §4.5), found without collecting the TXT records.
         let spfRecords = response.records.lazy.compactMap { record -> [UInt8]? in
@@ -274,13 +306,12 @@ struct Session {
         case .include(let spec):
             let target = try await expandTarget(spec, in: domain, trace: &trace)
             trace.target = target
-            let child = await evaluate(domain: target, depth: depth + 1, explain: false)
-            if recordsTrace { trace.nested = [child.trace] }
+            let result = await includedResult(target, depth: depth, trace: &trace)
             // RFC 7208 §5.2: the include result table.
-            switch child.result {
+            switch result {
             case .pass: return true
             case .fail, .softfail, .neutral:
-                describe(&trace, "included record gave \(child.result)")
+                describe(&trace, "included record gave \(result)")
                 return false
             case .temperror: throw Abort(result: .temperror, reason: "include:\(target) gave temperror")
             case .permerror: throw Abort(result: .permerror, reason: "include:\(target) gave permerror")
@@ -312,6 +343,7 @@ struct Session {
             }
             return false
         case .ptr(let spec):
+            basis.rememberable = false  // the names depend on the client, and are looked up once per evaluation
             guard let target = try await targetName(spec, in: domain, trace: &trace) else { return false }
             let names = try await validatedNames(countVoid: true, trace: &trace.lookups, suffix: target)
             if let name = names.first { describe(&trace, "validated name \(name)") }
@@ -339,7 +371,38 @@ struct Session {
         return name
     }
 
+    /// The check_host() result of an `include:` target: from ``IncludeMemo`` when an entry
+    /// stands for it, else evaluated (and remembered when it can be).
+    mutating func includedResult(_ target: String, depth: Int, trace: inout SPFTermTrace) async -> SPFResult {
+        let key = memoCache.map { IncludeMemo.Key(cache: $0, target: target, ip: ip) }
+        if let key {
+            let now = ContinuousClock.now
+            if let entry = IncludeMemo.entry(for: key, at: now), now < resolver.deadline,
+                dnsTerms + entry.dnsTerms <= SPFLimits.maximumDNSMechanisms,
+                voidLookups + entry.voidLookups <= SPFLimits.maximumVoidLookups
+            {
+                dnsTerms += entry.dnsTerms
+                voidLookups += entry.voidLookups
+                basis.expires = IncludeMemo.Basis.earlier(basis.expires, entry.expires)
+                return entry.result
+            }
+        }
+        let outer = basis
+        basis = IncludeMemo.Basis()
+        let (terms, voids) = (dnsTerms, voidLookups)
+        let child = await evaluate(domain: target, depth: depth + 1, explain: false)
+        if recordsTrace { trace.nested = [child.trace] }
+        if let key, basis.rememberable, let expires = basis.expires, [.pass, .fail, .softfail, .neutral].contains(child.result) {
+            IncludeMemo.store(
+                IncludeMemo.Entry(result: child.result, dnsTerms: dnsTerms - terms, voidLookups: voidLookups - voids, expires: expires),
+                for: key)
+        }
+        basis = outer.including(basis)
+        return child.result
+    }
+
     mutating func expandTarget(_ spec: MacroString, in domain: DomainName, trace: inout SPFTermTrace) async throws(Abort) -> String {
+        if memoCache != nil, spec.hasMacros { basis.rememberable = false }
         if spec.uses(.p) { await setValidatedName(for: domain, trace: &trace.lookups) }
         return spec.expandDomain(values)
     }
@@ -379,6 +442,7 @@ struct Session {
             note(SPFLookup(question: "\(name.fullyQualified) \(type)", outcome: "error", error: error.description), to: &trace.lookups)
             throw Abort(result: .temperror, reason: "DNS failure: \(error)")
         }
+        rest(on: response)
         let isVoid = response.outcome != .answer || response.records.isEmpty
         if isVoid && countVoid { voidLookups += 1 }
         note(Self.log(response, countedAsVoid: isVoid && countVoid), to: &trace.lookups)

@@ -1,0 +1,83 @@
+import DNSCore
+
+/// The results of `include:` targets already evaluated for a client address, for evaluations
+/// without the trace (``SPFEvaluator/recordsTrace`` off) over one ``CachingResolver``: a bulk
+/// scan meets the same provider include tree (`_spf.google.com`, an ESP's) in domain after
+/// domain, and with the answers cached, evaluating it again gives the same result and counts.
+///
+/// An entry is kept only when that holds exactly (RFC 7208 §5.2):
+/// - the included tree's result is `pass`, `fail`, `softfail` or `neutral` (no error, nothing cut
+///   short by a limit);
+/// - its terms have no macros and no `ptr`, so the result depends only on the target, the client
+///   address and the DNS answers;
+/// - every answer it read is in the cache; the entry expires with the first of them to leave it.
+///
+/// Replaying an entry adds the tree's DNS-querying terms and void lookups to the evaluation's
+/// counts (§4.6.4), and happens only when the sums stay within the limits and the evaluation's
+/// deadline has not passed; otherwise the tree is evaluated again, and fails where it would have.
+enum IncludeMemo {
+    static let capacity = 4096
+
+    struct Key: Hashable {
+        /// ``CachingResolver/instanceID`` of the cache the answers came from.
+        let cache: UInt64
+        let target: String
+        let ip: IPAddress
+    }
+
+    struct Entry {
+        let result: SPFResult
+        /// The DNS-querying terms and void lookups the included tree counted (§4.6.4).
+        let dnsTerms: Int
+        let voidLookups: Int
+        let expires: ContinuousClock.Instant
+    }
+
+    /// What an include's tree rests on while it is evaluated.
+    struct Basis {
+        /// False once the tree did something an entry cannot stand for (a macro, `ptr`, an
+        /// answer not in the cache).
+        var rememberable = true
+        /// When the first answer it read leaves the cache.
+        var expires: ContinuousClock.Instant?
+
+        /// The basis of a tree that contains `inner`.
+        func including(_ inner: Basis) -> Basis {
+            Basis(rememberable: rememberable && inner.rememberable, expires: Self.earlier(expires, inner.expires))
+        }
+
+        /// Adds an answer the tree read.
+        mutating func rest(on response: DNSResponse) {
+            guard rememberable else { return }
+            guard let expiry = response.cacheExpiry else {
+                rememberable = false
+                return
+            }
+            expires = Self.earlier(expires, expiry)
+        }
+
+        static func earlier(_ a: ContinuousClock.Instant?, _ b: ContinuousClock.Instant?) -> ContinuousClock.Instant? {
+            guard let a else { return b }
+            guard let b else { return a }
+            return min(a, b)
+        }
+    }
+
+    private static let table = LockedState<[Key: Entry]>([:])
+
+    /// The entry for `key`, unless it has expired by `now`.
+    static func entry(for key: Key, at now: ContinuousClock.Instant) -> Entry? {
+        guard let entry = table.withLock({ $0[key] }), entry.expires > now else { return nil }
+        return entry
+    }
+
+    static func store(_ entry: Entry, for key: Key) {
+        table.withLock { table in
+            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
+            table[key] = entry
+        }
+    }
+
+    /// Entries held now (for tests).
+    static var count: Int { table.withLock { $0.count } }
+}
