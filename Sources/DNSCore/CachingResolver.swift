@@ -14,7 +14,8 @@ public final class CachingResolver: DNSResolver {
     /// A cached answer. A class, so the table moves pointers when it evicts and reorders, and
     /// eviction reads `sequence` without copying the response.
     private final class Entry: @unchecked Sendable {
-        /// The answer as hits get it: marked ``DNSResponse/fromCache``, with its expiry.
+        /// The answer as hits get it: marked ``DNSResponse/fromCache``, with its expiry (sharing
+        /// the box of the caller's copy).
         let response: DNSResponse
         let expires: ContinuousClock.Instant
         let sequence: UInt64
@@ -161,11 +162,10 @@ public final class CachingResolver: DNSResolver {
 
     /// Ends a lookup this caller led: caches the result and hands it to the joiners.
     private func land(
-        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, flight: UInt64
+        _ question: DNSQuestion, _ result: consuming Result<DNSResponse, DNSError>, flight: UInt64
     ) -> Result<DNSResponse, DNSError> {
-        let prepared = Self.prepare(result)
+        let (result, prepared) = Self.prepare(result)
         let waiters = store(question, prepared, flight: flight)
-        let result = prepared.map { .success($0.own) } ?? result
         if !waiters.isEmpty {
             // A joiner saved a query. A lead cut short by its own cancellation or deadline
             // (joiners may have later deadlines) makes joiners ask again themselves.
@@ -260,19 +260,26 @@ public final class CachingResolver: DNSResolver {
     }
 
     /// A fresh answer made ready for the cache, outside the lock: the caller's copy, with the
-    /// instant it expires from the cache, and the copy hits get. `nil` when it is not cached (a
+    /// instant it expires from the cache, and the copy hits get (`nil` when it is not cached: a
     /// failure, an answer from another cache, a TTL of zero).
-    private static func prepare(_ result: Result<DNSResponse, DNSError>) -> Prepared? {
-        guard case .success(var response) = result, !response.fromCache, let seconds = lifetime(of: response) else { return nil }
-        let expires = ContinuousClock.now + .seconds(Int(seconds))
-        response.cacheExpiry = expires
-        var hit = response
-        hit.fromCache = true
-        return Prepared(own: response, hit: hit, expires: expires)
+    /// Consumed, so that the caller's copy is usually the only one and takes its expiry in place.
+    private static func prepare(
+        _ result: consuming Result<DNSResponse, DNSError>
+    ) -> (Result<DNSResponse, DNSError>, Prepared?) {
+        switch consume result {
+        case .failure(let error):
+            return (.failure(error), nil)
+        case .success(var response):
+            guard !response.fromCache, let seconds = lifetime(of: response) else { return (.success(response), nil) }
+            let expires = ContinuousClock.now + .seconds(Int(seconds))
+            response.cacheExpiry = expires
+            var hit = response
+            hit.fromCache = true
+            return (.success(response), Prepared(hit: hit, expires: expires))
+        }
     }
 
     private struct Prepared {
-        let own: DNSResponse
         let hit: DNSResponse
         let expires: ContinuousClock.Instant
     }

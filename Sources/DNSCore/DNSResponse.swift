@@ -78,7 +78,7 @@ public struct DNSResponse: Sendable, Hashable {
     // The fields live in one copy-on-write box: a response is copied at every layer between the
     // socket and the evaluator (cache, deadline, retries), and a copy then costs one retain and
     // a pointer in each async frame, where the fields cost a retain each and about 150 bytes.
-    // A cache keeps the copy its hits get (marked `fromCache`), so a hit copies no box.
+    // `fromCache` stays outside: a cache's hits share the box of the answer it stored.
     private final class Storage: @unchecked Sendable {
         var question: DNSQuestion
         var outcome: Outcome
@@ -92,13 +92,12 @@ public struct DNSResponse: Sendable, Hashable {
         var server: String
         var elapsed: Duration
         var negativeTTL: UInt32?
-        var fromCache: Bool
         var cacheExpiry: ContinuousClock.Instant?
 
         init(
             question: DNSQuestion, outcome: Outcome, records: [ResourceRecord], cnameChain: [DomainName],
             rcode: ResponseCode, authenticatedData: Bool, truncatedOverUDP: Bool, authoritativeAnswer: Bool,
-            transport: DNSTransport, server: String, elapsed: Duration, negativeTTL: UInt32?, fromCache: Bool,
+            transport: DNSTransport, server: String, elapsed: Duration, negativeTTL: UInt32?,
             cacheExpiry: ContinuousClock.Instant?
         ) {
             self.question = question
@@ -113,7 +112,6 @@ public struct DNSResponse: Sendable, Hashable {
             self.server = server
             self.elapsed = elapsed
             self.negativeTTL = negativeTTL
-            self.fromCache = fromCache
             self.cacheExpiry = cacheExpiry
         }
 
@@ -122,7 +120,7 @@ public struct DNSResponse: Sendable, Hashable {
                 question: question, outcome: outcome, records: records, cnameChain: cnameChain, rcode: rcode,
                 authenticatedData: authenticatedData, truncatedOverUDP: truncatedOverUDP,
                 authoritativeAnswer: authoritativeAnswer, transport: transport, server: server, elapsed: elapsed,
-                negativeTTL: negativeTTL, fromCache: fromCache, cacheExpiry: cacheExpiry)
+                negativeTTL: negativeTTL, cacheExpiry: cacheExpiry)
         }
     }
 
@@ -233,13 +231,7 @@ public struct DNSResponse: Sendable, Hashable {
         }
     }
     /// Whether this response came from a ``CachingResolver``'s cache rather than a fresh lookup.
-    public var fromCache: Bool {
-        get { storage.fromCache }
-        _modify {
-            let box = unique
-            yield &box.fromCache
-        }
-    }
+    public var fromCache: Bool
     /// When a ``CachingResolver`` drops this answer from its cache (`nil` when it did not cache
     /// it): what is derived from the answer is valid until then.
     package var cacheExpiry: ContinuousClock.Instant? {
@@ -269,11 +261,12 @@ public struct DNSResponse: Sendable, Hashable {
             server: server,
             elapsed: elapsed,
             negativeTTL: negativeTTL,
-            fromCache: fromCache,
             cacheExpiry: nil)
+        self.fromCache = fromCache
     }
 
     public static func == (lhs: DNSResponse, rhs: DNSResponse) -> Bool {
+        guard lhs.fromCache == rhs.fromCache else { return false }
         if lhs.storage === rhs.storage { return true }
         let (a, b) = (lhs.storage, rhs.storage)
         return a.question == b.question
@@ -288,7 +281,6 @@ public struct DNSResponse: Sendable, Hashable {
             && a.server == b.server
             && a.elapsed == b.elapsed
             && a.negativeTTL == b.negativeTTL
-            && a.fromCache == b.fromCache
             && a.cacheExpiry == b.cacheExpiry
     }
 
@@ -305,7 +297,7 @@ public struct DNSResponse: Sendable, Hashable {
         hasher.combine(storage.server)
         hasher.combine(storage.elapsed)
         hasher.combine(storage.negativeTTL)
-        hasher.combine(storage.fromCache)
+        hasher.combine(fromCache)
         hasher.combine(storage.cacheExpiry)
     }
 
