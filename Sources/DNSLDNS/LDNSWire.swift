@@ -121,16 +121,25 @@ enum LDNSWire {
             return rr
         }
         var question: DNSQuestion? = nil
+        // The first question's RR stays until the answers are read: an answer owned by the very
+        // same name (byte for byte, as most are) shares the question's name instead of decoding it.
+        var questionRR: UnsafeMutablePointer<ldns_rr>? = nil
+        defer { if let questionRR { ldns_rr_free(questionRR) } }
         for _ in 0..<Int(u16(4)) {
             let rr = try next(LDNS_SECTION_QUESTION, incomplete: LDNS_STATUS_WIRE_INCOMPLETE_QUESTION)
-            if question == nil, let record = record(rr, question: true) { question = DNSQuestion(record.name, record.type) }
+            if question == nil, let record = record(rr, question: true) {
+                question = DNSQuestion(record.name, record.type)
+                questionRR = rr
+                continue
+            }
             ldns_rr_free(rr)
         }
+        let knownOwner = questionRR.flatMap { ldns_rr_owner($0) }.flatMap { owner in question.map { (owner, $0.name) } }
         var answers: [ResourceRecord] = []
         answers.reserveCapacity(answerCount)
         for _ in 0..<answerCount {
             let rr = try next(LDNS_SECTION_ANSWER, incomplete: LDNS_STATUS_WIRE_INCOMPLETE_ANSWER)
-            if let record = record(rr) { answers.append(record) }
+            if let record = record(rr, knownOwner: knownOwner) { answers.append(record) }
             ldns_rr_free(rr)
         }
         // The authority section is converted once the additional section has said whether the
@@ -188,8 +197,19 @@ enum LDNSWire {
 
 
     /// Converts one borrowed ldns RR to a ``ResourceRecord``.
-    static func record(_ rr: UnsafeMutablePointer<ldns_rr>, question: Bool = false) -> ResourceRecord? {
-        guard let owner = ldns_rr_owner(rr), let name = domainName(owner) else { return nil }
+    /// `knownOwner` is a name already decoded, with its rdf: an owner with the same bytes takes it.
+    static func record(
+        _ rr: UnsafeMutablePointer<ldns_rr>, question: Bool = false,
+        knownOwner: (rdf: UnsafeMutablePointer<ldns_rdf>, name: DomainName)? = nil
+    ) -> ResourceRecord? {
+        guard let owner = ldns_rr_owner(rr) else { return nil }
+        let name: DomainName
+        if let knownOwner, contents(of: owner).elementsEqual(contents(of: knownOwner.rdf)) {
+            name = knownOwner.name
+        } else {
+            guard let decoded = domainName(owner) else { return nil }
+            name = decoded
+        }
         let type = RecordType(rawValue: UInt16(truncatingIfNeeded: ldns_rr_get_type(rr).rawValue))
         let ttl = ldns_rr_ttl(rr)
         if question { return ResourceRecord(name: name, ttl: 0, data: .other(type, [])) }
@@ -255,6 +275,9 @@ enum LDNSWire {
     /// Label bytes as text: as they are when they are valid UTF-8 (so a name round-trips to the
     /// same wire bytes), else with each byte outside printable ASCII written `\DDD` (RFC 1035 §5.1).
     static func labelText<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        // ASCII is valid UTF-8: decoded without the validating initializer, which is not
+        // specialised and looks its generic metadata up at each call.
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         var text = ""
         for byte in bytes {
