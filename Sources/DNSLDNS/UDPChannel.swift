@@ -274,24 +274,21 @@ final class UDPChannel: @unchecked Sendable {
         }
         defer { if let registration { deadline?.unregister(registration) } }
         return await withTaskCancellationHandler {
-            // The queries go out first; the caller then waits for the last outcome. A reply that
-            // arrives before the continuation is stored is kept in the batch, and the batch is
-            // complete when the continuation comes (it is then resumed at once, by this thread).
-            // So the continuation's closure does no I/O, and the I/O thread rarely resumes a
-            // continuation whose closure is still running.
-            let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
-                register(pendings, in: &state)
-            }
-            for resumption in resumptions { resumption.resume() }
-            if let send { self.send(send, queries) }
             // An unsafe continuation (no checking canary per batch): it is resumed exactly once,
             // when `Batch.remaining` reaches zero with the continuation stored, under the lock.
-            return await withUnsafeContinuation { (continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>) in
-                let done = state.withLock { _ in
+            // It is stored and the queries registered under one lock; they go out from the
+            // closure, once the lock is released. A reply may then resume the continuation
+            // before the closure has returned, which continuations allow. A batch that ended
+            // before it was registered (cancelled, past its deadline) is resumed at once.
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<[QueryExchange.Outcome], Never>) in
+                let (send, resumptions) = state.withLock { state -> (Send?, [Resumption]) in
                     batch.continuation = continuation
-                    return Self.takeIfComplete(batch)
+                    var (send, resumptions) = register(pendings, in: &state)
+                    if let done = Self.takeIfComplete(batch) { resumptions.append(done) }
+                    return (send, resumptions)
                 }
-                done?.resume()
+                for resumption in resumptions { resumption.resume() }
+                if let send { self.send(send, queries) }
             }
         } onCancel: {
             for pending in pendings { finish(pending, .failure(.cancelled, "the query was cancelled")) }
@@ -656,29 +653,42 @@ final class UDPChannel: @unchecked Sendable {
         }
     }
 
+    /// One datagram read from `socket`: parsed first, then, under one lock, matched to its query
+    /// (ID, QR bit, question), which it settles. A packet that settles nothing is noted on the
+    /// queries waiting, for their error if no valid reply comes. (A packet for no query is
+    /// parsed for nothing; that is rare, and the lock is taken once for the common case.)
     private func datagram(_ bytes: UnsafeRawBufferPointer, on socket: Socket) {
-        let id: UInt16? = bytes.count >= 2 ? UInt16(bytes[0]) << 8 | UInt16(bytes[1]) : nil
-        let pending = state.withLock { _ in id.flatMap { socket.pending[$0] } }
-        guard let pending, let id else {
-            // Not for any query on this socket: tell every waiting query, for its error message.
-            let text = id.map { "reply with ID \($0) ignored (no query with that ID in flight)" }
-                ?? "\(bytes.count)-byte packet ignored"
+        guard bytes.count >= 2 else {
+            let text = "\(bytes.count)-byte packet ignored"
             state.withLock { _ in for waiting in socket.pending.values { waiting.note(text) } }
             return
         }
-        let reply: WireReply
-        do {
-            reply = try LDNSWire.parseReply(bytes)
+        let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        let parsed: Result<WireReply, WireError>
+        do throws(WireError) {
+            parsed = .success(try LDNSWire.parseReply(bytes))
         } catch {
-            state.withLock { _ in pending.note("\(bytes.count)-byte reply ignored: \(error)") }
-            return
+            parsed = .failure(error)
         }
-        // `id` is the one the query was found under: `pending.id` is the lock's to read.
-        if let problem = QueryExchange.mismatch(reply, id: id, question: pending.question) {
-            state.withLock { _ in pending.note(problem) }
-            return
+        let resumption = state.withLock { state -> Resumption? in
+            guard let pending = socket.pending[id] else {
+                let text = "reply with ID \(id) ignored (no query with that ID in flight)"
+                for waiting in socket.pending.values { waiting.note(text) }
+                return nil
+            }
+            switch parsed {
+            case .failure(let error):
+                pending.note("\(bytes.count)-byte reply ignored: \(error)")
+                return nil
+            case .success(let reply):
+                if let problem = QueryExchange.mismatch(reply, id: id, question: pending.question) {
+                    pending.note(problem)
+                    return nil
+                }
+                return Self.settle(pending, .reply(reply), in: &state)
+            }
         }
-        finish(pending, .reply(reply))
+        resumption?.resume()
     }
 
     /// Fails every query on `socket` and retires it, after an ICMP error such as port
