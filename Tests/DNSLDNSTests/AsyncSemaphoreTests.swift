@@ -1,6 +1,7 @@
 import DNSCore
 @testable import DNSLDNS
 import TestSupport
+import Synchronization
 import Testing
 
 /// What the waiters did, in order.
@@ -60,4 +61,42 @@ final class EventLog: Sendable {
         try await single.value
         #expect(Set(order.all) == ["batch left", "single"])
     }
+
+    /// Under contention (permits taken without the lock while nobody queues, in order while some
+    /// do), never more than the permits are held, and every caller gets its turn.
+    @Test func manyCallersNeverHoldMoreThanThePermits() async throws {
+        let semaphore = AsyncSemaphore(permits: 3)
+        let counters = Counters()
+        await withTaskGroup(of: Void.self) { group in
+            for caller in 0..<48 {
+                group.addTask {
+                    for round in 0..<150 {
+                        let count = (caller + round) % 7 == 0 ? 2 : 1
+                        do {
+                            try await semaphore.acquire(count)
+                        } catch {
+                            return
+                        }
+                        let now = counters.held.add(count, ordering: .sequentiallyConsistent).newValue
+                        counters.most.max(now, ordering: .sequentiallyConsistent)
+                        if round % 5 == 0 { await Task.yield() }
+                        counters.held.subtract(count, ordering: .sequentiallyConsistent)
+                        counters.turns.add(1, ordering: .relaxed)
+                        semaphore.release(count)
+                    }
+                }
+            }
+        }
+        #expect(counters.turns.load(ordering: .relaxed) == 48 * 150)
+        #expect(counters.most.load(ordering: .relaxed) <= 3)
+        #expect(counters.most.load(ordering: .relaxed) >= 2, "callers did run at the same time")
+        #expect(semaphore.queued == 0)
+    }
+}
+
+/// Shared counts for the contention test.
+private final class Counters: Sendable {
+    let held = Atomic<Int>(0)
+    let most = Atomic<Int>(0)
+    let turns = Atomic<Int>(0)
 }
