@@ -145,7 +145,7 @@ public final class CachingResolver: DNSResolver {
         return lookup
     }
 
-    private func lookup(_ question: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
+    nonisolated(nonsending) private func lookup(_ question: DNSQuestion, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
         let now = ContinuousClock.now
         switch state.withLock({ Self.begin(question, now: now, in: &$0) }) {
         case .cached(let response):
@@ -190,7 +190,7 @@ public final class CachingResolver: DNSResolver {
     }
 
     /// Waits for another caller's lookup of `question`; asks again if that one was cut short.
-    private func join(_ question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
+    nonisolated(nonsending) private func join(_ question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async throws(DNSError) -> DNSResponse {
         switch await wait(for: question, flight: flight, deadline: deadline) {
         case .result(let result):
             return try result.get()
@@ -202,7 +202,7 @@ public final class CachingResolver: DNSResolver {
     }
 
     /// ``join(_:flight:deadline:)`` as a value.
-    private func joined(_ question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async -> Result<DNSResponse, DNSError> {
+    nonisolated(nonsending) private func joined(_ question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async -> Result<DNSResponse, DNSError> {
         do throws(DNSError) {
             return .success(try await join(question, flight: flight, deadline: deadline))
         } catch {
@@ -212,7 +212,7 @@ public final class CachingResolver: DNSResolver {
 
     /// Waits for the lookup `flight` of `question`, or until this caller is cancelled or its
     /// deadline fires.
-    private func wait(for question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async -> Joined {
+    nonisolated(nonsending) private func wait(for question: DNSQuestion, flight: UInt64, deadline: DeadlineSignal?) async -> Joined {
         let waiter = Waiter()
         var registration: UInt64? = nil
         if let deadline {

@@ -81,7 +81,7 @@ package protocol DeadlineAwareResolver: DNSResolver {
 extension DNSResolver {
     /// `query(question)`, ended by `deadline`: handed down when this resolver can honour it,
     /// else raced against it in a task.
-    package func query(_ question: DNSQuestion, boundedBy deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+    nonisolated(nonsending) package func query(_ question: DNSQuestion, boundedBy deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
         try await BoundedBase(self).query(question, boundedBy: deadline)
     }
 }
@@ -100,7 +100,7 @@ package struct BoundedBase: Sendable {
 
     /// `query(question)`, ended by `deadline`: handed down when the resolver can honour it, else
     /// raced against it in a task.
-    package func query(_ question: DNSQuestion, boundedBy deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
+    nonisolated(nonsending) package func query(_ question: DNSQuestion, boundedBy deadline: DeadlineSignal) async throws(DNSError) -> DNSResponse {
         if deadline.hasFired { throw DeadlineSignal.expired(question) }
         if let aware { return try await aware.query(question, within: deadline) }
         let resolver = self.resolver
@@ -112,7 +112,7 @@ package struct BoundedBase: Sendable {
     /// Call this, not a typed `do`/`catch` of your own, from a task-group child or `Task { }`:
     /// Swift 6.3.1 at `-O` corrupts the value such a closure returns when it holds a typed
     /// `do throws(E) { } catch { }` (`scripts/check-source` rejects that pattern).
-    package func result(of question: DNSQuestion, boundedBy deadline: DeadlineSignal?) async -> Result<DNSResponse, DNSError> {
+    nonisolated(nonsending) package func result(of question: DNSQuestion, boundedBy deadline: DeadlineSignal?) async -> Result<DNSResponse, DNSError> {
         do throws(DNSError) {
             if let deadline { return .success(try await query(question, boundedBy: deadline)) }
             return .success(try await resolver.query(question))

@@ -41,7 +41,7 @@ final class AsyncSemaphore: Sendable {
     /// Waits for `count` permits (at most ``permits``), taken together: a batch holding some
     /// while waiting for more could deadlock with another doing the same. Waiters are served in
     /// order, so a single query queued behind a batch waits for it even if a permit is free.
-    func acquire(_ count: Int = 1, deadline: DeadlineSignal? = nil) async throws(Interruption) {
+    nonisolated(nonsending) func acquire(_ count: Int = 1, deadline: DeadlineSignal? = nil) async throws(Interruption) {
         precondition((1...permits).contains(count), "a semaphore of \(permits) permits cannot grant \(count)")
         if Task.isCancelled { throw .cancelled }
         // The common case, free permits and nobody queued, takes no continuation.

@@ -109,7 +109,7 @@ public final class LDNSResolver: DNSResolver {
     }
 
     /// Resolves `question`. `first` is the try at the first server, when a batch has made it.
-    private func resolve(
+    nonisolated(nonsending) private func resolve(
         _ question: DNSQuestion, deadline: DeadlineSignal?, first: FirstTry? = nil
     ) async throws(DNSError) -> DNSResponse {
         guard !configuration.nameservers.isEmpty else {
@@ -217,7 +217,7 @@ public final class LDNSResolver: DNSResolver {
     /// question, the tries go on from there, as if this call had made it: after its failure
     /// `earlier`, from the next server; after a truncated reply (`tcpFirst`), over TCP at the
     /// first server.
-    private func ask(
+    nonisolated(nonsending) private func ask(
         _ question: DNSQuestion, original: DNSQuestion, deadline: DeadlineSignal?, after earlier: DNSError? = nil,
         tcpFirst: Bool = false
     ) async throws(DNSError) -> Exchange {
@@ -244,7 +244,7 @@ public final class LDNSResolver: DNSResolver {
 
     /// One server's answer: over UDP, then over TCP if the reply was truncated (or straight over
     /// TCP when `truncatedOverUDP` says a batch already had the truncated UDP reply).
-    private func ask(
+    nonisolated(nonsending) private func ask(
         _ question: DNSQuestion, wire: [UInt8], server: Nameserver, original: DNSQuestion, deadline: DeadlineSignal?,
         truncatedOverUDP: Bool = false
     ) async throws(DNSError) -> Exchange {
@@ -304,7 +304,7 @@ public final class LDNSResolver: DNSResolver {
         }
     }
 
-    func exchange(
+    nonisolated(nonsending) func exchange(
         _ wire: [UInt8], _ question: DNSQuestion, server: Nameserver, transport: DNSTransport, original: DNSQuestion,
         deadline: DeadlineSignal?
     ) async throws(DNSError) -> WireReply {
@@ -332,7 +332,7 @@ public final class LDNSResolver: DNSResolver {
     /// (one `sendmmsg(2)`, one wake-up of the caller); a question whose reply settles it is done.
     /// The rest (a failed or truncated first try, a CNAME target to chase) go on concurrently,
     /// each as ``query(_:)`` would from there.
-    private func resolveAll(_ questions: [DNSQuestion], deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
+    nonisolated(nonsending) private func resolveAll(_ questions: [DNSQuestion], deadline: DeadlineSignal?) async -> [Result<DNSResponse, DNSError>] {
         guard let server = configuration.nameservers.first, let channel = channels[server], !configuration.tcpOnly,
             questions.count > 1
         else {

@@ -248,14 +248,14 @@ final class UDPChannel: @unchecked Sendable {
 
     /// Sends `query` (its ID is replaced) and waits for the matching reply, the timeout, an
     /// error, cancellation or the `deadline` of the whole evaluation.
-    func run(_ query: [UInt8], question: DNSQuestion, deadline: DeadlineSignal? = nil) async -> QueryExchange.Outcome {
+    nonisolated(nonsending) func run(_ query: [UInt8], question: DNSQuestion, deadline: DeadlineSignal? = nil) async -> QueryExchange.Outcome {
         await runAll([(query, question)], deadline: deadline)[0]
     }
 
     /// Sends every query (their IDs are replaced) and waits until each has its reply, timeout
     /// or error, or the `deadline` or cancellation ends the rest. The queries leave in one
     /// `sendmmsg(2)` per socket, and the caller is resumed once, with the outcomes in order.
-    func runAll(_ queries: [(wire: [UInt8], question: DNSQuestion)], deadline: DeadlineSignal? = nil) async -> [QueryExchange.Outcome] {
+    nonisolated(nonsending) func runAll(_ queries: [(wire: [UInt8], question: DNSQuestion)], deadline: DeadlineSignal? = nil) async -> [QueryExchange.Outcome] {
         guard !queries.isEmpty else { return [] }
         let batch = Batch(count: queries.count)
         let pendings = queries.indices.map { Pending(question: queries[$0].question, batch: batch, slot: $0) }

@@ -186,7 +186,7 @@ struct Session {
     ///
     /// - Parameter explain: whether a `fail` fetches the `exp=` text: true at the top and through
     ///   `redirect=`, false inside an `include` (whose `exp=` must not be used, RFC 7208 §6.2).
-    mutating func evaluate(domain text: String, depth: Int, explain: Bool) async -> RecordOutcome {
+    nonisolated(nonsending) mutating func evaluate(domain text: String, depth: Int, explain: Bool) async -> RecordOutcome {
         var trace = SPFTrace(domain: text, result: .none)
         func finish(_ result: SPFResult, _ detail: String?, explanation: String? = nil, matched: String? = nil,
                     matchedIn: String? = nil) -> RecordOutcome {
@@ -293,7 +293,7 @@ struct Session {
     }
 
     /// RFC 7208 §5: whether the mechanism matches.
-    mutating func evaluate(
+    nonisolated(nonsending) mutating func evaluate(
         _ directive: SPFDirective, in domain: DomainName, depth: Int, trace: inout SPFTermTrace
     ) async throws(Abort) -> Bool {
         let mechanism = directive.mechanism
@@ -357,7 +357,7 @@ struct Session {
 
     /// Expands a domain-spec (or `<domain>` when absent) into a name to query; `nil` when the
     /// expansion is not a valid DNS name (nothing can match it).
-    mutating func targetName(_ spec: MacroString?, in domain: DomainName, trace: inout SPFTermTrace) async throws(Abort) -> DomainName? {
+    nonisolated(nonsending) mutating func targetName(_ spec: MacroString?, in domain: DomainName, trace: inout SPFTermTrace) async throws(Abort) -> DomainName? {
         guard let spec else {
             trace.target = domain.description
             return domain
@@ -373,7 +373,7 @@ struct Session {
 
     /// The check_host() result of an `include:` target: from ``IncludeMemo`` when an entry
     /// stands for it, else evaluated (and remembered when it can be).
-    mutating func includedResult(_ target: String, depth: Int, trace: inout SPFTermTrace) async -> SPFResult {
+    nonisolated(nonsending) mutating func includedResult(_ target: String, depth: Int, trace: inout SPFTermTrace) async -> SPFResult {
         let key = memoCache.map { IncludeMemo.Key(cache: $0, target: target, ip: ip) }
         if let key {
             let now = ContinuousClock.now
@@ -401,14 +401,14 @@ struct Session {
         return child.result
     }
 
-    mutating func expandTarget(_ spec: MacroString, in domain: DomainName, trace: inout SPFTermTrace) async throws(Abort) -> String {
+    nonisolated(nonsending) mutating func expandTarget(_ spec: MacroString, in domain: DomainName, trace: inout SPFTermTrace) async throws(Abort) -> String {
         if memoCache != nil, spec.hasMacros { basis.rememberable = false }
         if spec.uses(.p) { await setValidatedName(for: domain, trace: &trace.lookups) }
         return spec.expandDomain(values)
     }
 
     /// Sets `%{p}` for `domain` (RFC 7208 §7.3), looking the client's names up on first use.
-    mutating func setValidatedName(for domain: DomainName, trace: inout [SPFLookup]) async {
+    nonisolated(nonsending) mutating func setValidatedName(for domain: DomainName, trace: inout [SPFLookup]) async {
         let names: [DomainName]
         if let known = macroValidatedNames {
             names = known
@@ -427,14 +427,14 @@ struct Session {
     }
 
     /// A or AAAA addresses of `name`, for the client's family.
-    mutating func addresses(of name: DomainName, countVoid: Bool, trace: inout SPFTermTrace) async throws(Abort) -> [IPAddress] {
+    nonisolated(nonsending) mutating func addresses(of name: DomainName, countVoid: Bool, trace: inout SPFTermTrace) async throws(Abort) -> [IPAddress] {
         let type: RecordType = if case .v4 = ip { .a } else { .aaaa }
         let response = try await lookup(name, type, countVoid: countVoid, trace: &trace)
         return type == .a ? response.ipv4.map(IPAddress.v4) : response.ipv6.map(IPAddress.v6)
     }
 
     /// One query: a DNS failure is `temperror`; NXDOMAIN/NODATA counts as a void lookup when asked.
-    mutating func lookup(_ name: DomainName, _ type: RecordType, countVoid: Bool, trace: inout SPFTermTrace) async throws(Abort) -> DNSResponse {
+    nonisolated(nonsending) mutating func lookup(_ name: DomainName, _ type: RecordType, countVoid: Bool, trace: inout SPFTermTrace) async throws(Abort) -> DNSResponse {
         let response: DNSResponse
         do throws(DNSError) {
             response = try await resolver.query(name, type)
@@ -457,7 +457,7 @@ struct Session {
     /// names equal to or under it are validated. DNS failures skip a name; they never abort.
     ///
     /// - Throws: with `countVoid`, the permerror of a void PTR lookup over the limit (§4.6.4).
-    mutating func validatedNames(countVoid: Bool, trace: inout [SPFLookup], suffix: DomainName?) async throws(Abort) -> [DomainName] {
+    nonisolated(nonsending) mutating func validatedNames(countVoid: Bool, trace: inout [SPFLookup], suffix: DomainName?) async throws(Abort) -> [DomainName] {
         let reverse = ip.reverseName
         let response: DNSResponse
         do throws(DNSError) {
@@ -501,7 +501,7 @@ struct Session {
 
     /// The `exp=` text for a `fail` (RFC 7208 §6.2). Any problem (DNS failure, no or several TXT
     /// records, non-ASCII, a syntax error) means no explanation, never a different result.
-    mutating func explanation(of record: SPFRecord, domain: DomainName, trace: inout SPFTrace) async -> String? {
+    nonisolated(nonsending) mutating func explanation(of record: SPFRecord, domain: DomainName, trace: inout SPFTrace) async -> String? {
         guard let exp = record.explanation else { return nil }
         var termTrace = SPFTermTrace(term: exp.text, outcome: .applied)
         defer { note(termTrace, to: &trace.terms) }
