@@ -13,3 +13,7 @@ _Static_assert(offsetof(struct dnsaudit_mmsghdr, msg_len) == offsetof(struct mms
 int dnsaudit_sendmmsg(int fd, struct dnsaudit_mmsghdr *messages, unsigned int count, int flags) {
     return sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
 }
+
+int dnsaudit_recvmmsg(int fd, struct dnsaudit_mmsghdr *messages, unsigned int count, int flags) {
+    return recvmmsg(fd, (struct mmsghdr *)messages, count, flags, NULL);
+}

@@ -43,6 +43,10 @@ final class UDPChannel: @unchecked Sendable {
     static let notesKept = 3
     /// Datagrams read from one socket per wake-up: under a flood, timeouts still get their turn.
     static let readBudget = 64
+    /// Datagrams read by one `recvmmsg(2)`.
+    static let readBatch = 8
+    /// Room for one datagram: the largest UDP payload fits.
+    static let slotSize = 65_536
     /// A query's timeout counts from its registration, which follows the deadline check in
     /// ``runAll(_:deadline:)`` by this much at most (a lock's wait): a deadline that falls later
     /// than the timeout plus this cannot end the query.
@@ -201,8 +205,12 @@ final class UDPChannel: @unchecked Sendable {
     private let timeout: Duration
     private let state = LockedState(State())
     private let selector: Selector?
-    /// Receive buffer, used only by the I/O thread.
-    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
+    /// Receive buffers, one per datagram of a ``readBatch`` (each fits any UDP payload), with the
+    /// headers `recvmmsg(2)` fills; used only by the I/O thread. Pages are touched only as
+    /// replies fill them.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: UDPChannel.slotSize * UDPChannel.readBatch, alignment: 8)
+    private let vectors = UnsafeMutableBufferPointer<iovec>.allocate(capacity: UDPChannel.readBatch)
+    private let headers = UnsafeMutableBufferPointer<dnsaudit_mmsghdr>.allocate(capacity: UDPChannel.readBatch)
     /// Why the I/O thread could not start (then every query fails with this).
     private let startError: String?
     /// The I/O thread's `pthread_t`, for ``assertOnIOThread()``; 0 before it runs.
@@ -211,6 +219,13 @@ final class UDPChannel: @unchecked Sendable {
     init(server: Nameserver, timeout: Duration) {
         self.server = server
         self.timeout = timeout
+        for slot in 0..<Self.readBatch {
+            vectors[slot] = iovec(iov_base: buffer.baseAddress.map { $0 + slot * Self.slotSize }, iov_len: Self.slotSize)
+            var header = dnsaudit_mmsghdr()
+            header.msg_hdr.msg_iov = vectors.baseAddress.map { $0 + slot }
+            header.msg_hdr.msg_iovlen = 1
+            headers[slot] = header
+        }
         do throws(SystemCallError) {
             selector = try Selector()
         } catch {
@@ -239,6 +254,8 @@ final class UDPChannel: @unchecked Sendable {
         // Only after the I/O thread has exited (it holds the channel until then); the selector
         // closes its own descriptors.
         buffer.deallocate()
+        vectors.deallocate()
+        headers.deallocate()
     }
 
     /// Traps in debug builds when called off the I/O thread.
@@ -637,10 +654,14 @@ final class UDPChannel: @unchecked Sendable {
         for pending in waiting { finish(pending, .failure(.network, reason)) }
     }
 
+    /// Reads what `socket` holds, ``readBatch`` datagrams per `recvmmsg(2)`, at most
+    /// ``readBudget``; a short batch means the socket is empty (no call just to hear EAGAIN).
     private func readable(_ socket: Socket) {
         assertOnIOThread()
-        for _ in 0..<Self.readBudget {
-            let count = recv(socket.fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+        guard let base = buffer.baseAddress, let first = headers.baseAddress else { return }
+        var read = 0
+        while read < Self.readBudget {
+            let count = Int(dnsaudit_recvmmsg(socket.fd, first, UInt32(Self.readBatch), Int32(MSG_DONTWAIT)))
             if count < 0 {
                 let code = errno
                 if code == EAGAIN || code == EWOULDBLOCK { return }
@@ -649,7 +670,12 @@ final class UDPChannel: @unchecked Sendable {
                     ? "connection refused (nothing listens on \(server))" : "recv(): \(QueryExchange.errorText(code))"
                 return fail(socket, message)
             }
-            datagram(UnsafeRawBufferPointer(rebasing: buffer[..<count]), on: socket)
+            for slot in 0..<count {
+                let length = min(Int(headers[slot].msg_len), Self.slotSize)
+                datagram(UnsafeRawBufferPointer(start: base + slot * Self.slotSize, count: length), on: socket)
+            }
+            read += count
+            if count < Self.readBatch { return }
         }
     }
 

@@ -15,4 +15,7 @@ struct dnsaudit_mmsghdr {
 
 /* sendmmsg(2). */
 int dnsaudit_sendmmsg(int fd, struct dnsaudit_mmsghdr *messages, unsigned int count, int flags);
+
+/* recvmmsg(2), without a timeout. */
+int dnsaudit_recvmmsg(int fd, struct dnsaudit_mmsghdr *messages, unsigned int count, int flags);
 #endif
