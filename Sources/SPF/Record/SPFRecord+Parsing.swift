@@ -354,14 +354,23 @@ package enum SPFRecordCache {
     static let capacity = 512
     private static let parsed = LockedState<[Key: Result<SPFRecord, SyntaxError>]>([:])
 
-    /// A record's bytes, hashed in one pass over their memory (an array of bytes hashes each
-    /// element separately, which made the lookup cost as much as the parse).
+    /// A record's bytes, hashed once, in one pass over their memory (an array of bytes hashes
+    /// each element separately, which made the lookup cost as much as the parse); a miss looks
+    /// the key up and then stores it, and both use the hash taken here.
     struct Key: Hashable {
         let bytes: [UInt8]
+        private let hashCode: Int
 
-        func hash(into hasher: inout Hasher) {
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            var hasher = Hasher()
             bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hashCode = hasher.finalize()
         }
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.hashCode == rhs.hashCode && lhs.bytes == rhs.bytes }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
     }
 
     package static func parse(bytes: [UInt8]) throws(SyntaxError) -> SPFRecord {
