@@ -162,7 +162,7 @@ public final class CachingResolver: DNSResolver {
 
     /// Ends a lookup this caller led: caches the result and hands it to the joiners.
     private func land(
-        _ question: DNSQuestion, _ result: consuming Result<DNSResponse, DNSError>, flight: UInt64
+        _ question: DNSQuestion, _ result: Result<DNSResponse, DNSError>, flight: UInt64
     ) -> Result<DNSResponse, DNSError> {
         let (result, prepared) = Self.prepare(result)
         let waiters = store(question, prepared, flight: flight)
@@ -262,11 +262,8 @@ public final class CachingResolver: DNSResolver {
     /// A fresh answer made ready for the cache, outside the lock: the caller's copy, with the
     /// instant it expires from the cache, and the copy hits get (`nil` when it is not cached: a
     /// failure, an answer from another cache, a TTL of zero).
-    /// Consumed, so that the caller's copy is usually the only one and takes its expiry in place.
-    private static func prepare(
-        _ result: consuming Result<DNSResponse, DNSError>
-    ) -> (Result<DNSResponse, DNSError>, Prepared?) {
-        switch consume result {
+    private static func prepare(_ result: Result<DNSResponse, DNSError>) -> (Result<DNSResponse, DNSError>, Prepared?) {
+        switch result {
         case .failure(let error):
             return (.failure(error), nil)
         case .success(var response):
