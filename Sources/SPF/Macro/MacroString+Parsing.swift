@@ -24,7 +24,7 @@ extension MacroString {
     }
 
     static func parse(
-        _ bytes: [UInt8], _ range: Range<Int>, context: Context, input: String, term: String?
+        _ bytes: [UInt8], _ range: Range<Int>, context: Context, input: String, term: Range<Int>?
     ) throws(SyntaxError) -> MacroString {
         // Most domain-specs are plain names: one literal, the text itself.
         if bytes[range].allSatisfy({ $0 != UInt8(ascii: "%") && isLiteral($0, in: context) }) {
@@ -36,7 +36,7 @@ extension MacroString {
         literal.reserveCapacity(range.count)
         var index = range.lowerBound
         func fail(_ offset: Int, _ message: String) -> SyntaxError {
-            SyntaxError(offset: offset, term: term, message: message, input: input)
+            SyntaxError(offset: offset, term: term.map { String(decoding: bytes[$0], as: UTF8.self) }, message: message, input: input)
         }
         func flush() {
             if !literal.isEmpty {

@@ -159,7 +159,7 @@ struct RecordParser {
             let kind: SPFModifier.Kind = lowered == "redirect" ? .redirect : lowered == "exp" ? .explanation : .unknown
             let value: MacroString
             if kind == .unknown {
-                value = try MacroString.parse(bytes, valueRange, context: .term, input: input, term: text)
+                value = try MacroString.parse(bytes, valueRange, context: .term, input: input, term: range)
             } else {
                 value = try parseDomainSpec(valueRange, term: range)
             }
@@ -243,11 +243,13 @@ struct RecordParser {
 
     /// The range after a required `:`, which must not be empty.
     func requiredArgument(_ rest: Range<Int>, term: Range<Int>) throws(SyntaxError) -> Range<Int> {
-        let name = String(decoding: bytes[term], as: UTF8.self)
         guard !rest.isEmpty, bytes[rest.lowerBound] == UInt8(ascii: ":") else {
             throw error(rest.lowerBound, "expected ':' and an argument", term: term)
         }
-        guard rest.count > 1 else { throw error(rest.upperBound, "\(name.debugDescription) has an empty argument", term: term) }
+        guard rest.count > 1 else {
+            let name = String(decoding: bytes[term], as: UTF8.self)
+            throw error(rest.upperBound, "\(name.debugDescription) has an empty argument", term: term)
+        }
         return (rest.lowerBound + 1)..<rest.upperBound
     }
 
@@ -299,9 +301,8 @@ struct RecordParser {
     /// toplabel    = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum )
     /// ```
     func parseDomainSpec(_ range: Range<Int>, term: Range<Int>) throws(SyntaxError) -> MacroString {
-        let termText = String(decoding: bytes[term], as: UTF8.self)
         guard !range.isEmpty else { throw error(range.lowerBound, "empty domain-spec", term: term) }
-        let spec = try MacroString.parse(bytes, range, context: .term, input: input, term: termText)
+        let spec = try MacroString.parse(bytes, range, context: .term, input: input, term: term)
         if case .macro = spec.parts.last, bytes[range.upperBound - 1] == UInt8(ascii: "}") { return spec }
         // The literal tail must end in "." toplabel [ "." ].
         var end = range.upperBound
