@@ -356,10 +356,32 @@ final class UDPChannel: @unchecked Sendable {
 
     /// Queries registered on sockets, to be sent once the lock is released.
     private struct Send {
-        /// Runs of queries going out on one socket, each query with its ID.
+        /// The query, when exactly one goes out (a lone query, most of them): no arrays.
+        var lone: (socket: Socket, pending: Pending, id: UInt16)?
+        /// Runs of queries going out on one socket, each query with its ID, when several do.
         var runs: [(socket: Socket, queries: [(pending: Pending, id: UInt16)])] = []
         /// The I/O thread sleeps with no timeout and must be woken.
         var wake = false
+
+        var isEmpty: Bool { lone == nil && runs.isEmpty }
+
+        /// Adds a query placed on `socket`; a new run counts as a sender on the socket.
+        mutating func add(_ pending: Pending, id: UInt16, on socket: Socket) {
+            if isEmpty {
+                socket.sending.add(1, ordering: .relaxed)
+                lone = (socket, pending, id)
+                return
+            }
+            if let first = lone {
+                runs = [(first.socket, [(first.pending, first.id)])]
+                lone = nil
+            }
+            if runs.last?.socket !== socket {
+                socket.sending.add(1, ordering: .relaxed)
+                runs.append((socket, []))
+            }
+            runs[runs.count - 1].queries.append((pending, id))
+        }
     }
 
     /// Gives each of `pendings` an ID on the active socket (opening a new one every
@@ -409,15 +431,11 @@ final class UDPChannel: @unchecked Sendable {
             pending.socket = socket
             pending.expires = expires
             state.inFlight.append(pending)
-            if send.runs.last?.socket !== socket {
-                socket.sending.add(1, ordering: .relaxed)
-                send.runs.append((socket, []))
-            }
-            send.runs[send.runs.count - 1].queries.append((pending, id))
+            send.add(pending, id: id, on: socket)
         }
-        send.wake = state.sleepsForever && (!send.runs.isEmpty || retiredOne)
+        send.wake = state.sleepsForever && (!send.isEmpty || retiredOne)
         if send.wake { state.sleepsForever = false }
-        guard !send.runs.isEmpty || send.wake else { return (nil, resumptions) }
+        guard !send.isEmpty || send.wake else { return (nil, resumptions) }
         return (send, resumptions)
     }
 
@@ -425,33 +443,44 @@ final class UDPChannel: @unchecked Sendable {
     /// `send(2)` for a lone query, one `sendmmsg(2)` per socket for a batch. Without the lock.
     private func send(_ send: Send, _ queries: [(wire: [UInt8], question: DNSQuestion)]) {
         if send.wake { wakeLoop() }
+        if let (socket, pending, id) = send.lone {
+            let failure = sendOne(queries[pending.slot].wire, id: id, on: socket.fd)
+            doneSending(socket)
+            if let failure { finish(pending, .failure(.network, failure)) }
+        }
         for run in send.runs {
             let failure: (from: Int, message: String)?
             if run.queries.count == 1 {
                 let (pending, id) = run.queries[0]
-                let wire = queries[pending.slot].wire
-                // The ID goes into a copy on the stack: the wire is shared by every attempt.
-                let sent = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: wire.count) { copy -> Int in
-                    guard let base = copy.baseAddress, copy.count >= 2 else { return -1 }
-                    _ = copy.initialize(fromContentsOf: wire)
-                    copy[0] = UInt8(id >> 8)
-                    copy[1] = UInt8(id & 0xFF)
-                    return Glibc.send(run.socket.fd, base, copy.count, Int32(MSG_NOSIGNAL))
-                }
-                failure = sent == wire.count ? nil : (0, "send(): \(QueryExchange.errorText(errno))")
+                failure = sendOne(queries[pending.slot].wire, id: id, on: run.socket.fd).map { (0, $0) }
             } else {
                 failure = sendMany(run.queries, queries, on: run.socket.fd)
             }
-            // The last sender on a retired socket lets the I/O thread close it now (it may be
-            // asleep with nothing to time out).
-            if run.socket.sending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0,
-                run.socket.retired.load(ordering: .acquiring)
-            {
-                lastSenderLeft(run.socket)
-            }
+            doneSending(run.socket)
             if let failure {
                 for (pending, _) in run.queries[failure.from...] { finish(pending, .failure(.network, failure.message)) }
             }
+        }
+    }
+
+    /// Sends one query with `send(2)`, its ID written into a copy on the stack (the wire is
+    /// shared by every attempt); the error message if it did not go out whole.
+    private func sendOne(_ wire: [UInt8], id: UInt16, on fd: Int32) -> String? {
+        let sent = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: wire.count) { copy -> Int in
+            guard let base = copy.baseAddress, copy.count >= 2 else { return -1 }
+            _ = copy.initialize(fromContentsOf: wire)
+            copy[0] = UInt8(id >> 8)
+            copy[1] = UInt8(id & 0xFF)
+            return Glibc.send(fd, base, copy.count, Int32(MSG_NOSIGNAL))
+        }
+        return sent == wire.count ? nil : "send(): \(QueryExchange.errorText(errno))"
+    }
+
+    /// A sender is done with `socket`. The last sender on a retired socket lets the I/O thread
+    /// close it now (it may be asleep with nothing to time out).
+    private func doneSending(_ socket: Socket) {
+        if socket.sending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0, socket.retired.load(ordering: .acquiring) {
+            lastSenderLeft(socket)
         }
     }
 
