@@ -170,7 +170,9 @@ public final class LDNSResolver: DNSResolver {
         var name = current.name
         var records: [ResourceRecord] = []
         while true {
-            records = reply.answers.filter { $0.name == name && $0.type == question.type }
+            // Most replies hold only the records asked for: kept as they are, without a copy.
+            let asked = { (record: ResourceRecord) in record.name == name && record.type == question.type }
+            records = reply.answers.allSatisfy(asked) ? reply.answers : reply.answers.filter(asked)
             if !records.isEmpty || question.type == .cname { break }
             guard let alias = reply.answers.first(where: { $0.name == name && $0.type == .cname }),
                 case .cname(let target) = alias.data
