@@ -132,7 +132,12 @@ package final class DeadlineSignal: Sendable {
         var scheduled = false
     }
 
-    private let state = LockedState(State())
+    /// Made on first use: most deadlines (one per SPF evaluation) never have a handler, and
+    /// their lock would be two allocations and a mutex set up and torn down each.
+    private let lazyState = AtomicLazyReference<LockedState<State>>()
+    private var state: LockedState<State> {
+        lazyState.load() ?? lazyState.storeIfNil(LockedState(State()))
+    }
     /// `state.fired`, readable without the lock: every query checks it.
     private let firedFlag = Atomic<Bool>(false)
     package let deadline: ContinuousClock.Instant
@@ -144,7 +149,7 @@ package final class DeadlineSignal: Sendable {
     package var hasFired: Bool { firedFlag.load(ordering: .acquiring) }
 
     /// Whether a handler was ever registered, arming the shared timer for this deadline.
-    package var isArmed: Bool { state.withLock { $0.scheduled } }
+    package var isArmed: Bool { lazyState.load()?.withLock { $0.scheduled } ?? false }
 
     /// The error of a query cut off by the deadline.
     package static func expired(_ question: DNSQuestion) -> DNSError {
