@@ -82,6 +82,10 @@ public final class CachingResolver: DNSResolver {
     /// (SPF's include memo): never reused, unlike an object's address.
     package let instanceID: UInt64
     private static let instances = Atomic<UInt64>(0)
+    /// Answers dropped before their TTL because the cache was full. What is derived from this
+    /// cache's answers is valid only while it has not changed (an answer it rests on may be gone).
+    package var evictions: UInt64 { evicted.load(ordering: .acquiring) }
+    private let evicted = Atomic<UInt64>(0)
     private let state = LockedState(State())
     private let bounded: BoundedBase
 
@@ -228,6 +232,7 @@ public final class CachingResolver: DNSResolver {
                     guard !waiter.left else { return false }
                     let joined = Self.update(&state.slots[question]) { slot -> Bool in
                         guard case .lookup(var running)? = slot, running.id == flight else { return false }
+                        slot = nil  // so that the waiters array is not shared, and not copied
                         running.waiters.append(waiter)
                         slot = .lookup(running)
                         return true
@@ -250,6 +255,7 @@ public final class CachingResolver: DNSResolver {
             waiter.left = true
             Self.update(&state.slots[question]) { slot in
                 guard case .lookup(var running)? = slot, running.id == flight else { return }
+                slot = nil  // so that the waiters array is not shared, and not copied
                 running.waiters.removeAll { $0 === waiter }
                 slot = .lookup(running)
             }
@@ -267,7 +273,11 @@ public final class CachingResolver: DNSResolver {
         case .failure(let error):
             return (.failure(error), nil)
         case .success(var response):
-            guard !response.fromCache, let seconds = lifetime(of: response) else { return (.success(response), nil) }
+            guard !response.fromCache, let seconds = lifetime(of: response) else {
+                // Not stored here: an expiry it carries (another cache's) says nothing about this one.
+                response.cacheExpiry = nil
+                return (.success(response), nil)
+            }
             let expires = ContinuousClock.now + .seconds(Int(seconds))
             response.cacheExpiry = expires
             var hit = response
@@ -286,7 +296,7 @@ public final class CachingResolver: DNSResolver {
         _ question: DNSQuestion, _ prepared: Prepared?, flight: UInt64
     ) -> [CheckedContinuation<Joined, Never>] {
         state.withLock { state in
-            if prepared != nil { Self.evict(&state, maximumEntries: maximumEntries) }
+            if prepared != nil { evict(&state) }
             let sequence = state.nextSequence + 1
             var waiters: [CheckedContinuation<Joined, Never>] = []
             let inserted = Self.update(&state.slots[question]) { slot -> Bool in
@@ -324,13 +334,14 @@ public final class CachingResolver: DNSResolver {
     }
 
     /// Makes room for one more answer: drops the oldest while the cache is full.
-    private static func evict(_ state: inout State, maximumEntries: Int) {
+    private func evict(_ state: inout State) {
         while state.cached >= maximumEntries, state.orderStart < state.order.count {
             let oldest = state.order[state.orderStart]
             state.orderStart += 1
             if case .answer(let entry)? = state.slots[oldest.question], entry.sequence == oldest.sequence {
                 state.slots[oldest.question] = nil
                 state.cached -= 1
+                evicted.add(1, ordering: .releasing)
             }
         }
         if state.orderStart > 1024 && state.orderStart * 2 > state.order.count {

@@ -230,7 +230,8 @@ public struct DNSResponse: Sendable, Hashable {
     /// Whether this response came from a ``CachingResolver``'s cache rather than a fresh lookup.
     public var fromCache: Bool
     /// When a ``CachingResolver`` drops this answer from its cache (`nil` when it did not cache
-    /// it): what is derived from the answer is valid until then.
+    /// it): what is derived from the answer is valid until then. Not part of equality: the same
+    /// answer, cached or not, compares equal (``fromCache`` aside).
     package var cacheExpiry: ContinuousClock.Instant? {
         get { expiryOffset == Self.noExpiry ? nil : Self.epoch + .nanoseconds(expiryOffset) }
         set { expiryOffset = newValue.map { (Self.epoch.duration(to: $0)).nanoseconds } ?? Self.noExpiry }
@@ -265,7 +266,7 @@ public struct DNSResponse: Sendable, Hashable {
     }
 
     public static func == (lhs: DNSResponse, rhs: DNSResponse) -> Bool {
-        guard lhs.fromCache == rhs.fromCache, lhs.expiryOffset == rhs.expiryOffset else { return false }
+        guard lhs.fromCache == rhs.fromCache else { return false }
         if lhs.storage === rhs.storage { return true }
         let (a, b) = (lhs.storage, rhs.storage)
         return a.question == b.question
@@ -296,7 +297,6 @@ public struct DNSResponse: Sendable, Hashable {
         hasher.combine(storage.elapsed)
         hasher.combine(storage.negativeTTL)
         hasher.combine(fromCache)
-        hasher.combine(expiryOffset)
     }
 
     /// The name that owns ``records``: the end of the CNAME chain, or the question name.

@@ -338,20 +338,6 @@ final class UDPChannel: @unchecked Sendable {
             }
             next = 0
         }
-
-        mutating func take(_ count: Int) -> [UInt16] {
-            var taken: [UInt16] = []
-            taken.reserveCapacity(count)
-            while taken.count < count {
-                if next == ids.count { refill() }
-                let available = min(count - taken.count, ids.count - next)
-                taken += ids[next..<(next + available)]
-                // Used IDs do not stay in memory.
-                for index in next..<(next + available) { ids[index] = 0 }
-                next += available
-            }
-            return taken
-        }
     }
 
     /// Queries registered on sockets, to be sent once the lock is released.

@@ -86,7 +86,7 @@ import Testing
         // 10,000 draws from 65,536 values leave about 9,270 distinct ones; IDs from an unfilled
         // or repeating buffer would leave far fewer.
         var pool = UDPChannel.RandomIDs()
-        let ids = (0..<10).flatMap { _ in pool.take(1_000) }
+        let ids = (0..<10_000).map { _ in pool.takeOne() }
         #expect(ids.count == 10_000)
         #expect(Set(ids).count > 9_000, "\(Set(ids).count) distinct")
         // Each byte of the ID takes all its values about equally often.
@@ -97,7 +97,7 @@ import Testing
             low[Int(id & 0xFF)] += 1
         }
         #expect(high.allSatisfy { $0 > 10 && $0 < 80 } && low.allSatisfy { $0 > 10 && $0 < 80 })
-        // Single IDs (a collision's replacement) come from the same source.
+        // Draws after several refills are as spread.
         #expect(Set((0..<3_000).map { _ in pool.takeOne() }).count > 2_800)
     }
 }

@@ -95,6 +95,21 @@ import Testing
         #expect(await evaluator.evaluateMailFrom(ip: Self.client, mailFrom: "a@d.test", helo: "d.test").result == .fail)
     }
 
+    /// An entry is dropped once the cache, being full, has evicted answers: the tree's answers
+    /// may be among them, and a real evaluation would ask again.
+    @Test func anEntryDoesNotOutliveAnswersTheFullCacheEvicted() async throws {
+        let data = SwappableResolver(try Self.zone(ttl: 3600, leaf: "ip4:192.0.2.1"))
+        let cache = CachingResolver(data, maximumEntries: 3)
+        let evaluator = Self.evaluator(cache)
+        #expect(await evaluator.evaluateMailFrom(ip: Self.client, mailFrom: "a@d.test", helo: "d.test").result == .pass)
+        data.swap(try Self.zone(ttl: 3600, leaf: "ip4:203.0.113.1"))
+        for name in ["x1.test", "x2.test", "x3.test"] {
+            _ = try? await cache.query(DNSQuestion(try DomainName(name), .txt))
+        }
+        #expect(cache.evictions > 0)
+        #expect(await evaluator.evaluateMailFrom(ip: Self.client, mailFrom: "a@d.test", helo: "d.test").result == .fail)
+    }
+
     static func zone(ttl: UInt32, leaf: String) throws -> ZoneResolver {
         // The top-level record lives longer than the include tree: only the entry's own expiry
         // can end the remembered result.

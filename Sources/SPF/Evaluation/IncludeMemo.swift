@@ -10,7 +10,8 @@ import DNSCore
 ///   short by a limit);
 /// - its terms have no macros and no `ptr`, so the result depends only on the target, the client
 ///   address and the DNS answers;
-/// - every answer it read is in the cache; the entry expires with the first of them to leave it.
+/// - every answer it read is in the cache; the entry expires with the first of them to leave it,
+///   and is dropped if the cache, being full, evicted any answer since the tree was evaluated.
 ///
 /// Replaying an entry adds the tree's DNS-querying terms and void lookups to the evaluation's
 /// counts (§4.6.4), and happens only when the sums stay within the limits and the evaluation's
@@ -31,6 +32,9 @@ enum IncludeMemo {
         let dnsTerms: Int
         let voidLookups: Int
         let expires: ContinuousClock.Instant
+        /// ``CachingResolver/evictions`` when the tree's evaluation began: while it is unchanged,
+        /// every answer the tree read is still in the cache.
+        let evictions: UInt64
     }
 
     /// What an include's tree rests on while it is evaluated.
@@ -65,9 +69,10 @@ enum IncludeMemo {
 
     private static let table = LockedState<[Key: Entry]>([:])
 
-    /// The entry for `key`, unless it has expired by `now`.
-    static func entry(for key: Key, at now: ContinuousClock.Instant) -> Entry? {
-        guard let entry = table.withLock({ $0[key] }), entry.expires > now else { return nil }
+    /// The entry for `key`, unless it has expired by `now` or `evictions` says the cache has
+    /// dropped answers since it was made.
+    static func entry(for key: Key, at now: ContinuousClock.Instant, evictions: UInt64) -> Entry? {
+        guard let entry = table.withLock({ $0[key] }), entry.expires > now, entry.evictions == evictions else { return nil }
         return entry
     }
 

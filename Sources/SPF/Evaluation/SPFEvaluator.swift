@@ -40,7 +40,7 @@ public struct SPFEvaluator: Sendable {
     /// `resolver` as each evaluation's ``DeadlineResolver`` wraps it, and the cache ``IncludeMemo``
     /// entries rest on: found when the resolver is set, not once per evaluation.
     private var bounded: BoundedBase
-    private var cacheID: UInt64?
+    private var cache: CachingResolver?
 
     public init(
         resolver: any DNSResolver, timeout: Duration = SPFLimits.defaultTimeout, receiver: String = "unknown",
@@ -51,12 +51,12 @@ public struct SPFEvaluator: Sendable {
         self.receiver = receiver
         self.clock = clock
         bounded = BoundedBase(resolver)
-        cacheID = (resolver as? CachingResolver)?.instanceID
+        cache = resolver as? CachingResolver
     }
 
     private mutating func inspect() {
         bounded = BoundedBase(resolver)
-        cacheID = (resolver as? CachingResolver)?.instanceID
+        cache = resolver as? CachingResolver
     }
 
     /// Checks the MAIL FROM identity (RFC 7208 §2.4), the reverse-path with or without its angle
@@ -102,7 +102,7 @@ public struct SPFEvaluator: Sendable {
             ip: client, helo: helo, receiver: receiver, timestamp: clock())
         var session = Session(
             resolver: DeadlineResolver(bounded, deadline: .now + timeout), ip: client, values: values, recordsTrace: recordsTrace,
-            memoCache: recordsTrace ? nil : cacheID)
+            memoCache: recordsTrace ? nil : cache)
         let outcome = await session.evaluate(domain: domain, depth: 0, explain: true)
         return SPFEvaluation(
             result: outcome.result, domain: domain, ip: client.description, matchedTerm: outcome.matchedTerm,
@@ -144,11 +144,11 @@ struct Session {
     /// of `p` in the record tree needs the same list (only the preferred name depends on the domain).
     var macroValidatedNames: [DomainName]?
     /// The cache whose answers ``IncludeMemo`` entries rest on; `nil` turns the memo off.
-    let memoCache: UInt64?
+    let memoCache: CachingResolver?
     /// What the include tree being evaluated rests on (at the top: the whole evaluation's).
     var basis = IncludeMemo.Basis()
 
-    init(resolver: DeadlineResolver, ip: IPAddress, values: MacroValues, recordsTrace: Bool = true, memoCache: UInt64? = nil) {
+    init(resolver: DeadlineResolver, ip: IPAddress, values: MacroValues, recordsTrace: Bool = true, memoCache: CachingResolver? = nil) {
         self.resolver = resolver
         self.ip = ip
         self.values = values
@@ -374,10 +374,11 @@ struct Session {
     /// The check_host() result of an `include:` target: from ``IncludeMemo`` when an entry
     /// stands for it, else evaluated (and remembered when it can be).
     nonisolated(nonsending) mutating func includedResult(_ target: String, depth: Int, trace: inout SPFTermTrace) async -> SPFResult {
-        let key = memoCache.map { IncludeMemo.Key(cache: $0, target: target, ip: ip) }
+        let key = memoCache.map { IncludeMemo.Key(cache: $0.instanceID, target: target, ip: ip) }
+        let evictions = memoCache?.evictions ?? 0
         if let key {
             let now = ContinuousClock.now
-            if let entry = IncludeMemo.entry(for: key, at: now), now < resolver.deadline,
+            if let entry = IncludeMemo.entry(for: key, at: now, evictions: evictions), now < resolver.deadline,
                 dnsTerms + entry.dnsTerms <= SPFLimits.maximumDNSMechanisms,
                 voidLookups + entry.voidLookups <= SPFLimits.maximumVoidLookups
             {
@@ -394,7 +395,9 @@ struct Session {
         if recordsTrace { trace.nested = [child.trace] }
         if let key, basis.rememberable, let expires = basis.expires, [.pass, .fail, .softfail, .neutral].contains(child.result) {
             IncludeMemo.store(
-                IncludeMemo.Entry(result: child.result, dnsTerms: dnsTerms - terms, voidLookups: voidLookups - voids, expires: expires),
+                IncludeMemo.Entry(
+                    result: child.result, dnsTerms: dnsTerms - terms, voidLookups: voidLookups - voids, expires: expires,
+                    evictions: evictions),
                 for: key)
         }
         basis = outer.including(basis)
