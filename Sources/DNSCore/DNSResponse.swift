@@ -79,7 +79,7 @@ public struct DNSResponse: Sendable, Hashable {
     // socket and the evaluator (cache, deadline, retries), and a copy then costs one retain and
     // a pointer in each async frame, where the fields cost a retain each and about 150 bytes.
     // What a cache sets (`fromCache`, `cacheExpiry`) stays outside: its hits share the box.
-    private final class Storage: @unchecked Sendable {
+    private struct Fields: Hashable, Sendable {
         var question: DNSQuestion
         var outcome: Outcome
         var records: [ResourceRecord]
@@ -92,146 +92,87 @@ public struct DNSResponse: Sendable, Hashable {
         var server: String
         var elapsed: Duration
         var negativeTTL: UInt32?
+    }
 
-        init(
-            question: DNSQuestion, outcome: Outcome, records: [ResourceRecord], cnameChain: [DomainName],
-            rcode: ResponseCode, authenticatedData: Bool, truncatedOverUDP: Bool, authoritativeAnswer: Bool,
-            transport: DNSTransport, server: String, elapsed: Duration, negativeTTL: UInt32?
-        ) {
-            self.question = question
-            self.outcome = outcome
-            self.records = records
-            self.cnameChain = cnameChain
-            self.rcode = rcode
-            self.authenticatedData = authenticatedData
-            self.truncatedOverUDP = truncatedOverUDP
-            self.authoritativeAnswer = authoritativeAnswer
-            self.transport = transport
-            self.server = server
-            self.elapsed = elapsed
-            self.negativeTTL = negativeTTL
-        }
-
-        func copy() -> Storage {
-            Storage(
-                question: question, outcome: outcome, records: records, cnameChain: cnameChain, rcode: rcode,
-                authenticatedData: authenticatedData, truncatedOverUDP: truncatedOverUDP,
-                authoritativeAnswer: authoritativeAnswer, transport: transport, server: server, elapsed: elapsed,
-                negativeTTL: negativeTTL)
-        }
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
     }
 
     private var storage: Storage
 
-    /// The box, copied first if another response shares it.
+    /// The fields to change, in a box of this response's own (copied first if another shares it).
     private var unique: Storage {
         mutating get {
-            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
             return storage
         }
     }
 
     public var question: DNSQuestion {
-        get { storage.question }
-        _modify {
-            let box = unique
-            yield &box.question
-        }
+        get { storage.fields.question }
+        _modify { yield &unique.fields.question }
     }
     public var outcome: Outcome {
-        get { storage.outcome }
-        _modify {
-            let box = unique
-            yield &box.outcome
-        }
+        get { storage.fields.outcome }
+        _modify { yield &unique.fields.outcome }
     }
     /// Records of the asked type owned by the final name of the CNAME chain (or by the question
     /// name when there is no chain). Empty unless ``outcome`` is `.answer`.
     public var records: [ResourceRecord] {
-        get { storage.records }
-        _modify {
-            let box = unique
-            yield &box.records
-        }
+        get { storage.fields.records }
+        _modify { yield &unique.fields.records }
     }
     /// The names that CNAMEs led to, in order (empty when the name had no CNAME).
     public var cnameChain: [DomainName] {
-        get { storage.cnameChain }
-        _modify {
-            let box = unique
-            yield &box.cnameChain
-        }
+        get { storage.fields.cnameChain }
+        _modify { yield &unique.fields.cnameChain }
     }
     /// The response code the server gave.
     public var rcode: ResponseCode {
-        get { storage.rcode }
-        _modify {
-            let box = unique
-            yield &box.rcode
-        }
+        get { storage.fields.rcode }
+        _modify { yield &unique.fields.rcode }
     }
     /// The AD flag: a validating resolver vouched for the answer with DNSSEC (RFC 4035 §3.2.3).
     public var authenticatedData: Bool {
-        get { storage.authenticatedData }
-        _modify {
-            let box = unique
-            yield &box.authenticatedData
-        }
+        get { storage.fields.authenticatedData }
+        _modify { yield &unique.fields.authenticatedData }
     }
     /// Whether the UDP answer was truncated (TC=1), which made us ask again over TCP.
     public var truncatedOverUDP: Bool {
-        get { storage.truncatedOverUDP }
-        _modify {
-            let box = unique
-            yield &box.truncatedOverUDP
-        }
+        get { storage.fields.truncatedOverUDP }
+        _modify { yield &unique.fields.truncatedOverUDP }
     }
     /// The AA flag: the server is an authority for the name (RFC 1035 §4.1.1). Answers from zone
     /// data count as authoritative.
     public var authoritativeAnswer: Bool {
-        get { storage.authoritativeAnswer }
-        _modify {
-            let box = unique
-            yield &box.authoritativeAnswer
-        }
+        get { storage.fields.authoritativeAnswer }
+        _modify { yield &unique.fields.authoritativeAnswer }
     }
     /// How the final answer arrived.
     public var transport: DNSTransport {
-        get { storage.transport }
-        _modify {
-            let box = unique
-            yield &box.transport
-        }
+        get { storage.fields.transport }
+        _modify { yield &unique.fields.transport }
     }
     /// The server that answered (`127.0.0.1:53`), or a description of the zone data.
     public var server: String {
-        get { storage.server }
-        _modify {
-            let box = unique
-            yield &box.server
-        }
+        get { storage.fields.server }
+        _modify { yield &unique.fields.server }
     }
     /// Time from the first packet sent to the answer (zero for zone data).
     public var elapsed: Duration {
-        get { storage.elapsed }
-        _modify {
-            let box = unique
-            yield &box.elapsed
-        }
+        get { storage.fields.elapsed }
+        _modify { yield &unique.fields.elapsed }
     }
     /// For a negative answer, how long it may be cached (SOA minimum, RFC 2308 §5).
     public var negativeTTL: UInt32? {
-        get { storage.negativeTTL }
-        _modify {
-            let box = unique
-            yield &box.negativeTTL
-        }
+        get { storage.fields.negativeTTL }
+        _modify { yield &unique.fields.negativeTTL }
     }
     /// Whether this response came from a ``CachingResolver``'s cache rather than a fresh lookup.
     public var fromCache: Bool
     /// When a ``CachingResolver`` drops this answer from its cache (`nil` when it did not cache
-    /// it): what is derived from the answer is valid until then. Not part of equality: the same
-    /// answer, cached or not, compares equal (``fromCache`` aside).
+    /// it): what is derived from the answer is valid until then. Not part of equality.
     package var cacheExpiry: ContinuousClock.Instant? {
         get { expiryOffset == Self.noExpiry ? nil : Self.epoch + .nanoseconds(expiryOffset) }
         set { expiryOffset = newValue.map { (Self.epoch.duration(to: $0)).nanoseconds } ?? Self.noExpiry }
@@ -249,53 +190,22 @@ public struct DNSResponse: Sendable, Hashable {
         transport: DNSTransport, server: String, elapsed: Duration = .zero, negativeTTL: UInt32? = nil,
         fromCache: Bool = false, authoritativeAnswer: Bool? = nil
     ) {
-        storage = Storage(
-            question: question,
-            outcome: outcome,
-            records: records,
-            cnameChain: cnameChain,
-            rcode: rcode ?? (outcome == .nxdomain ? .nameError : .noError),
-            authenticatedData: authenticatedData,
-            truncatedOverUDP: truncatedOverUDP,
-            authoritativeAnswer: authoritativeAnswer ?? (transport == .zone),
-            transport: transport,
-            server: server,
-            elapsed: elapsed,
-            negativeTTL: negativeTTL)
+        storage = Storage(Fields(
+            question: question, outcome: outcome, records: records, cnameChain: cnameChain,
+            rcode: rcode ?? (outcome == .nxdomain ? .nameError : .noError), authenticatedData: authenticatedData,
+            truncatedOverUDP: truncatedOverUDP, authoritativeAnswer: authoritativeAnswer ?? (transport == .zone),
+            transport: transport, server: server, elapsed: elapsed, negativeTTL: negativeTTL))
         self.fromCache = fromCache
     }
 
+    /// Every field but ``cacheExpiry`` (the same answer, cached or not, compares equal; ``fromCache``
+    /// tells them apart).
     public static func == (lhs: DNSResponse, rhs: DNSResponse) -> Bool {
-        guard lhs.fromCache == rhs.fromCache else { return false }
-        if lhs.storage === rhs.storage { return true }
-        let (a, b) = (lhs.storage, rhs.storage)
-        return a.question == b.question
-            && a.outcome == b.outcome
-            && a.records == b.records
-            && a.cnameChain == b.cnameChain
-            && a.rcode == b.rcode
-            && a.authenticatedData == b.authenticatedData
-            && a.truncatedOverUDP == b.truncatedOverUDP
-            && a.authoritativeAnswer == b.authoritativeAnswer
-            && a.transport == b.transport
-            && a.server == b.server
-            && a.elapsed == b.elapsed
-            && a.negativeTTL == b.negativeTTL
+        lhs.fromCache == rhs.fromCache && (lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields)
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(storage.question)
-        hasher.combine(storage.outcome)
-        hasher.combine(storage.records)
-        hasher.combine(storage.cnameChain)
-        hasher.combine(storage.rcode)
-        hasher.combine(storage.authenticatedData)
-        hasher.combine(storage.truncatedOverUDP)
-        hasher.combine(storage.authoritativeAnswer)
-        hasher.combine(storage.transport)
-        hasher.combine(storage.server)
-        hasher.combine(storage.elapsed)
-        hasher.combine(storage.negativeTTL)
+        hasher.combine(storage.fields)
         hasher.combine(fromCache)
     }
 

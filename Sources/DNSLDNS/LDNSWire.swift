@@ -134,7 +134,8 @@ enum LDNSWire {
             }
             ldns_rr_free(rr)
         }
-        let knownOwner = questionRR.flatMap { ldns_rr_owner($0) }.flatMap { owner in question.map { (owner, $0.name) } }
+        var knownOwner: (rdf: UnsafeMutablePointer<ldns_rdf>, name: DomainName)? = nil
+        if let questionRR, let owner = ldns_rr_owner(questionRR), let question { knownOwner = (owner, question.name) }
         var answers: [ResourceRecord] = []
         answers.reserveCapacity(answerCount)
         for _ in 0..<answerCount {

@@ -52,11 +52,15 @@ enum IncludeMemo {
 
         /// Adds an answer the tree read.
         mutating func rest(on response: DNSResponse) {
-            guard rememberable else { return }
             guard let expiry = response.cacheExpiry else {
                 rememberable = false
                 return
             }
+            rest(until: expiry)
+        }
+
+        /// Adds something the tree rests on that holds until `expiry` (an answer, an entry).
+        mutating func rest(until expiry: ContinuousClock.Instant) {
             expires = Self.earlier(expires, expiry)
         }
 
@@ -69,6 +73,15 @@ enum IncludeMemo {
 
     private static let table = LockedState<[Key: Entry]>([:])
 
+    /// Whether an included tree's result can be kept: the results of RFC 7208 §5.2 that are not
+    /// errors (`none`, `temperror`, `permerror` are evaluated again each time).
+    static func keeps(_ result: SPFResult) -> Bool {
+        switch result {
+        case .pass, .fail, .softfail, .neutral: true
+        case .none, .temperror, .permerror: false
+        }
+    }
+
     /// The entry for `key`, unless it has expired by `now` or `evictions` says the cache has
     /// dropped answers since it was made.
     static func entry(for key: Key, at now: ContinuousClock.Instant, evictions: UInt64) -> Entry? {
@@ -76,13 +89,11 @@ enum IncludeMemo {
         return entry
     }
 
+    /// Stores `entry`; a full table starts over (as ``SPFRecordCache`` does).
     static func store(_ entry: Entry, for key: Key) {
         table.withLock { table in
             if table.count >= capacity { table.removeAll(keepingCapacity: true) }
             table[key] = entry
         }
     }
-
-    /// Entries held now (for tests).
-    static var count: Int { table.withLock { $0.count } }
 }

@@ -50,13 +50,15 @@ public struct SPFEvaluator: Sendable {
         self.timeout = timeout
         self.receiver = receiver
         self.clock = clock
-        bounded = BoundedBase(resolver)
-        cache = resolver as? CachingResolver
+        (bounded, cache) = Self.inspect(resolver)
     }
 
     private mutating func inspect() {
-        bounded = BoundedBase(resolver)
-        cache = resolver as? CachingResolver
+        (bounded, cache) = Self.inspect(resolver)
+    }
+
+    private static func inspect(_ resolver: any DNSResolver) -> (BoundedBase, CachingResolver?) {
+        (BoundedBase(resolver), resolver as? CachingResolver)
     }
 
     /// Checks the MAIL FROM identity (RFC 7208 §2.4), the reverse-path with or without its angle
@@ -384,7 +386,7 @@ struct Session {
             {
                 dnsTerms += entry.dnsTerms
                 voidLookups += entry.voidLookups
-                basis.expires = IncludeMemo.Basis.earlier(basis.expires, entry.expires)
+                basis.rest(until: entry.expires)
                 return entry.result
             }
         }
@@ -393,7 +395,7 @@ struct Session {
         let (terms, voids) = (dnsTerms, voidLookups)
         let child = await evaluate(domain: target, depth: depth + 1, explain: false)
         if recordsTrace { trace.nested = [child.trace] }
-        if let key, basis.rememberable, let expires = basis.expires, [.pass, .fail, .softfail, .neutral].contains(child.result) {
+        if let key, basis.rememberable, let expires = basis.expires, IncludeMemo.keeps(child.result) {
             IncludeMemo.store(
                 IncludeMemo.Entry(
                     result: child.result, dnsTerms: dnsTerms - terms, voidLookups: voidLookups - voids, expires: expires,
