@@ -25,9 +25,9 @@ import Testing
     @Test func aHundredKeysSharingTheSigningKeysTagEndWithTheWorkLimit() async throws {
         let zone = try DomainName("keytrap.test")
         let validator = try await Self.validator { _ in }
-        let started = ContinuousClock.now
         let result = await validator.validate(DNSQuestion(zone, .mx), timeout: .seconds(5))
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // The reason, not a timing, shows the limit ended it: at the deadline it would be
+        // indeterminate with deadline-exceeded.
         #expect(result.security == .bogus)
         #expect(result.reason == .workLimitExceeded(.keysPerSignature), "\(result.summary)")
     }

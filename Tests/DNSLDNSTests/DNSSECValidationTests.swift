@@ -137,7 +137,8 @@ import Testing
             trustAnchors: try await SignedTree.anchors())
         let started = ContinuousClock.now
         let result = await validator.validate(try Self.question("example.test", .mx), timeout: .milliseconds(500))
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // A hang guard, not a timing: the resolver alone would wait 3 × 5 s.
+        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(result.security == .indeterminate)
         #expect(result.reason.code == "deadline-exceeded")
     }

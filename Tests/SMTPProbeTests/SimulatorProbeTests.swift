@@ -169,8 +169,9 @@ import Testing
             #expect(probed.findings.filter { $0.severity == .error }.count == 1)
             #expect(probed.speaks == .unknown)
             #expect(probed.failure != nil)
-            // Silence costs two steps (plain greeting, then a TLS handshake); never more than a few.
-            #expect(elapsed < step * 4, "took \(elapsed)")
+            // A hang guard, not a timing: silence costs two steps (plain greeting, then a TLS
+            // handshake); a probe that waited on without a deadline would never end.
+            #expect(elapsed < step * 10, "took \(elapsed)")
         }
     }
 
