@@ -24,6 +24,9 @@ import Testing
                 "--connect-to", "mx.plain.dane:25=127.0.0.1:\(plainPort)",
                 "--connect-to", "mx.broken.dane:25=127.0.0.1:\(brokenPort)",
                 "--connect-to", "mx.ta.dane:25=127.0.0.1:\(postfix.port(.relay))",
+                "--connect-to", "mx.alias.dane:25=127.0.0.1:\(postfix.port(.relay))",
+                "--connect-to", "mx.fallback.dane:25=127.0.0.1:\(postfix.port(.relay))",
+                "--connect-to", "mx.bogusalias.dane:25=127.0.0.1:\(postfix.port(.relay))",
             ]
         }
 
@@ -111,6 +114,48 @@ import Testing
             #expect(host["dane"] as? String == "match", "\(host)")
             #expect((host["daneMatched"] as? String)?.hasPrefix("2 0 1 ") == true, "\(host)")
             #expect(!Self.ids(area).contains("dane.tlsa-mismatch"))
+        }
+    }
+
+    static func dnssecAnswers(_ report: [String: Any]) -> [(name: String, type: String, security: String)] {
+        let area = (report["areas"] as? [[String: Any]] ?? []).first { $0["area"] as? String == "dnssec" } ?? [:]
+        return (area["dnssec"] as? [[String: Any]] ?? []).map {
+            ($0["name"] as? String ?? "", $0["type"] as? String ?? "", $0["security"] as? String ?? "")
+        }
+    }
+
+    /// An MX host that is a CNAME (RFC 7672 §2.2.2): with the chain secure, TLSA records are
+    /// looked up first at the name it ends at, then at the MX host's own name when there are
+    /// none; a bogus answer at the end of the chain leaves no TLSA records, not the alias's.
+    @Test func anAliasedMXHostUsesTheTLSARecordsAtTheEndOfItsChain() async throws {
+        try await Self.withFixture { fixture in
+            // alias.dane: the expanded name's record matches, the alias's would not.
+            let alias = try #require(Self.reports(try await CLIRunner.run(
+                ["alias.dane", "--format", "jsonl", "--ca-file", fixture.ca.caFile] + fixture.arguments).stdout).first)
+            let aliased = try #require(Self.hosts(Self.mxArea(alias)).first, "\(alias)")
+            #expect(aliased["host"] as? String == "mx.alias.dane")
+            #expect(aliased["dane"] as? String == "match", "\(aliased)")
+            #expect(!Self.ids(Self.mxArea(alias)).contains("dane.tlsa-mismatch"))
+            let answers = Self.dnssecAnswers(alias)
+            #expect(answers.contains { $0 == ("mx.alias.dane.", "A", "secure") }, "\(answers)")
+            #expect(answers.contains { $0 == ("_25._tcp.mx.provider.dane.", "TLSA", "secure") }, "\(answers)")
+
+            // fallback.dane: no TLSA at the expanded name, so the alias's own, which matches.
+            let fallback = try #require(Self.reports(try await CLIRunner.run(
+                ["fallback.dane", "--format", "jsonl", "--ca-file", fixture.ca.caFile] + fixture.arguments).stdout).first)
+            let fellBack = try #require(Self.hosts(Self.mxArea(fallback)).first, "\(fallback)")
+            #expect(fellBack["dane"] as? String == "match", "\(fellBack)")
+            #expect(Self.dnssecAnswers(fallback).contains { $0 == ("_25._tcp.mx.plain.dane.", "TLSA", "secure") })
+
+            // bogusalias.dane: the expanded name's TLSA is bogus; the alias's (which would match)
+            // is not used, and the DNSSEC area says why.
+            let bogus = try #require(Self.reports(try await CLIRunner.run(
+                ["bogusalias.dane", "--format", "jsonl", "--ca-file", fixture.ca.caFile] + fixture.arguments).stdout).first)
+            let stopped = try #require(Self.hosts(Self.mxArea(bogus)).first, "\(bogus)")
+            #expect(stopped["dane"] == nil, "\(stopped)")
+            #expect(Self.dnssecAnswers(bogus).contains { $0 == ("_25._tcp.mx.badtarget.dane.", "TLSA", "bogus") })
+            let dnssecIDs = Self.ids((bogus["areas"] as? [[String: Any]] ?? []).first { $0["area"] as? String == "dnssec" } ?? [:])
+            #expect(dnssecIDs.contains("dnssec.bogus"), "\(dnssecIDs)")
         }
     }
 

@@ -25,7 +25,9 @@ public struct DNSSECAnswerReport: Codable, Sendable, Hashable {
 
 /// The DNSSEC area. With a validator (``Auditor/Options/dnssecValidator``), dnsaudit validates
 /// itself, from the trust anchor down, the answers mail security rests on: MX, the MTA-STS TXT
-/// record and each MX host's TLSA record (DANE, RFC 7672 §2.2). Without one, it reports the AD
+/// record and each MX host's TLSA record (DANE, RFC 7672 §2.2), and for an MX host that is an
+/// alias, its address records and the TLSA records at the name its CNAME chain ends at
+/// (RFC 7672 §2.2.2). Without one, it reports the AD
 /// flag of a validating resolver (RFC 4035 §3.2.3), which an authoritative server or zone file
 /// never sets.
 struct DNSSECCheck {
@@ -51,28 +53,80 @@ struct DNSSECCheck {
         var report: AreaReport
         var questions = 0
         var cacheHits = 0
-        var secureTLSA: [String: [TLSARecord]] = [:]
+        var secureTLSA: [String: HostTLSA] = [:]
     }
 
-    func run(mxHosts: [DomainName]) async -> Outcome {
+    /// The DNSSEC-secure TLSA records a DANE sender uses for one MX host, and the TLSA base
+    /// domain they were found under: the host, or the end of its CNAME chain (RFC 7672 §2.2.2).
+    struct HostTLSA {
+        var base: DomainName
+        var records: [TLSARecord]
+
+        /// Where the records are: `_25._tcp.` and the base domain.
+        var owner: String { DNSSECCheck.tlsaPrefix + "." + base.description }
+    }
+
+    /// `aliased`: the MX hosts whose address records were reached through a CNAME. For each,
+    /// the address records are validated too; when the whole chain is secure, the TLSA records
+    /// are looked up first at the fully expanded name, then at the MX host's own name when none
+    /// are there (RFC 7672 §2.2.2).
+    func run(mxHosts: [DomainName], aliased: Set<DomainName> = []) async -> Outcome {
         guard let validator else { return Outcome(report: await adFlag()) }
+        let started = ContinuousClock.now
+        let hosts = Array(mxHosts.prefix(Self.maximumTLSAHosts))
         var questions = [DNSQuestion(domain, .mx)]
         if let sts = try? domain.prepending(MTASTSCheck.prefix) { questions.append(DNSQuestion(sts, .txt)) }
-        for host in mxHosts.prefix(Self.maximumTLSAHosts) {
-            if let tlsa = try? host.prepending("_25._tcp") { questions.append(DNSQuestion(tlsa, .tlsa)) }
+        for host in hosts {
+            if let tlsa = try? host.prepending(Self.tlsaPrefix) { questions.append(DNSQuestion(tlsa, .tlsa)) }
         }
-        let validations = await Self.validateAll(questions, validator: validator, timeout: timeout)
-        var secureTLSA: [String: [TLSARecord]] = [:]
-        for host in mxHosts.prefix(Self.maximumTLSAHosts) {
-            guard let name = try? host.prepending("_25._tcp") else { continue }
-            for validation in validations
-            where validation.question.type == .tlsa && validation.question.name == name && validation.security == .secure {
-                secureTLSA[host.description.lowercased(), default: []] += validation.records.compactMap(TLSARecord.init)
+        for host in hosts where aliased.contains(host) { questions.append(DNSQuestion(host, .a)) }
+        var validations = await Self.validateAll(questions, validator: validator, timeout: timeout)
+        // The TLSA base domain of a secure alias: the end of its chain (RFC 7672 §2.2.2).
+        var targets: [DomainName: DomainName] = [:]
+        for validation in validations where validation.question.type == .a && validation.security == .secure {
+            if let target = validation.cnameChain.last { targets[validation.question.name] = target }
+        }
+        let asked = Set(questions)
+        let followUp = hosts.compactMap { targets[$0].flatMap { try? $0.prepending(Self.tlsaPrefix) } }
+            .map { DNSQuestion($0, .tlsa) }
+            .reduce(into: [DNSQuestion]()) { if !asked.contains($1), !$0.contains($1) { $0.append($1) } }
+        if !followUp.isEmpty {
+            let left = max(.zero, timeout - (ContinuousClock.now - started))
+            validations += await Self.validateAll(followUp, validator: validator, timeout: left)
+        }
+        var secureTLSA: [String: HostTLSA] = [:]
+        for host in hosts {
+            if let found = Self.baseDomainTLSA(host: host, expanded: targets[host], validations: validations) {
+                secureTLSA[host.description.lowercased()] = found
             }
         }
         return Outcome(
             report: Self.report(validations, names: names), questions: validations.map(\.questionsAsked).reduce(0, +),
             cacheHits: validations.map(\.cacheHits).reduce(0, +), secureTLSA: secureTLSA)
+    }
+
+    /// The labels before an MX host's name where its TLSA records are (RFC 6698 §3: port 25, TCP).
+    static let tlsaPrefix = "_25._tcp"
+
+    /// The DNSSEC-secure TLSA records a DANE sender uses for one MX host (RFC 7672 §2.2.2):
+    /// those under `expanded` (the end of the host's CNAME chain, when the chain is secure) when
+    /// there are some; when it securely has none (or is unsigned), those under the host's own
+    /// name. A bogus or unanswered lookup under the expanded name ends the search with none: a
+    /// sender defers rather than fall back. Nil when there are none.
+    static func baseDomainTLSA(host: DomainName, expanded: DomainName?, validations: [DNSSECValidation]) -> HostTLSA? {
+        func lookup(under base: DomainName) -> (HostTLSA?, stop: Bool) {
+            guard let name = try? base.prepending(tlsaPrefix) else { return (nil, false) }
+            let found = validations.filter { $0.question.type == .tlsa && $0.question.name == name }
+            if found.contains(where: { $0.security == .bogus || $0.security == .indeterminate }) { return (nil, true) }
+            let records = found.filter { $0.security == .secure && $0.outcome == .answer }.flatMap(\.records)
+                .compactMap(TLSARecord.init)
+            return (records.isEmpty ? nil : HostTLSA(base: base, records: records), false)
+        }
+        if let expanded, expanded != host {
+            let (found, stop) = lookup(under: expanded)
+            if found != nil || stop { return found }
+        }
+        return lookup(under: host).0
     }
 
     /// Validates the first question (the MX), then the others at once; the results in the

@@ -15,6 +15,9 @@ struct MXCheck {
         var exchanges: [DomainName]
         /// Whether the domain itself exists.
         var domainExists: Bool
+        /// The exchanges whose address records were reached through a CNAME, for DANE's TLSA
+        /// base domain (RFC 7672 §2.2.2).
+        var aliased: Set<DomainName> = []
     }
 
     let domain: DomainName
@@ -99,6 +102,7 @@ struct MXCheck {
             resolutions[index] = Resolution(v4: answers[2 * position], v6: answers[2 * position + 1])
         }
         var addresses: [(DomainName, IPAddress)] = []
+        var aliased: Set<DomainName> = []
         var incomplete: DNSError? = nil
         let parsed = hosts.indices.map { index in
             MXHost(
@@ -121,6 +125,7 @@ struct MXCheck {
                 continue
             }
             if resolution.throughCNAME {
+                aliased.insert(name)
                 findings.append(Finding(
                     id: "mx.target-cname", severity: .warning, title: "MX target \(name) is a CNAME",
                     detail: "RFC 2181 §10.3 forbids an MX pointing at an alias; some senders refuse or misroute it.",
@@ -172,7 +177,7 @@ struct MXCheck {
         let report = AreaReport(
             area: .mx, status: incomplete != nil ? .incomplete : nil, summary: summary, records: records, findings: findings,
             data: AreaData(mx: parsed))
-        return Result(report: report, exchanges: sorted.map(\.exchange), domainExists: true)
+        return Result(report: report, exchanges: sorted.map(\.exchange), domainExists: true, aliased: aliased)
     }
 
     /// What a host's A and AAAA lookups found.

@@ -102,7 +102,7 @@ public struct Auditor: Sendable {
         let left = max(.zero, timeout - (ContinuousClock.now - started))
         async let dnssec = DNSSECCheck(
             domain: domain, resolver: resolver, names: names, validator: options.dnssecValidator, timeout: left
-        ).run(mxHosts: mxResult.exchanges)
+        ).run(mxHosts: mxResult.exchanges, aliased: mxResult.aliased)
         let mxTLSCache = self.mxTLSCache
         async let mxTLS = MXTLSCheck.probeAll(
             mxResult.domainExists ? mxResult.exchanges : [], options: probe, cache: mxTLSCache, resolver: resolver)

@@ -175,7 +175,7 @@ struct MXTLSCheck {
     /// records by MX host; `enforced`: the MTA-STS policy is in enforce mode (a certificate
     /// problem then stops delivery from MTA-STS senders).
     static func extend(
-        _ report: AreaReport, with results: [(MXTLSResult, cached: Bool)], secureTLSA: [String: [TLSARecord]],
+        _ report: AreaReport, with results: [(MXTLSResult, cached: Bool)], secureTLSA: [String: DNSSECCheck.HostTLSA],
         enforced: Bool
     ) -> AreaReport {
         var findings = report.findings
@@ -187,8 +187,9 @@ struct MXTLSCheck {
                 certificateProblem: result.tls.flatMap { $0.verification.verified ? nil : $0.verification.reason },
                 dane: nil, daneMatched: nil, failure: result.failure, cached: cached, milliseconds: result.milliseconds)
             findings += hostFindings(result, enforced: enforced)
-            let usable = (secureTLSA[result.host.lowercased()] ?? []).filter { $0.usage == .daneEE || $0.usage == .daneTA }
-            if !usable.isEmpty, let tls = result.tls {
+            let tlsa = secureTLSA[result.host.lowercased()]
+            let usable = (tlsa?.records ?? []).filter { $0.usage == .daneEE || $0.usage == .daneTA }
+            if let tlsa, !usable.isEmpty, let tls = result.tls {
                 let matched = usable.first { record in
                     if case .matched = TLSAMatch.evaluate(record, chain: tls.chainDER) { return true }
                     return false
@@ -201,8 +202,8 @@ struct MXTLSCheck {
                         title: "No TLSA record matches the certificate \(result.host) presents",
                         detail: "\(result.host) has DNSSEC-secure DANE TLSA records, but none matches the chain it presents on "
                             + "port 25: DANE senders will not deliver to it (they defer the mail).",
-                        evidence: usable.map { "_25._tcp.\(result.host) TLSA \($0)" }, rfc: "RFC 7672 §3.1",
-                        fix: "Publish a TLSA record for the certificate in use (`ldns-dane create \(result.host) 25 3 1 1`), "
+                        evidence: usable.map { "\(tlsa.owner) TLSA \($0)" }, rfc: "RFC 7672 §3.1",
+                        fix: "Publish a TLSA record for the certificate in use (`ldns-dane create \(tlsa.base) 25 3 1 1`), "
                             + "keeping the old one until the new certificate is deployed."))
                 }
             }
