@@ -22,6 +22,7 @@ import Testing
                 "--connect-to", "mx.match.dane:25=127.0.0.1:\(postfix.port(.relay))",
                 "--connect-to", "mx.mismatch.dane:25=127.0.0.1:\(postfix.port(.relay))",
                 "--connect-to", "mx.plain.dane:25=127.0.0.1:\(plainPort)",
+                "--connect-to", "mx.notls.dane:25=127.0.0.1:\(plainPort)",
                 "--connect-to", "mx.broken.dane:25=127.0.0.1:\(brokenPort)",
                 "--connect-to", "mx.ta.dane:25=127.0.0.1:\(postfix.port(.relay))",
                 "--connect-to", "mx.alias.dane:25=127.0.0.1:\(postfix.port(.relay))",
@@ -210,7 +211,15 @@ import Testing
                 #expect(host["reached"] as? Bool == true, "\(domain): \(host)")
                 #expect(Self.ids(area).contains(id), "\(domain): \(Self.ids(area))")
                 #expect(host["dane"] == nil, "no TLSA records, no DANE verdict")
+                let missing = (area["findings"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "mx.starttls-missing" }
+                if domain == "plain.dane" { #expect(missing?["severity"] as? String == "warning", "\(area)") }
             }
+            // With DNSSEC-secure TLSA records, DANE senders require TLS: no STARTTLS is an error.
+            let result = try await CLIRunner.run(["notls.dane", "--format", "jsonl", "--ca-file", fixture.ca.caFile] + fixture.arguments)
+            let area = Self.mxArea(try #require(Self.reports(result.stdout).first, "\(result.stderr)"))
+            let missing = (area["findings"] as? [[String: Any]] ?? []).first { $0["id"] as? String == "mx.starttls-missing" }
+            #expect(missing?["severity"] as? String == "error", "\(area)")
+            #expect((missing?["detail"] as? String)?.contains("DANE senders") == true)
         }
     }
 

@@ -1,6 +1,7 @@
 @testable import DNSAudit
 import DNSCore
 import Foundation
+import MailAuthCore
 import TLS
 import Testing
 
@@ -79,5 +80,18 @@ import Testing
         let enforce = MXTLSCheck.hostFindings(Self.result("mx.bad.test", version: "TLSv1.3", verified: false), enforced: true)
         #expect(enforce.first?.severity == .error)
         #expect(enforce.first?.detail.contains("hostname mismatch") == true)
+    }
+
+    /// No STARTTLS is a warning, unless MTA-STS enforces TLS or DNSSEC-secure TLSA records make
+    /// DANE senders require it (RFC 7672 §2.2): then they defer the mail, an error.
+    @Test func noSTARTTLSIsAnErrorWhenDANEOrMTASTSRequireTLS() {
+        let plain = MXTLSResult(host: "mx.plain.test", reached: true, startTLS: false, tls: nil, failure: nil, milliseconds: 3)
+        for (enforced, dane, severity) in [(false, false, Severity.warning), (true, false, .error), (false, true, .error), (true, true, .error)] {
+            let findings = MXTLSCheck.hostFindings(plain, enforced: enforced, dane: dane)
+            #expect(findings.map(\.id) == ["mx.starttls-missing"])
+            #expect(findings.first?.severity == severity, "enforced \(enforced), DANE \(dane)")
+            #expect(findings.first?.detail.contains("DANE senders") == dane, "\(findings)")
+            #expect(findings.first?.detail.contains("MTA-STS senders") == enforced, "\(findings)")
+        }
     }
 }

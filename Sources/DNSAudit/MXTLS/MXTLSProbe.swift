@@ -186,9 +186,9 @@ struct MXTLSCheck {
                 certificateValid: result.tls?.verification.verified,
                 certificateProblem: result.tls.flatMap { $0.verification.verified ? nil : $0.verification.reason },
                 dane: nil, daneMatched: nil, failure: result.failure, cached: cached, milliseconds: result.milliseconds)
-            findings += hostFindings(result, enforced: enforced)
             let tlsa = secureTLSA[result.host.lowercased()]
             let usable = (tlsa?.records ?? []).filter { $0.usage == .daneEE || $0.usage == .daneTA }
+            findings += hostFindings(result, enforced: enforced, dane: !usable.isEmpty)
             if let tlsa, !usable.isEmpty, let tls = result.tls {
                 let matched = usable.first { record in
                     if case .matched = TLSAMatch.evaluate(record, chain: tls.chainDER) { return true }
@@ -233,7 +233,9 @@ struct MXTLSCheck {
             records: report.records + lines, findings: findings, data: areaData, dnssec: report.dnssec)
     }
 
-    static func hostFindings(_ result: MXTLSResult, enforced: Bool) -> [Finding] {
+    /// The findings of one host's probe. `dane`: the host has usable DNSSEC-secure TLSA records,
+    /// so DANE senders require TLS from it (RFC 7672 §2.2) and defer mail when there is none.
+    static func hostFindings(_ result: MXTLSResult, enforced: Bool, dane: Bool = false) -> [Finding] {
         let host = result.host
         guard result.reached, let offered = result.startTLS else {
             // No greeting, or a greeting and no EHLO reply (a 554 banner, a dropped connection).
@@ -245,10 +247,13 @@ struct MXTLSCheck {
                 rfc: "RFC 5321 §3.1", fix: "Run the audit where port 25 is open, or check that \(host) accepts mail on port 25.")]
         }
         guard offered else {
+            var refusing: [String] = []
+            if enforced { refusing.append("MTA-STS senders in enforce mode") }
+            if dane { refusing.append("DANE senders, as it has DNSSEC-secure TLSA records (RFC 7672 §2.2),") }
             return [Finding(
-                id: "mx.starttls-missing", severity: enforced ? .error : .warning, title: "\(host) does not offer STARTTLS",
+                id: "mx.starttls-missing", severity: refusing.isEmpty ? .warning : .error, title: "\(host) does not offer STARTTLS",
                 detail: "\(host) answered EHLO without STARTTLS: mail to it travels in plain text"
-                    + (enforced ? ", and MTA-STS senders in enforce mode will not deliver to it." : "."),
+                    + (refusing.isEmpty ? "." : ", and " + refusing.joined(separator: " and ") + " will not deliver to it."),
                 rfc: "RFC 3207 §4", fix: "Enable STARTTLS on \(host) (Postfix: smtpd_tls_security_level = may, with a certificate).")]
         }
         guard let tls = result.tls else {
