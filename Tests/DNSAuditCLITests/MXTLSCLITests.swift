@@ -26,6 +26,7 @@ import Testing
                 "--connect-to", "mx.broken.dane:25=127.0.0.1:\(brokenPort)",
                 "--connect-to", "mx.ta.dane:25=127.0.0.1:\(postfix.port(.relay))",
                 "--connect-to", "mx.alias.dane:25=127.0.0.1:\(postfix.port(.relay))",
+                "--connect-to", "mx.provider.dane:25=127.0.0.1:\(postfix.port(.relay))",
                 "--connect-to", "mx.fallback.dane:25=127.0.0.1:\(postfix.port(.relay))",
                 "--connect-to", "mx.bogusalias.dane:25=127.0.0.1:\(postfix.port(.relay))",
             ]
@@ -138,8 +139,18 @@ import Testing
             #expect(aliased["dane"] as? String == "match", "\(aliased)")
             #expect(!Self.ids(Self.mxArea(alias)).contains("dane.tlsa-mismatch"))
             let answers = Self.dnssecAnswers(alias)
-            #expect(answers.contains { $0 == ("mx.alias.dane.", "A", "secure") }, "\(answers)")
             #expect(answers.contains { $0 == ("_25._tcp.mx.provider.dane.", "TLSA", "secure") }, "\(answers)")
+            // The alias's address validation decides the base domain; it is not an answer reported.
+            #expect(!answers.contains { $0.type == "A" }, "\(answers)")
+
+            // both.dane: the alias's chain ends at the other MX host; its TLSA is validated once
+            // and serves both.
+            let both = try #require(Self.reports(try await CLIRunner.run(
+                ["both.dane", "--format", "jsonl", "--ca-file", fixture.ca.caFile] + fixture.arguments).stdout).first)
+            let bothHosts = Self.hosts(Self.mxArea(both))
+            #expect(bothHosts.compactMap { $0["host"] as? String }.sorted() == ["mx.alias.dane", "mx.provider.dane"], "\(bothHosts)")
+            #expect(bothHosts.allSatisfy { $0["dane"] as? String == "match" }, "\(bothHosts)")
+            #expect(Self.dnssecAnswers(both).filter { $0.name == "_25._tcp.mx.provider.dane." }.count == 1)
 
             // fallback.dane: no TLSA at the expanded name, so the alias's own, which matches.
             let fallback = try #require(Self.reports(try await CLIRunner.run(

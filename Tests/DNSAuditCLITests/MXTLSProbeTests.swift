@@ -94,4 +94,17 @@ import Testing
             #expect(findings.first?.detail.contains("MTA-STS senders") == enforced, "\(findings)")
         }
     }
+
+    /// DNSSEC-secure TLSA records that are all unusable (PKIX usages) still make DANE senders
+    /// require TLS (RFC 7672 §2.2, as Postfix does): no STARTTLS is then an error.
+    @Test func unusableTLSARecordsStillMakeTLSRequired() throws {
+        let plain = MXTLSResult(host: "mx.plain.test", reached: true, startTLS: false, tls: nil, failure: nil, milliseconds: 3)
+        let pkix = TLSARecord(usage: 1, selector: 1, matchingType: 1, data: Array(repeating: 0xAA, count: 32))
+        let area = AreaReport(area: .mx, summary: "1 MX host", findings: [])
+        let secure = ["mx.plain.test": DNSSECCheck.HostTLSA(base: try DomainName("mx.plain.test"), records: [pkix])]
+        for (tlsa, severity) in [([:], Severity.warning), (secure, .error)] {
+            let extended = MXTLSCheck.extend(area, with: [(plain, cached: false)], secureTLSA: tlsa, enforced: false)
+            #expect(extended.findings.first { $0.id == "mx.starttls-missing" }?.severity == severity, "\(extended.findings)")
+        }
+    }
 }

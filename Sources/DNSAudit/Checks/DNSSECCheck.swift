@@ -26,8 +26,8 @@ public struct DNSSECAnswerReport: Codable, Sendable, Hashable {
 /// The DNSSEC area. With a validator (``Auditor/Options/dnssecValidator``), dnsaudit validates
 /// itself, from the trust anchor down, the answers mail security rests on: MX, the MTA-STS TXT
 /// record and each MX host's TLSA record (DANE, RFC 7672 §2.2), and for an MX host that is an
-/// alias, its address records and the TLSA records at the name its CNAME chain ends at
-/// (RFC 7672 §2.2.2). Without one, it reports the AD
+/// alias, the TLSA records at the name its CNAME chain ends at when its address records
+/// validate as secure (RFC 7672 §2.2.2). Without one, it reports the AD
 /// flag of a validating resolver (RFC 4035 §3.2.3), which an authoritative server or zone file
 /// never sets.
 struct DNSSECCheck {
@@ -79,11 +79,17 @@ struct DNSSECCheck {
         for host in hosts {
             if let tlsa = try? host.prepending(Self.tlsaPrefix) { questions.append(DNSQuestion(tlsa, .tlsa)) }
         }
+        let reported = questions.count
         for host in hosts where aliased.contains(host) { questions.append(DNSQuestion(host, .a)) }
         var validations = await Self.validateAll(questions, validator: validator, timeout: timeout)
-        // The TLSA base domain of a secure alias: the end of its chain (RFC 7672 §2.2.2).
+        // The TLSA base domain of a secure alias: the end of its chain (RFC 7672 §2.2.2). The
+        // address validations only decide that: they are not reported, as no other MX host's
+        // addresses are (an unsigned provider zone behind a signed alias does not stop DANE).
+        let split = min(reported, validations.count)
+        let addresses = validations[split...]
+        validations.removeSubrange(split...)
         var targets: [DomainName: DomainName] = [:]
-        for validation in validations where validation.question.type == .a && validation.security == .secure {
+        for validation in addresses where validation.security == .secure {
             if let target = validation.cnameChain.last { targets[validation.question.name] = target }
         }
         let asked = Set(questions)
@@ -92,7 +98,7 @@ struct DNSSECCheck {
             .reduce(into: [DNSQuestion]()) { if !asked.contains($1), !$0.contains($1) { $0.append($1) } }
         if !followUp.isEmpty {
             let left = max(.zero, timeout - (ContinuousClock.now - started))
-            validations += await Self.validateAll(followUp, validator: validator, timeout: left)
+            validations += await Self.validateAtOnce(followUp, validator: validator, timeout: left)
         }
         var secureTLSA: [String: HostTLSA] = [:]
         for host in hosts {
@@ -100,9 +106,10 @@ struct DNSSECCheck {
                 secureTLSA[host.description.lowercased()] = found
             }
         }
+        let all = validations + addresses
         return Outcome(
-            report: Self.report(validations, names: names), questions: validations.map(\.questionsAsked).reduce(0, +),
-            cacheHits: validations.map(\.cacheHits).reduce(0, +), secureTLSA: secureTLSA)
+            report: Self.report(validations, names: names), questions: all.map(\.questionsAsked).reduce(0, +),
+            cacheHits: all.map(\.cacheHits).reduce(0, +), secureTLSA: secureTLSA)
     }
 
     /// The labels before an MX host's name where its TLSA records are (RFC 6698 §3: port 25, TCP).
@@ -140,14 +147,21 @@ struct DNSSECCheck {
         let started = ContinuousClock.now
         let opening = await validator.validate(first, timeout: timeout)
         let left = max(.zero, timeout - (ContinuousClock.now - started))
-        return [opening] + (await withTaskGroup(of: (Int, DNSSECValidation).self) { group in
-            for (index, question) in questions.dropFirst().enumerated() {
-                group.addTask { (index, await validator.validate(question, timeout: left)) }
+        return [opening] + (await validateAtOnce(Array(questions.dropFirst()), validator: validator, timeout: left))
+    }
+
+    /// Validates every question at once; the results in the questions' order.
+    static func validateAtOnce(
+        _ questions: [DNSQuestion], validator: any DNSSECValidating, timeout: Duration
+    ) async -> [DNSSECValidation] {
+        await withTaskGroup(of: (Int, DNSSECValidation).self) { group in
+            for (index, question) in questions.enumerated() {
+                group.addTask { (index, await validator.validate(question, timeout: timeout)) }
             }
             var results: [(Int, DNSSECValidation)] = []
             for await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }.map(\.1)
-        })
+        }
     }
 
     /// What the label of a validated answer is in a sentence: `MX`, `MTA-STS TXT`, `TLSA at …`.

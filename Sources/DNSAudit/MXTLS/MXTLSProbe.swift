@@ -188,7 +188,7 @@ struct MXTLSCheck {
                 dane: nil, daneMatched: nil, failure: result.failure, cached: cached, milliseconds: result.milliseconds)
             let tlsa = secureTLSA[result.host.lowercased()]
             let usable = (tlsa?.records ?? []).filter { $0.usage == .daneEE || $0.usage == .daneTA }
-            findings += hostFindings(result, enforced: enforced, dane: !usable.isEmpty)
+            findings += hostFindings(result, enforced: enforced, dane: tlsa != nil)
             if let tlsa, !usable.isEmpty, let tls = result.tls {
                 let matched = usable.first { record in
                     if case .matched = TLSAMatch.evaluate(record, chain: tls.chainDER) { return true }
@@ -233,8 +233,8 @@ struct MXTLSCheck {
             records: report.records + lines, findings: findings, data: areaData, dnssec: report.dnssec)
     }
 
-    /// The findings of one host's probe. `dane`: the host has usable DNSSEC-secure TLSA records,
-    /// so DANE senders require TLS from it (RFC 7672 §2.2) and defer mail when there is none.
+    /// The findings of one host's probe. `dane`: the host has DNSSEC-secure TLSA records (usable
+    /// or not), so DANE senders require TLS from it (RFC 7672 §2.2) and defer mail without it.
     static func hostFindings(_ result: MXTLSResult, enforced: Bool, dane: Bool = false) -> [Finding] {
         let host = result.host
         guard result.reached, let offered = result.startTLS else {
@@ -254,7 +254,7 @@ struct MXTLSCheck {
                 id: "mx.starttls-missing", severity: refusing.isEmpty ? .warning : .error, title: "\(host) does not offer STARTTLS",
                 detail: "\(host) answered EHLO without STARTTLS: mail to it travels in plain text"
                     + (refusing.isEmpty ? "." : ", and " + refusing.joined(separator: " and ") + " will not deliver to it."),
-                rfc: "RFC 3207 §4", fix: "Enable STARTTLS on \(host) (Postfix: smtpd_tls_security_level = may, with a certificate).")]
+                rfc: dane ? "RFC 3207 §4; RFC 7672 §2.2" : "RFC 3207 §4", fix: "Enable STARTTLS on \(host) (Postfix: smtpd_tls_security_level = may, with a certificate).")]
         }
         guard let tls = result.tls else {
             return [Finding(
