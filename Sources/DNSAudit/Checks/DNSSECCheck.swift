@@ -79,23 +79,17 @@ struct DNSSECCheck {
         for host in hosts {
             if let tlsa = try? host.prepending(Self.tlsaPrefix) { questions.append(DNSQuestion(tlsa, .tlsa)) }
         }
-        let reported = questions.count
         for host in hosts where aliased.contains(host) { questions.append(DNSQuestion(host, .a)) }
         var validations = await Self.validateAll(questions, validator: validator, timeout: timeout)
-        // The TLSA base domain of a secure alias: the end of its chain (RFC 7672 §2.2.2). The
-        // address validations only decide that: they are not reported, as no other MX host's
-        // addresses are (an unsigned provider zone behind a signed alias does not stop DANE).
-        let split = min(reported, validations.count)
-        let addresses = validations[split...]
-        validations.removeSubrange(split...)
+        // The TLSA base domain of a secure alias: the end of its chain (RFC 7672 §2.2.2).
         var targets: [DomainName: DomainName] = [:]
-        for validation in addresses where validation.security == .secure {
+        for validation in validations where validation.question.type == .a && validation.security == .secure {
             if let target = validation.cnameChain.last { targets[validation.question.name] = target }
         }
-        let asked = Set(questions)
+        var asked = Set(questions)
         let followUp = hosts.compactMap { targets[$0].flatMap { try? $0.prepending(Self.tlsaPrefix) } }
             .map { DNSQuestion($0, .tlsa) }
-            .reduce(into: [DNSQuestion]()) { if !asked.contains($1), !$0.contains($1) { $0.append($1) } }
+            .filter { asked.insert($0).inserted }
         if !followUp.isEmpty {
             let left = max(.zero, timeout - (ContinuousClock.now - started))
             validations += await Self.validateAtOnce(followUp, validator: validator, timeout: left)
@@ -106,10 +100,12 @@ struct DNSSECCheck {
                 secureTLSA[host.description.lowercased()] = found
             }
         }
-        let all = validations + addresses
+        // The address validations only decide a base domain: they are not reported, as no other
+        // MX host's addresses are (an unsigned provider zone behind a signed alias does not stop DANE).
         return Outcome(
-            report: Self.report(validations, names: names), questions: all.map(\.questionsAsked).reduce(0, +),
-            cacheHits: all.map(\.cacheHits).reduce(0, +), secureTLSA: secureTLSA)
+            report: Self.report(validations.filter { $0.question.type != .a }, names: names),
+            questions: validations.map(\.questionsAsked).reduce(0, +),
+            cacheHits: validations.map(\.cacheHits).reduce(0, +), secureTLSA: secureTLSA)
     }
 
     /// The labels before an MX host's name where its TLSA records are (RFC 6698 §3: port 25, TCP).
@@ -121,19 +117,34 @@ struct DNSSECCheck {
     /// name. A bogus or unanswered lookup under the expanded name ends the search with none: a
     /// sender defers rather than fall back. Nil when there are none.
     static func baseDomainTLSA(host: DomainName, expanded: DomainName?, validations: [DNSSECValidation]) -> HostTLSA? {
-        func lookup(under base: DomainName) -> (HostTLSA?, stop: Bool) {
-            guard let name = try? base.prepending(tlsaPrefix) else { return (nil, false) }
-            let found = validations.filter { $0.question.type == .tlsa && $0.question.name == name }
-            if found.contains(where: { $0.security == .bogus || $0.security == .indeterminate }) { return (nil, true) }
-            let records = found.filter { $0.security == .secure && $0.outcome == .answer }.flatMap(\.records)
-                .compactMap(TLSARecord.init)
-            return (records.isEmpty ? nil : HostTLSA(base: base, records: records), false)
-        }
         if let expanded, expanded != host {
-            let (found, stop) = lookup(under: expanded)
-            if found != nil || stop { return found }
+            switch lookup(under: expanded, in: validations) {
+            case .found(let records): return records
+            case .failed: return nil
+            case .none: break
+            }
         }
-        return lookup(under: host).0
+        if case .found(let records) = lookup(under: host, in: validations) { return records }
+        return nil
+    }
+
+    /// What the TLSA validation under one base domain gave a DANE sender.
+    enum TLSALookup {
+        /// DNSSEC-secure records.
+        case found(HostTLSA)
+        /// None that count: a secure denial, or records that are not secure.
+        case none
+        /// Bogus or indeterminate: the sender stops here.
+        case failed
+    }
+
+    static func lookup(under base: DomainName, in validations: [DNSSECValidation]) -> TLSALookup {
+        guard let name = try? base.prepending(tlsaPrefix) else { return .none }
+        let found = validations.filter { $0.question.type == .tlsa && $0.question.name == name }
+        if found.contains(where: { $0.security == .bogus || $0.security == .indeterminate }) { return .failed }
+        let records = found.filter { $0.security == .secure && $0.outcome == .answer }.flatMap(\.records)
+            .compactMap(TLSARecord.init)
+        return records.isEmpty ? .none : .found(HostTLSA(base: base, records: records))
     }
 
     /// Validates the first question (the MX), then the others at once; the results in the
